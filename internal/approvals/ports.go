@@ -1,0 +1,69 @@
+package approvals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Killer kills client sessions on a DCS node. It is internal/dcs in production.
+type Killer interface {
+	// Kill asks DCS to close the sessions at addrs on node. A nil error means
+	// DCS accepted the kill. Errors that carry a DCS answer wrap *DCSError;
+	// errors after which the kill may or may not have happened wrap
+	// ErrOutcomeUnknown; anything else means the kill did not reach DCS.
+	Kill(ctx context.Context, inst Instance, nodeID string, addrs []string) error
+}
+
+// ErrOutcomeUnknown marks a kill whose request may have reached DCS but whose
+// answer did not come back (a timeout, a connection cut mid-call).
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
+// DCSError is an error answer from the DCS API, in the bot's own terms.
+type DCSError struct {
+	HTTPStatus int
+	Code       string // e.g. "DCS.4800"
+	Message    string
+	RequestID  string // DCS's X-Request-Id
+}
+
+func (e *DCSError) Error() string {
+	return fmt.Sprintf("DCS answered HTTP %d %s: %s (request id %s)", e.HTTPStatus, e.Code, e.Message, e.RequestID)
+}
+
+// Notifier shows a request to people. It is the Slack edge in production.
+// Implementations render from the request's current state.
+type Notifier interface {
+	// Announce posts the approval message and returns where it went.
+	Announce(ctx context.Context, r *Request) (channelID, ts string, err error)
+	// Update redraws the approval message for r's current state (buttons go
+	// away once the request leaves pending).
+	Update(ctx context.Context, r *Request) error
+	// Thread replies in the approval message's thread.
+	Thread(ctx context.Context, r *Request, n Note) error
+}
+
+// NoteKind says what a thread note is about.
+type NoteKind string
+
+const (
+	NoteApproval  NoteKind = "approval"  // a partial approval (k of n)
+	NoteExecuting NoteKind = "executing" // fully approved; the kill is being sent
+	NoteResult    NoteKind = "result"    // the kill's outcome (r.State, r.Result)
+	NoteDenied    NoteKind = "denied"
+	NoteExpired   NoteKind = "expired"
+	NoteCancelled NoteKind = "cancelled"
+	NoteRecovered NoteKind = "recovered" // found executing after a crash: outcome unknown
+)
+
+// Note is a thread reply: what happened and who did it.
+type Note struct {
+	Kind  NoteKind
+	Actor string
+}
+
+// Directory answers who belongs to a user group. It is Slack's
+// usergroups.users.list in production, cached.
+type Directory interface {
+	GroupMembers(ctx context.Context, groupID string) ([]string, error)
+}

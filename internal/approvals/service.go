@@ -243,17 +243,24 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 		return fmt.Errorf("record approval: %w", err)
 	}
 	if !added {
-		// Lost a race: the same user clicked twice, or the request moved on.
+		// The same user clicked twice, the request moved on, or an earlier
+		// click recorded this approval and then failed before finishing.
 		cur, err := s.Get(ctx, id)
 		if err != nil {
 			return err
 		}
-		if cur.ApprovedBy(user) && cur.State == Pending {
+		if cur.State != Pending {
+			return refuse("Request `%s` is already %s.", r.ID, cur.State)
+		}
+		count = len(cur.Approvals)
+		if !cur.ApprovedBy(user) || count < r.ApprovalsRequired {
 			return refuse("You have already approved `%s`; it needs another approver.", r.ID)
 		}
-		return refuse("Request `%s` is already %s.", r.ID, cur.State)
+		// Enough approvals are recorded but the request is still pending:
+		// finish what the earlier click started.
+	} else {
+		s.p.Observer.Decision("approval")
 	}
-	s.p.Observer.Decision("approval")
 	log.Info("approval recorded", "approvals", count, "required", r.ApprovalsRequired)
 	if count < r.ApprovalsRequired {
 		cur, err := s.p.Store.Get(ctx, id)

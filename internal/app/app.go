@@ -1,0 +1,272 @@
+// Package app wires the bot together from its configuration. main and the
+// end-to-end tests start it the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
+
+	"dcsbot/internal/approvals"
+	"dcsbot/internal/config"
+	"dcsbot/internal/dcs"
+	"dcsbot/internal/metrics"
+	"dcsbot/internal/slackbot"
+	"dcsbot/internal/store/postgres"
+	"dcsbot/internal/store/sqlite"
+)
+
+// Options are what tests may change; production uses the zero value.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the lifecycle's clock; time.Now when nil.
+	Now func() time.Time
+	// StaleAfter overrides how long a request may sit approved or executing
+	// before another replica recovers it.
+	StaleAfter time.Duration
+}
+
+// App is a configured bot, ready to Run.
+type App struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	metrics   *metrics.Metrics
+	store     store
+	exclusive bool // the store is a SQLite file no other process shares
+	svc       *approvals.Service
+	api       *slack.Client
+	listener  *slackbot.Listener
+	httpLn    net.Listener
+}
+
+type store interface {
+	approvals.Store
+	Close() error
+}
+
+// New builds the bot: opens and migrates the store, builds the DCS and
+// Slack clients, and binds the HTTP listener. It connects to nothing else.
+func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
+
+	var err error
+	switch cfg.Store.Driver {
+	case config.StorePostgres:
+		a.store, err = postgres.Open(ctx, cfg.Store.DSN.Reveal(), log.With("component", "store"))
+	default:
+		a.exclusive = true
+		a.store, err = sqlite.Open(ctx, cfg.Store.DSN.Reveal(), log.With("component", "store"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s store: %w", cfg.Store.Driver, err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			a.store.Close()
+		}
+	}()
+
+	endpoints := map[string]dcs.Endpoint{}
+	instances := map[string]approvals.Instance{}
+	for alias, t := range cfg.InstanceTargets() {
+		endpoints[alias] = dcs.Endpoint{InstanceID: t.ID, ProjectID: t.ProjectID, Region: t.Region, URL: t.Endpoint}
+		instances[alias] = approvals.Instance{Alias: alias, ID: t.ID}
+	}
+	killer, err := dcs.New(dcs.Params{
+		Instances: endpoints,
+		AK:        cfg.Secrets.AccessKey.Reveal(),
+		SK:        cfg.Secrets.SecretKey.Reveal(),
+		Timeout:   cfg.HuaweiCloud.Timeout.Duration,
+		Logger:    log.With("component", "dcs"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dcs client: %w", err)
+	}
+
+	a.api = slackbot.NewClient(slackbot.ClientParams{
+		APIURL:   cfg.Slack.APIURL,
+		BotToken: cfg.Secrets.SlackBotToken.Reveal(),
+		AppToken: cfg.Secrets.SlackAppToken.Reveal(),
+	})
+	notifier := slackbot.NewNotifier(a.api, log.With("component", "slack"), a.metrics)
+	staleAfter := opt.StaleAfter
+	if staleAfter == 0 {
+		// Longer than any DCS call can take, with room for the store writes.
+		staleAfter = cfg.HuaweiCloud.Timeout.Duration + time.Minute
+	}
+	a.svc, err = approvals.NewService(approvals.Params{
+		Store:     a.store,
+		Killer:    killer,
+		Notifier:  notifier,
+		Directory: slackbot.NewDirectory(a.api, time.Minute),
+		Policy: approvals.Policy{
+			Channels:          cfg.Policy.Channels,
+			Requesters:        cfg.Policy.Requesters,
+			Approvers:         cfg.Policy.Approvers,
+			ApprovalsRequired: cfg.Policy.ApprovalsRequired,
+			TTL:               cfg.Policy.TTL.Duration,
+		},
+		Instances:  instances,
+		Now:        opt.Now,
+		StaleAfter: staleAfter,
+		Logger:     log,
+		Observer:   a.metrics,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.listener = slackbot.NewListener(slackbot.ListenerParams{
+		Client:    a.api,
+		Service:   a.svc,
+		Ephemeral: notifier,
+		MaxAddrs:  cfg.Policy.MaxAddrs,
+		Logger:    log.With("component", "slack"),
+		Observer:  a.metrics,
+	})
+	a.metrics.RegisterPending(a.pendingCount)
+
+	if cfg.HTTP.Listen != "" {
+		a.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+		}
+	}
+	ok = true
+	return a, nil
+}
+
+// HTTPAddr is the address the health and metrics server listens on.
+func (a *App) HTTPAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
+}
+
+// Store returns the app's store (for tests and tools).
+func (a *App) Store() approvals.Store { return a.store }
+
+func (a *App) pendingCount() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	rs, err := a.store.List(ctx, approvals.ListFilter{States: []approvals.State{approvals.Pending}, Limit: 1000})
+	if err != nil {
+		return -1
+	}
+	return float64(len(rs))
+}
+
+// Run serves until ctx ends, then shuts down gracefully: the socket closes
+// (no new commands), a kill in flight finishes and is recorded and reported
+// (bounded by shutdown_timeout), the sweep stops, the store closes. It
+// returns an error if Slack refuses the tokens or the socket cannot run.
+func (a *App) Run(ctx context.Context) error {
+	defer a.store.Close()
+	// Fail fast on a bad bot token, before anything is connected.
+	auth, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("slack auth.test with SLACK_BOT_TOKEN: %w", err)
+	}
+	a.log.Info("slack bot token accepted", "team", auth.Team, "bot_user", auth.UserID)
+
+	if err := a.svc.Recover(ctx, a.exclusive); err != nil {
+		a.log.Error("recover requests at start", "err", err)
+	}
+
+	sched, err := config.ParseSchedule(a.cfg.Schedule.Sweep)
+	if err != nil {
+		return fmt.Errorf("schedule.sweep: %w", err)
+	}
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.Schedule(sched, cron.FuncJob(func() {
+		if err := a.svc.Sweep(context.Background()); err != nil {
+			a.log.Error("sweep", "err", err)
+		}
+	}))
+	c.Start()
+
+	var srv *http.Server
+	var wg sync.WaitGroup
+	if a.httpLn != nil {
+		srv = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 5 * time.Second}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("http server", "err", err)
+			}
+		}()
+	}
+
+	go func() {
+		<-ctx.Done()
+		a.listener.Drain()
+	}()
+	runErr := a.listener.Run(ctx)
+	if runErr != nil {
+		a.log.Error("slack socket mode stopped", "err", runErr)
+	} else {
+		a.log.Info("shutting down", "shutdown_timeout", a.cfg.ShutdownTimeout.Duration)
+	}
+
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.Duration)
+	defer cancel()
+	if err := a.listener.Wait(sctx); err != nil {
+		a.log.Error("commands still running at shutdown timeout", "err", err)
+	}
+	if err := a.svc.Wait(sctx); err != nil {
+		a.log.Error("kills still in flight at shutdown timeout; they will be recovered as unknown", "err", err)
+	}
+	select {
+	case <-c.Stop().Done():
+	case <-sctx.Done():
+	}
+	if srv != nil {
+		_ = srv.Shutdown(sctx)
+		wg.Wait()
+	}
+	return runErr
+}
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var problems []string
+		if !a.listener.Connected() {
+			problems = append(problems, "slack: socket not connected")
+		}
+		if err := a.store.Ping(ctx); err != nil {
+			problems = append(problems, "store: unreachable")
+			a.log.Warn("readiness: store ping failed", "err", err)
+		}
+		if len(problems) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			for _, p := range problems {
+				fmt.Fprintln(w, p)
+			}
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}

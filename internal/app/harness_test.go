@@ -1,0 +1,367 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dcsbot/internal/app"
+	"dcsbot/internal/config"
+	"dcsbot/internal/fakedcs"
+	"dcsbot/internal/fakeslack"
+)
+
+const (
+	appToken   = "xapp-1-A0FAKE-e2e-app-token-value"
+	botToken   = "xoxb-e2e-bot-token-value"
+	accessKey  = "E2EACCESSKEYVALUE0001"
+	secretKey  = "e2e-secret-key-value-never-logged"
+	projectID  = "0123456789abcdef0123456789abcdef"
+	instanceID = "6a1f0e2c-1b2d-4c3e-9f40-5a6b7c8d9e0f"
+	nodeID     = "8ea1b9d4d8d7c0e5a1b2c3d4e5f60718"
+	channel    = "CINCIDENT1"
+	requester  = "UREQUESTER"
+	approver1  = "UAPPROVER1"
+	approver2  = "UAPPROVER2"
+	groupMate  = "UGROUPMATE"
+	outsider   = "UOUTSIDER1"
+	group      = "SONCALL001"
+)
+
+// env is one bot under test with its fakes: the real slack-go socket-mode
+// client talks to fakeslack over a websocket, the real Huawei SDK to fakedcs,
+// and requests live in a real SQLite file (or PostgreSQL).
+type env struct {
+	t      *testing.T
+	slack  *fakeslack.Server
+	dcs    *fakedcs.Server
+	dbPath string
+	yaml   string
+	clock  *clock
+	logs   *syncBuffer
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan error
+	app    *app.App
+}
+
+type envOption func(*envConfig)
+
+type envConfig struct {
+	policy  string // extra lines under policy:
+	timeout string
+	store   string // whole store: block
+	sweep   string
+}
+
+func withPolicy(lines string) envOption { return func(c *envConfig) { c.policy = lines } }
+func withTimeout(d string) envOption    { return func(c *envConfig) { c.timeout = d } }
+func withStore(block string) envOption  { return func(c *envConfig) { c.store = block } }
+
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	c := envConfig{policy: "  approvals_required: 1\n", timeout: "3s", sweep: "@every 1s"}
+	for _, o := range opts {
+		o(&c)
+	}
+	e := &env{
+		t:     t,
+		slack: fakeslack.New(t, fakeslack.Options{AppToken: appToken, BotToken: botToken}),
+		dcs:   fakedcs.New(t, fakedcs.Options{AK: accessKey, SK: secretKey, ProjectID: projectID}),
+		clock: &clock{},
+		logs:  &syncBuffer{},
+	}
+	e.slack.SetUsergroup(group, groupMate)
+	e.dbPath = filepath.Join(t.TempDir(), "dcsbot.db")
+	if c.store == "" {
+		c.store = fmt.Sprintf("  driver: sqlite\n  dsn: %s\n", e.dbPath)
+	}
+	e.yaml = fmt.Sprintf(`slack:
+  api_url: %s
+huaweicloud:
+  region: cn-north-4
+  project_id: %s
+  endpoint: %s
+  timeout: %s
+instances:
+  orders-prod:
+    id: %s
+policy:
+  channels: [%s]
+  approvers: [%s, %s, %s, %s]
+  ttl: 15m
+%sstore:
+%shttp:
+  listen: 127.0.0.1:0
+schedule:
+  sweep: "%s"
+log:
+  level: debug
+  format: json
+shutdown_timeout: 10s
+`, e.slack.APIURL(), projectID, e.dcs.URL, c.timeout, instanceID, channel, approver1, approver2, requester, group, c.policy, c.store, c.sweep)
+	return e
+}
+
+func (e *env) env(name string) (string, bool) {
+	v, ok := map[string]string{
+		"SLACK_APP_TOKEN": appToken, "SLACK_BOT_TOKEN": botToken,
+		"CLOUD_SDK_AK": accessKey, "CLOUD_SDK_SK": secretKey,
+	}[name]
+	return v, ok
+}
+
+// start builds the app from the YAML through the real config loader and
+// runs it until the socket is connected.
+func (e *env) start() {
+	e.t.Helper()
+	cfg, err := config.Parse([]byte(e.yaml), e.env)
+	if err != nil {
+		e.t.Fatalf("config: %v", err)
+	}
+	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, app.Options{Logger: log, Now: e.clock.Now})
+	if err != nil {
+		cancel()
+		e.t.Fatalf("app.New: %v", err)
+	}
+	before := e.slack.Connections()
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	e.mu.Lock()
+	e.app, e.cancel, e.done = a, cancel, done
+	e.mu.Unlock()
+	e.t.Cleanup(func() { e.stop() })
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := e.slack.WaitConnections(wctx, before+1); err != nil {
+		e.t.Fatalf("bot did not connect: %v", err)
+	}
+}
+
+// stop shuts the bot down gracefully and returns what Run returned.
+func (e *env) stop() error {
+	e.mu.Lock()
+	cancel, done := e.cancel, e.done
+	e.cancel, e.done = nil, nil
+	e.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(20 * time.Second):
+		e.t.Fatal("bot did not stop within 20s")
+		return nil
+	}
+}
+
+func (e *env) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	e.t.Cleanup(cancel)
+	return ctx
+}
+
+// slash runs /dcs with text as user in channel and returns the ack.
+func (e *env) slash(user, ch, text string) fakeslack.Ack {
+	e.t.Helper()
+	ack, err := e.slack.SendSlashCommand(e.ctx(), fakeslack.SlashCommand{UserID: user, ChannelID: ch, Command: "/dcs", Text: text})
+	if err != nil {
+		e.t.Fatalf("/dcs %s: %v", text, err)
+	}
+	return ack
+}
+
+// request runs a kill and returns the approval message it produced.
+func (e *env) request(text string) fakeslack.Message {
+	e.t.Helper()
+	n := len(e.topLevel())
+	ack := e.slash(requester, channel, text)
+	if len(ack.Payload) > 0 && string(ack.Payload) != "null" {
+		e.t.Fatalf("kill acked with a reply: %s", ack.Payload)
+	}
+	e.waitFor("approval message posted", func() bool { return len(e.topLevel()) > n })
+	return e.topLevel()[n]
+}
+
+func (e *env) topLevel() []fakeslack.Message {
+	var out []fakeslack.Message
+	for _, m := range e.slack.Messages() {
+		if m.ThreadTS == "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (e *env) message(m fakeslack.Message) fakeslack.Message {
+	cur, ok := e.slack.Message(m.Channel, m.TS)
+	if !ok {
+		e.t.Fatalf("message %s vanished", m.TS)
+	}
+	return cur
+}
+
+func (e *env) thread(m fakeslack.Message) []string {
+	var out []string
+	for _, r := range e.slack.Thread(m.Channel, m.TS) {
+		out = append(out, r.Text)
+	}
+	return out
+}
+
+// click presses a button of the approval message as user.
+func (e *env) click(user string, m fakeslack.Message, action string) error {
+	_, err := e.slack.SendBlockAction(e.ctx(), fakeslack.BlockAction{
+		UserID: user, ChannelID: m.Channel, MessageTS: m.TS, BlockID: "dcs_decision", ActionID: action,
+	})
+	return err
+}
+
+func (e *env) mustClick(user string, m fakeslack.Message, action string) {
+	e.t.Helper()
+	if err := e.click(user, m, action); err != nil {
+		e.t.Fatalf("%s clicks %s: %v", user, action, err)
+	}
+}
+
+// staleClick presses a button the message no longer shows, as a user whose
+// Slack client still has the old copy would (the original value is kept).
+func (e *env) staleClick(user string, m fakeslack.Message, action string) {
+	e.t.Helper()
+	_, err := e.slack.SendBlockAction(e.ctx(), fakeslack.BlockAction{UserID: user, ChannelID: m.Channel, MessageTS: m.TS,
+		BlockID: "dcs_decision", ActionID: action, Value: e.onlyRequest().ID, Force: true})
+	if err != nil {
+		e.t.Fatalf("%s clicks %s: %v", user, action, err)
+	}
+}
+
+func (e *env) waitFor(what string, cond func() bool) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			e.t.Fatalf("timed out waiting for: %s", what)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// ephemeralTo waits for an ephemeral message to user containing fragment.
+func (e *env) ephemeralTo(user, fragment string) {
+	e.t.Helper()
+	e.waitFor(fmt.Sprintf("ephemeral to %s containing %q", user, fragment), func() bool {
+		for _, m := range e.slack.Ephemerals() {
+			if m.User == user && strings.Contains(m.Text, fragment) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+func (e *env) threadHas(m fakeslack.Message, fragment string) {
+	e.t.Helper()
+	e.waitFor(fmt.Sprintf("thread reply containing %q", fragment), func() bool {
+		for _, s := range e.thread(m) {
+			if strings.Contains(s, fragment) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// blocksText is every text of a message's blocks, for assertions.
+func blocksText(t *testing.T, raw json.RawMessage) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	var b strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["text"].(string); ok {
+				b.WriteString(s + "\n")
+			}
+			for _, k := range []string{"text", "fields", "elements", "confirm", "title", "confirm", "deny"} {
+				if c, ok := x[k]; ok {
+					if _, isStr := c.(string); !isStr {
+						walk(c)
+					}
+				}
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(v)
+	return b.String()
+}
+
+func hasButtons(t *testing.T, raw json.RawMessage) bool {
+	t.Helper()
+	var blocks []map[string]any
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		t.Fatalf("blocks: %v", err)
+	}
+	for _, b := range blocks {
+		if b["type"] == "actions" {
+			return true
+		}
+	}
+	return false
+}
+
+// clock is real time plus an offset the test can push forward.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,423 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Fake secrets: distinctive, so a test can tell if one leaks into a message.
+const (
+	fakeAppToken  = "xapp-1-A0FAKE-1-c0ffee5ecretapp"
+	fakeBotToken  = "xoxb-1-2-c0ffee5ecretbot"
+	fakeAccessKey = "AKFAKEC0FFEE5ECRET00"
+	fakeSecretKey = "SKFAKEc0ffee5ecret0000000000000000000000"
+)
+
+// envOf is a lookupEnv over a map.
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := m[k]
+		return v, ok
+	}
+}
+
+func goodEnv() map[string]string {
+	return map[string]string{
+		"SLACK_APP_TOKEN": fakeAppToken,
+		"SLACK_BOT_TOKEN": fakeBotToken,
+		"CLOUD_SDK_AK":    fakeAccessKey,
+		"CLOUD_SDK_SK":    fakeSecretKey,
+	}
+}
+
+// leaks are strings no message may contain: the fake secrets and the
+// password in the fixtures' DSNs and URLs.
+var leaks = []string{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey, "c0ffee5ecret", "hunter2"}
+
+func assertNoLeak(t *testing.T, msg string) {
+	t.Helper()
+	for _, s := range leaks {
+		if strings.Contains(msg, s) {
+			t.Errorf("message leaks %q:\n%s", s, msg)
+		}
+	}
+}
+
+func TestLoadFixtures(t *testing.T) {
+	tests := []struct {
+		file string
+		want string // the exact error text
+	}{
+		{"unknown_keys.yaml", `"weird key\n": unknown key
+huaweicloud.timout: unknown key
+instances.orders-prod.regoin: unknown key
+instances.orders-prod.zone: unknown key
+log.colour: unknown key
+policy.aprovers: unknown key
+slack_token: unknown key`},
+		{"bad_durations.yaml", `huaweicloud.timeout: "20" is not a duration (Go syntax such as 30s, 15m or 1h30m)
+policy.ttl: "15 minutes" is not a duration (Go syntax such as 30s, 15m or 1h30m)
+shutdown_timeout: must be positive, got "-1s"`},
+		{"zero_durations.yaml", `huaweicloud.timeout: must be positive, got "0s"
+policy.ttl: must be positive, got "0"
+shutdown_timeout: must be a duration such as 30s or 15m`},
+		{"bad_cron.yaml", `schedule.sweep: "every 30 seconds" is not a cron schedule: expected 5 to 6 fields, found 3: [every 30 seconds]`},
+		{"bad_cron_tz.yaml", `schedule.sweep: "TZ=UTC" is not a cron schedule: malformed spec`},
+		{"empty_approvers.yaml", `policy.approvers: at least one approver is required (user IDs like U0123ABCD or user group IDs like S0123ABCD)`},
+		{"bad_ids.yaml", `huaweicloud.project_id: "0123456789ABCDEF0123456789ABCDEF" is not a project ID (32 lowercase hex digits)
+instances."Orders Staging": alias must match ^[a-z0-9][a-z0-9._-]{0,62}$
+instances.no-id.id: required
+instances.orders-prod.id: "orders-prod-instance" is not an instance ID (a UUID: 8-4-4-4-12 hex digits)
+instances.orders-prod.project_id: "12345" is not a project ID (32 lowercase hex digits)
+policy.approvers[1]: "G0123ABCD" is not a Slack user or user group ID (like U0123ABCD or S0123ABCD)
+policy.approvers[3]: duplicate of policy.approvers[2]
+policy.approvers[4]: "" is not a Slack user or user group ID (like U0123ABCD or S0123ABCD)
+policy.channels[0]: "#ops" is not a Slack channel ID (like C0123ABCD)
+policy.channels[1]: "c0123abcd" is not a Slack channel ID (like C0123ABCD)
+policy.channels[3]: duplicate of policy.channels[2]
+policy.requesters[0]: "C0123ABCD" is not a Slack user ID (like U0123ABCD)
+policy.requesters[2]: duplicate of policy.requesters[1]`},
+		{"bad_region.yaml", `huaweicloud.region: "cn_north_4" is not a region name like cn-north-4 or ap-southeast-1
+instances.orders-prod.region: "Singapore" is not a region name like cn-north-4 or ap-southeast-1`},
+		{"bad_endpoint.yaml", `huaweicloud.endpoint: must be an absolute http:// or https:// URL with a host
+instances.a.endpoint: must be an absolute http:// or https:// URL with a host
+instances.b.endpoint: must not contain credentials
+instances.c.endpoint: must be an absolute http:// or https:// URL with a host
+slack.api_url: must be an absolute http:// or https:// URL with a host`},
+		{"duplicate_instance_ids.yaml", `instances.orders-b.id: same id as instances.orders-a
+instances.orders-c.id: same id as instances.orders-a`},
+		{"bad_driver.yaml", `store.driver: "mysql" is not a store driver (sqlite or postgres)
+store.dsn: required`},
+		{"bad_postgres_dsn.yaml", `store.dsn: must be a postgres:// or postgresql:// URL or a key=value connection string`},
+		{"bad_numbers.yaml", `policy.approvals_required: must be between 1 and 10, got 0
+policy.max_addrs: must be between 1 and 1000, got 1001`},
+		{"unreachable_approvals.yaml", `policy.approvals_required: 3 approvals can never be reached with 2 approvers and no user group`},
+		{"bad_listen_log.yaml", `http.listen: "localhost:http" must be host:port with a numeric port, or "" to disable the HTTP server
+log.format: "xml" is not a log format (text or json)
+log.level: "verbose" is not a log level (debug, info, warn or error)`},
+		// A value of the wrong shape is reported once, at its key, and
+		// validation does not pile on ("policy.channels: at least one...").
+		{"wrong_shapes.yaml", `huaweicloud.region: must be a string
+instances: must be a mapping
+log: must be a mapping
+policy.approvals_required: must be an integer
+policy.approvers[1]: must be a string
+policy.channels: must be a list
+policy.max_addrs: must be an integer
+policy.ttl: must be a duration such as 30s or 15m
+slack: must be a mapping
+store.<<: must be a mapping or a list of mappings`},
+		{"duplicate_keys.yaml", `huaweicloud.region: duplicate key (line 4)
+instances.orders-prod: duplicate key (line 8)`},
+		{"empty.yaml", `huaweicloud.project_id: required
+huaweicloud.region: required
+instances: at least one instance is required
+policy.approvers: at least one approver is required (user IDs like U0123ABCD or user group IDs like S0123ABCD)
+policy.channels: at least one channel ID is required`},
+		{"many_problems.yaml", `http.listen: "8080" must be host:port with a numeric port, or "" to disable the HTTP server
+huaweicloud.project_id: "nope" is not a project ID (32 lowercase hex digits)
+huaweicloud.region: required
+huaweicloud.timeout: "soon" is not a duration (Go syntax such as 30s, 15m or 1h30m)
+instances.Orders: alias must match ^[a-z0-9][a-z0-9._-]{0,62}$
+instances.Orders.endpoint: must be an absolute http:// or https:// URL with a host
+instances.Orders.id: required
+log.format: "" is not a log format (text or json)
+log.level: "INFO" is not a log level (debug, info, warn or error)
+policy.approvals_required: must be between 1 and 10, got 11
+policy.channels: at least one channel ID is required
+policy.max_addrs: must be between 1 and 1000, got 0
+policy.requesters[1]: "someone" is not a Slack user ID (like U0123ABCD)
+policy.ttl: must be positive, got "-15m"
+policy.typo: unknown key
+schedule.sweep: "@fortnightly" is not a cron schedule: unrecognized descriptor: @fortnightly
+shutdown_timeout: must be positive, got "0s"
+store.driver: "" is not a store driver (sqlite or postgres)
+store.dsn: required`},
+		{"syntax_error.yaml", `testdata/syntax_error.yaml: yaml: line 2: did not find expected key`},
+		{"not_a_mapping.yaml", `testdata/not_a_mapping.yaml: must be a YAML mapping of sections (slack, huaweicloud, instances, ...)`},
+		{"two_documents.yaml", `testdata/two_documents.yaml: holds more than one YAML document (line 3); want one`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			c, err := Load(filepath.Join("testdata", tt.file), envOf(goodEnv()))
+			if err == nil {
+				t.Fatalf("Load succeeded: %+v", c)
+			}
+			if c != nil {
+				t.Errorf("Load returned a config with its error")
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error:\n%s\nwant:\n%s", got, tt.want)
+			}
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error is %T, want Problems", err)
+			}
+			if n := strings.Count(tt.want, "\n") + 1; len(ps) != n {
+				t.Errorf("%d problems, want %d", len(ps), n)
+			}
+			assertNoLeak(t, err.Error())
+		})
+	}
+}
+
+// Every fixture has a test: a new fixture without one fails here.
+func TestEveryFixtureTested(t *testing.T) {
+	src, err := os.ReadFile("config_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob("testdata/*.yaml")
+	for _, f := range files {
+		if !strings.Contains(string(src), filepath.Base(f)+`"`) {
+			t.Errorf("no test names %s", f)
+		}
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	env := goodEnv()
+	delete(env, "SLACK_BOT_TOKEN")
+	_, err := Load("testdata/nope.yaml", envOf(env))
+	want := `SLACK_BOT_TOKEN: required: set SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE
+testdata/nope.yaml: cannot read the config file: no such file or directory`
+	if err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestLoadValidFull(t *testing.T) {
+	c, err := Load("testdata/valid_full.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Slack.APIURL != "http://127.0.0.1:9999/api/" {
+		t.Errorf("api_url %q: want a trailing slash added", c.Slack.APIURL)
+	}
+	if got, want := c.HuaweiCloud, (HuaweiCloud{
+		Region:    "cn-north-4",
+		ProjectID: "0123456789abcdef0123456789abcdef",
+		Endpoint:  "https://dcs.proxy.example.com/",
+		Timeout:   Duration{Duration: 45 * time.Second, raw: "45s"},
+	}); got != want {
+		t.Errorf("huaweicloud = %+v, want %+v", got, want)
+	}
+	if got, want := c.Policy, (Policy{
+		Channels:          []string{"C0123ABCD", "G0123ABCD"},
+		Requesters:        []string{"U0AAAAAAA", "W0BBBBBBB"},
+		Approvers:         []string{"U0123ABCD", "S0123ABCD"},
+		ApprovalsRequired: 2,
+		TTL:               Duration{Duration: 90 * time.Minute, raw: "1h30m"},
+		MaxAddrs:          1000,
+	}); !reflect.DeepEqual(got, want) {
+		t.Errorf("policy = %+v, want %+v", got, want)
+	}
+	if c.Store.Driver != "postgres" || c.Store.DSN.Reveal() != "postgres://dcsbot:hunter2@db.example.com:5432/dcsbot?sslmode=require" {
+		t.Errorf("store = %s %q", c.Store.Driver, c.Store.DSN.Reveal())
+	}
+	if c.HTTP.Listen != ":0" || c.Schedule.Sweep != "*/10 * * * * *" || c.Log != (Log{"debug", "json"}) || c.ShutdownTimeout.Duration != time.Minute {
+		t.Errorf("http/schedule/log/shutdown = %+v %+v %+v %v", c.HTTP, c.Schedule, c.Log, c.ShutdownTimeout)
+	}
+	if c.Secrets != (Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}) {
+		t.Error("secrets not read from the environment")
+	}
+
+	want := map[string]InstanceTarget{
+		// No overrides: everything from huaweicloud, the endpoint's trailing
+		// slash trimmed.
+		"orders-prod": {"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "cn-north-4", "0123456789abcdef0123456789abcdef", "https://dcs.proxy.example.com"},
+		// Its own region and project, no endpoint: that region's default,
+		// not the global (cn-north-4) endpoint.
+		"sessions.sg": {"sessions.sg", "11111111-2222-3333-4444-555555555555", "ap-southeast-1", "fedcba9876543210fedcba9876543210", "https://dcs.ap-southeast-1.myhuaweicloud.com"},
+		// Its own region and endpoint.
+		"cache_eu": {"cache_eu", "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", "eu-west-101", "0123456789abcdef0123456789abcdef", "https://dcs.eu.example.com"},
+		// A region override equal to the global region keeps the global
+		// endpoint.
+		"same-region": {"same-region", "99999999-8888-7777-6666-555555555555", "cn-north-4", "0123456789abcdef0123456789abcdef", "https://dcs.proxy.example.com"},
+	}
+	if got := c.InstanceTargets(); !reflect.DeepEqual(got, want) {
+		t.Errorf("targets:\n%+v\nwant:\n%+v", got, want)
+	}
+	if got, ok := c.Target("cache_eu"); !ok || got != want["cache_eu"] {
+		t.Errorf("Target(cache_eu) = %+v, %v", got, ok)
+	}
+	if _, ok := c.Target("nope"); ok {
+		t.Error("Target(nope) found")
+	}
+	if got := c.Aliases(); !reflect.DeepEqual(got, []string{"cache_eu", "orders-prod", "same-region", "sessions.sg"}) {
+		t.Errorf("Aliases() = %v", got)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate on a loaded config: %v", err)
+	}
+}
+
+func TestLoadMinimalDefaults(t *testing.T) {
+	c, err := Load("testdata/valid_minimal.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.HuaweiCloud.Region = "ap-southeast-1"
+	want.HuaweiCloud.ProjectID = "0123456789abcdef0123456789abcdef"
+	want.Instances = map[string]Instance{"orders-prod": {ID: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}}
+	want.Policy.Channels = []string{"C0123ABCD"}
+	want.Policy.Approvers = []string{"U0123ABCD"}
+	want.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("config:\n%+v\nwant:\n%+v", c, want)
+	}
+
+	// The defaults themselves, spelled out.
+	d := Default()
+	if d.Slack.APIURL != "https://slack.com/api/" ||
+		d.HuaweiCloud.Timeout.Duration != 20*time.Second ||
+		d.Policy.ApprovalsRequired != 1 || d.Policy.TTL.Duration != 15*time.Minute || d.Policy.MaxAddrs != 50 ||
+		d.Store.Driver != "sqlite" || d.Store.DSN.Reveal() != "dcsbot.db" ||
+		d.HTTP.Listen != "127.0.0.1:8080" || d.Schedule.Sweep != "@every 30s" ||
+		d.Log.Level != "info" || d.Log.Format != "text" || d.ShutdownTimeout.Duration != 30*time.Second {
+		t.Errorf("defaults: %+v", d)
+	}
+
+	tg, _ := c.Target("orders-prod")
+	if want := (InstanceTarget{"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "0123456789abcdef0123456789abcdef", "https://dcs.ap-southeast-1.myhuaweicloud.com"}); tg != want {
+		t.Errorf("target = %+v, want %+v", tg, want)
+	}
+}
+
+func TestLoadAnchorsAndEmptyKeys(t *testing.T) {
+	c, err := Load("testdata/valid_anchors.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HuaweiCloud.Timeout.Duration != 20*time.Second || c.Log != (Log{"info", "text"}) {
+		t.Errorf("an empty key did not keep its default: timeout %v, log %+v", c.HuaweiCloud.Timeout, c.Log)
+	}
+	want := map[string]InstanceTarget{
+		"a": {"a", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "fedcba9876543210fedcba9876543210", "https://dcs.ap-southeast-1.myhuaweicloud.com"},
+		// Merged from a and the inline mapping; its own id and region win.
+		"b": {"b", "11111111-2222-3333-4444-555555555555", "eu-west-101", "fedcba9876543210fedcba9876543210", "https://b.example.com"},
+	}
+	if got := c.InstanceTargets(); !reflect.DeepEqual(got, want) {
+		t.Errorf("targets:\n%+v\nwant:\n%+v", got, want)
+	}
+}
+
+func TestParse(t *testing.T) {
+	data, err := os.ReadFile("testdata/valid_minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(data, envOf(goodEnv())); err != nil {
+		t.Errorf("Parse: %v", err)
+	}
+	_, err = Parse([]byte("log: [\n"), envOf(goodEnv()))
+	if want := "config: yaml: line 1: did not find expected node content"; err == nil || err.Error() != want {
+		t.Errorf("Parse error %v, want %s", err, want)
+	}
+	// A trailing document marker with nothing after it is fine.
+	if _, err := Parse(append(data, "---\n"...), envOf(goodEnv())); err != nil {
+		t.Errorf("Parse with a trailing ---: %v", err)
+	}
+}
+
+func TestExampleConfig(t *testing.T) {
+	c, err := Load("../../config.example.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatalf("config.example.yaml does not validate:\n%v", err)
+	}
+	// The example shows the defaults: it must load to exactly them.
+	d := Default()
+	if c.Slack != d.Slack || c.HuaweiCloud.Endpoint != "" || c.HuaweiCloud.Timeout.Duration != d.HuaweiCloud.Timeout.Duration ||
+		c.Policy.ApprovalsRequired != d.Policy.ApprovalsRequired || c.Policy.TTL.Duration != d.Policy.TTL.Duration || c.Policy.MaxAddrs != d.Policy.MaxAddrs ||
+		c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
+		t.Errorf("config.example.yaml does not show the defaults:\n%+v\nwant:\n%+v", c, d)
+	}
+}
+
+// Validate on a hand-built Config, as other packages' tests build them.
+func TestValidateHandBuilt(t *testing.T) {
+	c := Default()
+	c.HuaweiCloud.Region = "cn-north-4"
+	c.HuaweiCloud.ProjectID = "0123456789abcdef0123456789abcdef"
+	c.Instances = map[string]Instance{"a": {ID: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}}
+	c.Policy.Channels = []string{"C0123ABCD"}
+	c.Policy.Approvers = []string{"S0123ABCD"}
+	c.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	c.Policy.TTL = Dur(-time.Minute)
+	c.Secrets.SlackBotToken = Secret(fakeAppToken)
+	c.Secrets.AccessKey = ""
+	want := `CLOUD_SDK_AK: required: set CLOUD_SDK_AK or CLOUD_SDK_AK_FILE
+SLACK_BOT_TOKEN: the value must start with "xoxb-"
+policy.ttl: must be positive, got "-1m0s"`
+	err := c.Validate()
+	if err == nil || err.Error() != want {
+		t.Errorf("Validate:\n%v\nwant:\n%s", err, want)
+	}
+	assertNoLeak(t, err.Error())
+}
+
+func TestProblemsSortNaturally(t *testing.T) {
+	var p problems
+	for _, k := range []string{"policy.channels[10]", "b", "policy.channels[2]", "SLACK_BOT_TOKEN", "a", "policy.channels", "policy.channels[2]"} {
+		p.add(k, "m %s", k)
+	}
+	p.add("x", "two\nlines")
+	want := `SLACK_BOT_TOKEN: m SLACK_BOT_TOKEN
+a: m a
+b: m b
+policy.channels: m policy.channels
+policy.channels[2]: m policy.channels[2]
+policy.channels[2]: m policy.channels[2]
+policy.channels[10]: m policy.channels[10]
+x: two; lines`
+	if got := p.err().Error(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+	var none problems
+	if none.err() != nil {
+		t.Error("no problems is not a nil error")
+	}
+}
+
+func TestParseSchedule(t *testing.T) {
+	for _, spec := range []string{"@every 30s", "*/30 * * * * *", "0 * * * *", "@hourly", "TZ=UTC 0 3 * * *"} {
+		if _, err := ParseSchedule(spec); err != nil {
+			t.Errorf("ParseSchedule(%q): %v", spec, err)
+		}
+	}
+	// "TZ=x" with nothing after it panics inside cron v3.0.1.
+	for _, spec := range []string{"", "TZ=UTC", "CRON_TZ=", "@every", "* * *", "60 * * * *"} {
+		if _, err := ParseSchedule(spec); err == nil {
+			t.Errorf("ParseSchedule(%q) succeeded", spec)
+		}
+	}
+}
+
+func TestLogHandler(t *testing.T) {
+	var b strings.Builder
+	h := Log{Level: "warn", Format: "json"}.Handler(&b)
+	if h.Enabled(t.Context(), -4) || !h.Enabled(t.Context(), 4) {
+		t.Error("json handler at warn: wrong levels enabled")
+	}
+	for lvl, want := range map[string]int{"debug": -4, "info": 0, "warn": 4, "error": 8, "": 0} {
+		if got := (Log{Level: lvl}).SlogLevel(); int(got) != want {
+			t.Errorf("SlogLevel(%q) = %v", lvl, got)
+		}
+	}
+}
+
+func TestDurationUnmarshalKeepsBadText(t *testing.T) {
+	c, err := Parse([]byte("policy: {ttl: 5 min}\n"), envOf(goodEnv()))
+	if c != nil || err == nil || !strings.Contains(err.Error(), `policy.ttl: "5 min" is not a duration`) {
+		t.Errorf("got %v", err)
+	}
+}

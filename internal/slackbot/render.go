@@ -1,0 +1,239 @@
+package slackbot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"dcsbot/internal/approvals"
+)
+
+// Block and action IDs of the approval message's buttons. Every button has a
+// block_id: slack-go parses an action as a block action only when it has one.
+const (
+	decisionBlockID = "dcs_decision"
+	approveActionID = "dcs_approve"
+	denyActionID    = "dcs_deny"
+)
+
+// maxListedAddrs bounds how many addresses the message lists in full.
+const maxListedAddrs = 50
+
+// approvalBlocks draws the approval message for r's current state: the
+// request, then either the buttons (pending) or the final state.
+func approvalBlocks(r *approvals.Request) []slack.Block {
+	title := fmt.Sprintf("Kill %d client session%s on %s", len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias)
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, title, false, false)),
+		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+			md("*Request*\n`%s`", r.ID),
+			md("*Requested by*\n<@%s>", r.Requester),
+			md("*Instance*\n`%s` (`%s`)", r.Instance.Alias, r.Instance.ID),
+			md("*Node*\n`%s`", r.NodeID),
+			md("*Approvals*\n%d of %d%s", len(r.Approvals), r.ApprovalsRequired, approverList(r)),
+			md("*Expires*\n%s", slackDate(r.ExpiresAt)),
+		}, nil),
+		slack.NewSectionBlock(md("*Client addresses*\n%s", addrList(r.Addrs)), nil, nil),
+	}
+	if r.State == approvals.Pending {
+		confirm := slack.NewConfirmationBlockObject(
+			plain("Kill %d session%s?", len(r.Addrs), plural(len(r.Addrs))),
+			md("This closes the client connections listed in request `%s` on `%s`. Clients may reconnect.", r.ID, r.Instance.Alias),
+			plain("Approve and kill"),
+			plain("Cancel"),
+		)
+		approve := slack.NewButtonBlockElement(approveActionID, r.ID, plain("Approve")).
+			WithStyle(slack.StylePrimary).WithConfirm(confirm)
+		deny := slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger)
+		blocks = append(blocks, slack.NewActionBlock(decisionBlockID, approve, deny))
+		blocks = append(blocks, slack.NewContextBlock("", md(
+			"Needs %d approval%s from an approver other than the requester.", r.ApprovalsRequired, plural(r.ApprovalsRequired))))
+		return blocks
+	}
+	return append(blocks, slack.NewSectionBlock(md("%s", stateLine(r)), nil, nil))
+}
+
+// approvalText is the notification fallback for the approval message.
+func approvalText(r *approvals.Request) string {
+	return fmt.Sprintf("Kill request %s: %d session(s) on %s, %s", r.ID, len(r.Addrs), r.Instance.Alias, stateWord(r.State))
+}
+
+func stateWord(s approvals.State) string {
+	switch s {
+	case approvals.Pending:
+		return "waiting for approval"
+	case approvals.Approved, approvals.Executing:
+		return "approved, killing"
+	case approvals.Succeeded:
+		return "executed"
+	case approvals.Failed:
+		return "failed"
+	case approvals.Unknown:
+		return "outcome unknown"
+	}
+	return string(s)
+}
+
+// stateLine is the final line of a message that has left pending.
+func stateLine(r *approvals.Request) string {
+	switch r.State {
+	case approvals.Approved, approvals.Executing:
+		return fmt.Sprintf(":hourglass_flowing_sand: *Approved* by %s: killing now.", mentions(r.Approvals))
+	case approvals.Succeeded:
+		return fmt.Sprintf(":white_check_mark: *Executed*: DCS accepted the kill. Approved by %s.", mentions(r.Approvals))
+	case approvals.Failed:
+		return fmt.Sprintf(":x: *Failed*: %s See the thread.", failureSummary(r.Result))
+	case approvals.Unknown:
+		return ":warning: *Outcome unknown*: DCS did not answer; the sessions may or may not have been killed. See the thread."
+	case approvals.Denied:
+		return fmt.Sprintf(":no_entry: *Denied* by <@%s>%s. Nothing was killed.", r.DecidedBy, reasonSuffix(r.Note))
+	case approvals.Expired:
+		return fmt.Sprintf(":hourglass: *Expired* at %s without enough approvals. Nothing was killed.", slackDate(r.ExpiresAt))
+	case approvals.Cancelled:
+		if r.DecidedBy == "" {
+			return fmt.Sprintf(":heavy_minus_sign: *Cancelled*: %s. Nothing was killed.", r.Note)
+		}
+		return fmt.Sprintf(":heavy_minus_sign: *Cancelled* by <@%s>%s. Nothing was killed.", r.DecidedBy, reasonSuffix(r.Note))
+	}
+	return string(r.State)
+}
+
+// threadText is a reply in the approval message's thread.
+func threadText(r *approvals.Request, n approvals.Note) string {
+	switch n.Kind {
+	case approvals.NoteApproval:
+		left := r.ApprovalsRequired - len(r.Approvals)
+		return fmt.Sprintf(":ballot_box_with_check: <@%s> approved (%d of %d). %d more approval%s needed.",
+			n.Actor, len(r.Approvals), r.ApprovalsRequired, left, plural(left))
+	case approvals.NoteExecuting:
+		return fmt.Sprintf(":hourglass_flowing_sand: Approved by %s. Killing %d session%s on `%s` node `%s`…",
+			mentions(r.Approvals), len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias, r.NodeID)
+	case approvals.NoteResult:
+		return resultText(r)
+	case approvals.NoteDenied:
+		return fmt.Sprintf(":no_entry: Denied by <@%s>%s. Nothing was killed.", n.Actor, reasonSuffix(r.Note))
+	case approvals.NoteCancelled:
+		return fmt.Sprintf(":heavy_minus_sign: Withdrawn by <@%s>%s. Nothing was killed.", n.Actor, reasonSuffix(r.Note))
+	case approvals.NoteExpired:
+		return fmt.Sprintf(":hourglass: Expired: not enough approvals before %s. Nothing was killed.", slackDate(r.ExpiresAt))
+	case approvals.NoteRecovered:
+		return ":warning: The bot stopped while this kill was in flight, so its outcome is *unknown*: DCS may or may not have killed the sessions. " +
+			"Check the instance's client list before asking again."
+	}
+	return string(n.Kind)
+}
+
+func resultText(r *approvals.Request) string {
+	res := r.Result
+	if res == nil {
+		res = &approvals.Result{}
+	}
+	who := "Approved by " + mentions(r.Approvals) + "."
+	switch r.State {
+	case approvals.Succeeded:
+		return fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %d session%s on `%s` node `%s`: %s. %s",
+			len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias, r.NodeID, inlineAddrs(r.Addrs), who)
+	case approvals.Failed:
+		return fmt.Sprintf(":x: The kill failed: %s %s", failureSummary(res), who)
+	case approvals.Unknown:
+		detail := res.Detail
+		if detail == "" {
+			detail = "DCS gave no answer"
+		}
+		return fmt.Sprintf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s", detail, who)
+	}
+	return stateLine(r)
+}
+
+// failureSummary says what DCS answered, keeping its code, status and
+// request ID visible, or why the call did not reach DCS.
+func failureSummary(res *approvals.Result) string {
+	if res == nil {
+		return "no details were recorded."
+	}
+	if res.Code != "" || res.HTTPStatus != 0 {
+		s := fmt.Sprintf("DCS answered `%s` (HTTP %d): %s.", orDash(res.Code), res.HTTPStatus, strings.TrimSuffix(orDash(res.Message), "."))
+		if res.DCSRequestID != "" {
+			s += fmt.Sprintf(" DCS request ID `%s`.", res.DCSRequestID)
+		}
+		return s + " Nothing was killed."
+	}
+	if res.Detail != "" {
+		return strings.TrimSuffix(res.Detail, ".") + "."
+	}
+	return "no details were recorded."
+}
+
+func md(format string, args ...any) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf(format, args...), false, false)
+}
+
+func plain(format string, args ...any) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf(format, args...), false, false)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func reasonSuffix(note string) string {
+	if note == "" {
+		return ""
+	}
+	return ": " + note
+}
+
+func mentions(as []approvals.Approval) string {
+	if len(as) == 0 {
+		return "nobody"
+	}
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = "<@" + a.User + ">"
+	}
+	return strings.Join(out, ", ")
+}
+
+func approverList(r *approvals.Request) string {
+	if len(r.Approvals) == 0 {
+		return ""
+	}
+	return " (" + mentions(r.Approvals) + ")"
+}
+
+// slackDate renders t in each reader's own time zone, with a UTC fallback.
+func slackDate(t time.Time) string {
+	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
+func addrList(addrs []string) string {
+	shown := addrs
+	if len(shown) > maxListedAddrs {
+		shown = shown[:maxListedAddrs]
+	}
+	s := "```" + strings.Join(shown, "\n") + "```"
+	if extra := len(addrs) - len(shown); extra > 0 {
+		s += fmt.Sprintf("\n…and %d more", extra)
+	}
+	return s
+}
+
+func inlineAddrs(addrs []string) string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = "`" + a + "`"
+	}
+	return strings.Join(out, ", ")
+}

@@ -154,11 +154,7 @@ func failureSummary(res *approvals.Result) string {
 		return "no details were recorded."
 	}
 	if res.Code != "" || res.HTTPStatus != 0 {
-		s := fmt.Sprintf("DCS answered `%s` (HTTP %d): %s.", orDash(res.Code), res.HTTPStatus, strings.TrimSuffix(orDash(res.Message), "."))
-		if res.DCSRequestID != "" {
-			s += fmt.Sprintf(" DCS request ID `%s`.", res.DCSRequestID)
-		}
-		return s + " Nothing was killed."
+		return dcsAnswer(res.Code, res.HTTPStatus, res.Message, res.DCSRequestID) + " Nothing was killed."
 	}
 	if res.Detail != "" {
 		return strings.TrimSuffix(res.Detail, ".") + "."

@@ -1,0 +1,619 @@
+// Package dcs talks to Huawei Cloud DCS (Distributed Cache Service) through
+// the official Go SDK: it kills Redis client sessions for the approvals
+// service and reads sessions and nodes.
+//
+// The SDK takes no context.Context. Each call is bounded by Params.Timeout
+// (the SDK's http.Client timeout). A context is checked before a request is
+// sent, and between retries of read-only calls; a request already sent is not
+// abandoned when the context is cancelled. For a kill that is deliberate:
+// on shutdown an in-flight kill finishes (or times out) so that its outcome
+// can be recorded, instead of becoming unknown.
+//
+// A kill is never retried. Read-only calls are retried a few times, with
+// backoff and jitter, on HTTP 429 and 5xx and on connections that could not
+// be opened.
+package dcs
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/basic"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/config"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/exchange"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
+	dcsv2 "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/model"
+	dcsregion "github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/region"
+
+	"dcsbot/internal/approvals"
+)
+
+// DefaultTimeout bounds one call when Params.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// Params configure a Client.
+type Params struct {
+	Instances map[string]Endpoint // by instance alias
+	AK, SK    string              // revealed secrets; never logged or put in errors
+	Timeout   time.Duration       // per call (per attempt for retried reads); DefaultTimeout if zero
+	Logger    *slog.Logger        // nil discards
+}
+
+// Endpoint is where one instance lives.
+type Endpoint struct {
+	// InstanceID is the DCS instance ID. When set, a request for the alias
+	// must carry the same ID (or none).
+	InstanceID string
+	ProjectID  string // required: the SDK must never look it up
+	// Region is used to find the endpoint when URL is empty (e.g. cn-north-4).
+	Region string
+	// URL is the DCS endpoint, e.g. https://dcs.cn-north-4.myhuaweicloud.com,
+	// or http://127.0.0.1:port in tests.
+	URL string
+}
+
+// Client is a DCS client for the configured instances. It is safe for
+// concurrent use.
+type Client struct {
+	targets map[string]*target // by alias
+	sdks    int                // distinct SDK clients built (one per URL and project)
+	timeout time.Duration
+	log     *slog.Logger
+	redact  *strings.Replacer
+}
+
+var _ approvals.Killer = (*Client)(nil)
+
+type target struct {
+	alias string
+	ep    Endpoint
+	host  string // endpoint host, for messages
+	sdk   *dcsv2.DcsClient
+}
+
+// Retries of read-only calls.
+const (
+	readAttempts = 3
+	backoffBase  = 200 * time.Millisecond
+	backoffMax   = 2 * time.Second
+)
+
+var instanceIDRe = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+// New builds one SDK client per distinct (URL, project ID). It returns every
+// configuration problem at once, each naming its key.
+func New(p Params) (*Client, error) {
+	var errs []error
+	if p.AK == "" {
+		errs = append(errs, errors.New("dcs: access key (AK) is empty"))
+	}
+	if p.SK == "" {
+		errs = append(errs, errors.New("dcs: secret key (SK) is empty"))
+	}
+	if p.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("dcs: timeout %s is negative", p.Timeout))
+	}
+	if len(p.Instances) == 0 {
+		errs = append(errs, errors.New("dcs: no instances configured"))
+	}
+
+	aliases := make([]string, 0, len(p.Instances))
+	for a := range p.Instances {
+		aliases = append(aliases, a)
+	}
+	slices.Sort(aliases)
+
+	resolved := map[string]Endpoint{}
+	for _, a := range aliases {
+		ep := p.Instances[a]
+		key := fmt.Sprintf("dcs: instances[%q]", a)
+		if a == "" {
+			errs = append(errs, errors.New("dcs: an instance alias is empty"))
+		}
+		if ep.ProjectID == "" {
+			errs = append(errs, fmt.Errorf("%s.project_id is empty", key))
+		}
+		if ep.InstanceID != "" && !instanceIDRe.MatchString(ep.InstanceID) {
+			errs = append(errs, fmt.Errorf("%s.instance_id %q is not a DCS instance ID", key, ep.InstanceID))
+		}
+		switch {
+		case ep.URL != "":
+			u, err := url.Parse(ep.URL)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+				(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+				errs = append(errs, fmt.Errorf("%s.url %q is not an http(s) endpoint like https://dcs.cn-north-4.myhuaweicloud.com", key, ep.URL))
+				continue
+			}
+			ep.URL = u.Scheme + "://" + u.Host
+		case ep.Region != "":
+			reg, err := dcsregion.SafeValueOf(ep.Region)
+			if err != nil || reg == nil || len(reg.Endpoints) == 0 {
+				errs = append(errs, fmt.Errorf("%s.region %q is not a DCS region known to the SDK; set url", key, ep.Region))
+				continue
+			}
+			ep.URL = reg.Endpoints[0]
+		default:
+			errs = append(errs, fmt.Errorf("%s: set url or region", key))
+			continue
+		}
+		resolved[a] = ep
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+
+	timeout := p.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	log := p.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Client{
+		targets: map[string]*target{},
+		timeout: timeout,
+		log:     log,
+		redact:  strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
+	}
+
+	type sdkKey struct{ url, project string }
+	sdks := map[sdkKey]*dcsv2.DcsClient{}
+	for _, a := range aliases {
+		ep := resolved[a]
+		k := sdkKey{ep.URL, ep.ProjectID}
+		sdk, ok := sdks[k]
+		if !ok {
+			var err error
+			sdk, err = buildSDK(ep, p.AK, p.SK, timeout)
+			if err != nil {
+				// SDK messages do not carry the keys, but be sure.
+				return nil, fmt.Errorf("dcs: instances[%q]: build SDK client: %s", a, c.redact.Replace(err.Error()))
+			}
+			sdks[k] = sdk
+		}
+		u, _ := url.Parse(ep.URL)
+		c.targets[a] = &target{alias: a, ep: ep, host: u.Host, sdk: sdk}
+	}
+	c.sdks = len(sdks)
+	return c, nil
+}
+
+func buildSDK(ep Endpoint, ak, sk string, timeout time.Duration) (*dcsv2.DcsClient, error) {
+	cred, err := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(ep.ProjectID).SafeBuild()
+	if err != nil {
+		return nil, err
+	}
+	// Our own transport: the SDK's default one ignores HTTPS_PROXY and has no
+	// dial or TLS handshake timeouts. The http.Client timeout still bounds
+	// the whole call. Idle connections are dropped well before a load
+	// balancer's idle timeout (60 s is common): a kill written to a connection
+	// the far end has just closed would end as an unknown outcome.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.IdleConnTimeout = 30 * time.Second
+	hc := config.DefaultHttpConfig().
+		WithTimeout(timeout).
+		WithHttpTransport(tr).
+		WithUserAgent("dcsbot")
+	hcc, err := dcsv2.DcsClientBuilder().
+		WithEndpoints([]string{ep.URL}).
+		WithCredential(cred).
+		WithHttpConfig(hc).
+		SafeBuild()
+	if err != nil {
+		return nil, err
+	}
+	return dcsv2.NewDcsClient(hcc), nil
+}
+
+// resolve finds the target of inst and the instance ID to use.
+func (c *Client) resolve(inst approvals.Instance) (*target, string, error) {
+	t, ok := c.targets[inst.Alias]
+	if !ok {
+		return nil, "", fmt.Errorf("DCS instance alias %q is not configured", inst.Alias)
+	}
+	id := inst.ID
+	switch {
+	case id == "":
+		id = t.ep.InstanceID
+	case t.ep.InstanceID != "" && id != t.ep.InstanceID:
+		return nil, "", fmt.Errorf("instance ID %q does not match the ID configured for alias %q", id, inst.Alias)
+	}
+	if id == "" {
+		return nil, "", fmt.Errorf("no instance ID for alias %q", inst.Alias)
+	}
+	if !instanceIDRe.MatchString(id) {
+		return nil, "", fmt.Errorf("instance ID %q for alias %q is not a DCS instance ID", id, inst.Alias)
+	}
+	return t, id, nil
+}
+
+// Kill asks DCS to close the sessions at addrs on node (HangUpClients). It
+// sends one request and never retries it. A cancelled ctx stops the kill
+// only before it is sent.
+func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID string, addrs []string) error {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return fmt.Errorf("kill sessions: %w", err)
+	}
+	op := "kill sessions on " + t.alias
+	if nodeID == "" {
+		return fmt.Errorf("%s: node ID is empty", op)
+	}
+	if len(addrs) == 0 || slices.Contains(addrs, "") {
+		return fmt.Errorf("%s: no addresses, or an empty one", op)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: not sent: %w", op, err)
+	}
+
+	req := &model.HangUpClientsRequest{
+		InstanceId: id,
+		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
+	}
+	inv := t.sdk.HangUpClientsInvoker(req)
+	start := time.Now()
+	_, err = inv.Invoke()
+	status, rid := callInfo(inv.Exchange, err)
+	log := c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID,
+		"addrs", len(addrs), "status", status, "dcs_request_id", rid, "duration", time.Since(start))
+
+	var sre *sdkerr.ServiceResponseError
+	if err != nil && errors.As(err, &sre) && sre.StatusCode > 0 && sre.StatusCode < 400 {
+		// A 2xx whose body the SDK could not decode: DCS accepted the kill.
+		log.Warn("dcs call: kill accepted, answer not understood")
+		return nil
+	}
+	if err != nil {
+		err = c.mapErr(op, t, err)
+		log.Info("dcs call failed", "err", err)
+		return err
+	}
+	log.Info("dcs call")
+	return nil
+}
+
+// Session is one Redis client connection as DCS lists it.
+type Session struct {
+	ID      string
+	Addr    string // ip:port
+	Name    string
+	Cmd     string // last command
+	DB      string
+	Flags   string
+	User    string
+	Age     time.Duration // connected for
+	Idle    time.Duration
+	Network string
+	Peer    string
+}
+
+// ListFilter narrows ListClients.
+type ListFilter struct {
+	Addr   string // DCS's filter on the client address
+	Offset int
+	Limit  int // 1..1000; 1000 if zero
+}
+
+// ListClients lists the sessions on a node from DCS's last session scan
+// (see Scan). It returns one page.
+func (c *Client) ListClients(ctx context.Context, inst approvals.Instance, nodeID string, f ListFilter) ([]Session, error) {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	op := "list sessions on " + t.alias
+	if nodeID == "" {
+		return nil, fmt.Errorf("%s: node ID is empty", op)
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 1000
+	}
+	if limit < 1 || limit > 1000 || f.Offset < 0 {
+		return nil, fmt.Errorf("%s: limit must be 1..1000 and offset >= 0", op)
+	}
+	req := &model.ListClientsRequest{InstanceId: id, NodeId: &nodeID, Limit: ptr(int32(limit))}
+	if f.Offset > 0 {
+		req.Offset = ptr(int32(f.Offset))
+	}
+	if f.Addr != "" {
+		req.Addr = &f.Addr
+	}
+	var resp *model.ListClientsResponse
+	err = c.read(ctx, op, t, "ListClients", func() (*exchange.SdkExchange, error) {
+		inv := t.sdk.ListClientsInvoker(req)
+		var err error
+		resp, err = inv.Invoke()
+		return inv.Exchange, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Session
+	if resp.Clients != nil {
+		for _, ci := range *resp.Clients {
+			s := Session{
+				ID: deref(ci.Id), Addr: deref(ci.Addr), Name: deref(ci.Name), Cmd: deref(ci.Cmd),
+				DB: deref(ci.Db), Flags: deref(ci.Flags), User: deref(ci.User),
+				Network: deref(ci.Network), Peer: deref(ci.Peer),
+			}
+			if ci.Age != nil {
+				s.Age = time.Duration(*ci.Age) * time.Second
+			}
+			if ci.Idle != nil {
+				s.Idle = time.Duration(*ci.Idle) * time.Second
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Scan asks DCS to refresh its session list for a node (ScanClients), which
+// ListClients reads. It returns the scan job's ID.
+func (c *Client) Scan(ctx context.Context, inst approvals.Instance, nodeID string) (string, error) {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return "", fmt.Errorf("scan sessions: %w", err)
+	}
+	op := "scan sessions on " + t.alias
+	if nodeID == "" {
+		return "", fmt.Errorf("%s: node ID is empty", op)
+	}
+	clean := true
+	req := &model.ScanClientsRequest{InstanceId: id, Body: &model.ScanClientsRequestBody{NodeId: &nodeID, CleanCache: &clean}}
+	var resp *model.ScanClientsResponse
+	err = c.read(ctx, op, t, "ScanClients", func() (*exchange.SdkExchange, error) {
+		inv := t.sdk.ScanClientsInvoker(req)
+		var err error
+		resp, err = inv.Invoke()
+		return inv.Exchange, err
+	})
+	if err != nil {
+		return "", err
+	}
+	if resp.Body != nil {
+		if m, ok := (*resp.Body).(map[string]any); ok {
+			if job, ok := m["job_id"].(string); ok {
+				return job, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// Node is one node of an instance.
+type Node struct {
+	ID        string // node_id: what HangUpClients and ListClients take
+	LogicalID string
+	Name      string
+	Role      string // redis-server or redis-proxy
+	Type      string // master, slave or proxy
+	Status    string // e.g. Active
+	IP        string
+	Port      int
+	GroupID   string
+	GroupName string
+	Access    bool
+}
+
+// Nodes lists the nodes of an instance (ShowNodesInformation).
+func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]Node, error) {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes: %w", err)
+	}
+	op := "list nodes of " + t.alias
+	req := &model.ShowNodesInformationRequest{InstanceId: id}
+	var resp *model.ShowNodesInformationResponse
+	err = c.read(ctx, op, t, "ShowNodesInformation", func() (*exchange.SdkExchange, error) {
+		inv := t.sdk.ShowNodesInformationInvoker(req)
+		var err error
+		resp, err = inv.Invoke()
+		return inv.Exchange, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Node
+	if resp.Nodes != nil {
+		for _, n := range *resp.Nodes {
+			node := Node{
+				ID: deref(n.NodeId), LogicalID: deref(n.LogicalNodeId), Name: deref(n.Name),
+				IP: deref(n.NodeIp), GroupID: deref(n.GroupId), GroupName: deref(n.GroupName),
+				Access: n.IsAccess != nil && *n.IsAccess,
+			}
+			if n.NodeRole != nil {
+				node.Role = n.NodeRole.Value()
+			}
+			if n.NodeType != nil {
+				node.Type = n.NodeType.Value()
+			}
+			if n.Status != nil {
+				node.Status = n.Status.Value()
+			}
+			if n.NodePort != nil {
+				node.Port, _ = strconv.Atoi(*n.NodePort)
+			}
+			out = append(out, node)
+		}
+	}
+	return out, nil
+}
+
+// read runs a read-only call, retrying it on 429, 5xx and connections that
+// could not be opened, with exponential backoff and full jitter. ctx is
+// checked before each attempt and cuts the waits short.
+func (c *Client) read(ctx context.Context, op string, t *target, api string, call func() (*exchange.SdkExchange, error)) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		if cerr := ctx.Err(); cerr != nil {
+			if err != nil {
+				return fmt.Errorf("%s: gave up after attempt %d (%w): %w", op, attempt-1, cerr, err)
+			}
+			return fmt.Errorf("%s: not sent: %w", op, cerr)
+		}
+		start := time.Now()
+		var exch *exchange.SdkExchange
+		exch, err = call()
+		status, rid := callInfo(exch, err)
+		if err == nil {
+			c.log.Debug("dcs call", "api", api, "instance", t.alias, "status", status,
+				"dcs_request_id", rid, "duration", time.Since(start), "attempt", attempt)
+			return nil
+		}
+		err = c.mapErr(op, t, err)
+		c.log.Debug("dcs call failed", "api", api, "instance", t.alias, "status", status,
+			"dcs_request_id", rid, "duration", time.Since(start), "attempt", attempt, "err", err)
+		if attempt >= readAttempts || !retryable(err) {
+			return err
+		}
+		d := min(backoffMax, backoffBase<<(attempt-1))
+		d = d/2 + rand.N(d/2+1) // jitter in [d/2, d]
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+		}
+	}
+}
+
+// retryable says whether a mapped error from a read-only call is worth
+// another try.
+func retryable(err error) bool {
+	var de *approvals.DCSError
+	if errors.As(err, &de) {
+		return de.HTTPStatus == http.StatusTooManyRequests || de.HTTPStatus >= 500
+	}
+	var ns *notSentError
+	return errors.As(err, &ns)
+}
+
+// callInfo pulls the HTTP status and DCS request ID of a call.
+func callInfo(exch *exchange.SdkExchange, err error) (int, string) {
+	var sre *sdkerr.ServiceResponseError
+	if errors.As(err, &sre) {
+		return sre.StatusCode, sre.RequestId
+	}
+	if exch != nil && exch.ApiReference != nil {
+		return exch.ApiReference.StatusCode, exch.ApiReference.RequestId
+	}
+	return 0, ""
+}
+
+// notSentError is a transport failure before the request left: DCS never
+// saw it.
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string { return e.err.Error() }
+func (e *notSentError) Unwrap() error { return e.err }
+
+// maxMessage bounds a DCS message kept in an error (an unparseable answer
+// becomes the message whole).
+const maxMessage = 300
+
+// mapErr turns an SDK error into the bot's terms:
+//   - an HTTP error answer becomes *approvals.DCSError;
+//   - a failure to open the connection (refused, DNS, TLS) is a plain error:
+//     the request never left;
+//   - a timeout, or a connection that failed once open, wraps
+//     approvals.ErrOutcomeUnknown: the request may have been acted on.
+//
+// Every error text is scrubbed of the AK and SK.
+func (c *Client) mapErr(op string, t *target, err error) error {
+	var sre *sdkerr.ServiceResponseError
+	if errors.As(err, &sre) {
+		msg := c.redact.Replace(sre.ErrorMessage)
+		if len(msg) > maxMessage {
+			msg = msg[:maxMessage] + "…"
+		}
+		de := &approvals.DCSError{
+			HTTPStatus: sre.StatusCode,
+			Code:       c.redact.Replace(sre.ErrorCode),
+			Message:    msg,
+			RequestID:  sre.RequestId,
+		}
+		return &redacted{err: fmt.Errorf("%s: %w", op, de), r: c.redact}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause := ue.Err
+		if cause == nil {
+			cause = ue
+		}
+		switch {
+		case neverSent(ue):
+			return &redacted{err: fmt.Errorf("%s: could not reach DCS at %s: %w", op, t.host, &notSentError{cause}), r: c.redact}
+		case ue.Timeout():
+			return &redacted{err: fmt.Errorf("%s: %w: no answer within %s", op, approvals.ErrOutcomeUnknown, seconds(c.timeout)), r: c.redact}
+		default:
+			return &redacted{err: fmt.Errorf("%s: %w: connection to %s failed after the request was sent: %w",
+				op, approvals.ErrOutcomeUnknown, t.host, cause), r: c.redact}
+		}
+	}
+	// Errors from building or signing the request: nothing was sent.
+	return &redacted{err: fmt.Errorf("%s: %w", op, err), r: c.redact}
+}
+
+// neverSent says whether a transport error happened before any byte of the
+// request was written: dialling, name resolution, a proxy or TLS handshake.
+// A timeout that fires while dialling is not recognisable as such (the
+// http.Client flattens it) and counts as possibly sent.
+func neverSent(ue *url.Error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(ue, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(ue, &opErr) && (opErr.Op == "dial" || opErr.Op == "proxyconnect") {
+		return true
+	}
+	var (
+		certErr    *tls.CertificateVerificationError
+		unknownCA  x509.UnknownAuthorityError
+		hostErr    x509.HostnameError
+		invalidErr x509.CertificateInvalidError
+		recordErr  tls.RecordHeaderError
+		alertErr   tls.AlertError
+	)
+	return errors.As(ue, &certErr) || errors.As(ue, &unknownCA) || errors.As(ue, &hostErr) ||
+		errors.As(ue, &invalidErr) || errors.As(ue, &recordErr) || errors.As(ue, &alertErr)
+}
+
+// redacted scrubs the secrets out of an error's text and keeps its chain.
+type redacted struct {
+	err error
+	r   *strings.Replacer
+}
+
+func (e *redacted) Error() string { return e.r.Replace(e.err.Error()) }
+func (e *redacted) Unwrap() error { return e.err }
+
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

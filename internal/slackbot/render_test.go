@@ -1,0 +1,98 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"dcsbot/internal/approvals"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func sampleRequest(state approvals.State) *approvals.Request {
+	at := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	r := &approvals.Request{
+		ID: "7K2QFM", Requester: "UREQUESTER", ChannelID: "CINCIDENT1", MessageTS: "1700000000.000100",
+		Instance: approvals.Instance{Alias: "orders-prod", ID: "6a1f0e2c-1b2d-4c3e-9f40-5a6b7c8d9e0f"},
+		NodeID:   "8ea1b9d4d8d7c0e5a1b2c3d4e5f60718", Addrs: []string{"10.0.0.1:5000", "[fe80::1]:6379"},
+		ApprovalsRequired: 1, State: state, CreatedAt: at, ExpiresAt: at.Add(15 * time.Minute), UpdatedAt: at,
+	}
+	switch state {
+	case approvals.Succeeded, approvals.Failed, approvals.Unknown:
+		r.Approvals = []approvals.Approval{{User: "UAPPROVER1", At: at}}
+		r.DecidedBy = "UAPPROVER1"
+	case approvals.Denied:
+		r.DecidedBy, r.Note = "UAPPROVER1", "wrong node"
+	}
+	switch state {
+	case approvals.Succeeded:
+		r.Result = &approvals.Result{Detail: "DCS accepted the kill"}
+	case approvals.Failed:
+		r.Result = &approvals.Result{Code: "DCS.3053", Message: "Invalid node ID.", HTTPStatus: 400, DCSRequestID: "req-1"}
+	case approvals.Unknown:
+		r.Result = &approvals.Result{Detail: "no answer within 20 s"}
+	}
+	return r
+}
+
+// TestApprovalBlocksGolden pins the Block Kit JSON of the approval message
+// in each state. Run with -update after an intended change and review the diff.
+func TestApprovalBlocksGolden(t *testing.T) {
+	for _, st := range []approvals.State{approvals.Pending, approvals.Succeeded, approvals.Failed, approvals.Unknown, approvals.Denied, approvals.Expired} {
+		t.Run(string(st), func(t *testing.T) {
+			got, err := json.MarshalIndent(approvalBlocks(sampleRequest(st)), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", "golden", "approval_"+string(st)+".json")
+			if *update {
+				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if strings.TrimSpace(string(want)) != strings.TrimSpace(string(got)) {
+				t.Errorf("%s differs from the golden file; got:\n%s", path, got)
+			}
+			hasActions := strings.Contains(string(got), `"type": "actions"`)
+			if hasActions != (st == approvals.Pending) {
+				t.Errorf("buttons present=%v in state %s", hasActions, st)
+			}
+		})
+	}
+}
+
+func TestFailureText(t *testing.T) {
+	cases := []struct {
+		res  approvals.Result
+		want []string
+	}{
+		{approvals.Result{Code: "DCS.3053", Message: "Invalid node ID.", HTTPStatus: 400, DCSRequestID: "r1"},
+			[]string{"`DCS.3053`", "HTTP 400", "Invalid node ID", "`r1`", "/dcs nodes"}},
+		{approvals.Result{Code: "DCS.4957", HTTPStatus: 400}, []string{"session list job"}},
+		{approvals.Result{Code: "DCS.4848", HTTPStatus: 400}, []string{"does not support session management"}},
+		{approvals.Result{Code: "DCS.1002", HTTPStatus: 401}, []string{"CLOUD_SDK_AK"}},
+		{approvals.Result{Code: "APIGW.0301", HTTPStatus: 401}, []string{"credentials"}},
+		{approvals.Result{Code: "DCS.2003", HTTPStatus: 403}, []string{"dcs:clients:kill"}},
+		{approvals.Result{Code: "APIG.0308", HTTPStatus: 429}, []string{"throttling"}},
+		{approvals.Result{Code: "DCS.5000", HTTPStatus: 500}, []string{"internal error", "ticket"}},
+		{approvals.Result{Code: "DCS.9999", Message: "Something new", HTTPStatus: 400}, []string{"`DCS.9999`", "Something new"}},
+		{approvals.Result{Detail: "could not reach DCS: connection refused"}, []string{"could not reach DCS"}},
+	}
+	for _, c := range cases {
+		got := failureSummary(&c.res)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%+v: %q lacks %q", c.res, got, w)
+			}
+		}
+	}
+}

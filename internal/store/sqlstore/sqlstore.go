@@ -1,0 +1,403 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"dcsbot/internal/approvals"
+)
+
+// List limits: a zero ListFilter.Limit means DefaultListLimit; no call
+// returns more than MaxListLimit.
+const (
+	DefaultListLimit = 20
+	MaxListLimit     = 1000
+)
+
+// Store is approvals.Store over a migrated database.
+//
+// Exactly-once rests on two things: every state change is a single
+// "UPDATE requests ... WHERE id = ? AND state = ?" whose rows-affected count
+// says whether it happened, and every change and its audit event commit in
+// one transaction. AddApproval locks the request row first, so approvals and
+// transitions of one request are applied one after the other.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+}
+
+var _ approvals.Store = (*Store)(nil)
+
+// New returns a Store over db, which must hold the schema of the backend's
+// migrations. The Store owns db: Close closes it.
+func New(db *sql.DB, d Dialect) *Store { return &Store{db: db, d: d} }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("%s: ping: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// Create inserts r as a new pending request with its "requested" event.
+// r.State must be empty or Pending; approvals, the decision and the result
+// are not taken from r. UpdatedAt defaults to CreatedAt.
+func (s *Store) Create(ctx context.Context, r *approvals.Request) error {
+	if r.ID == "" {
+		return errors.New("create request: empty ID")
+	}
+	if r.State != "" && r.State != approvals.Pending {
+		return fmt.Errorf("create request %s: state %s: a new request is pending", r.ID, r.State)
+	}
+	addrs := r.Addrs
+	if addrs == nil {
+		addrs = []string{}
+	}
+	addrsJSON, err := json.Marshal(addrs)
+	if err != nil {
+		return fmt.Errorf("create request %s: addrs: %w", r.ID, err)
+	}
+	updated := r.UpdatedAt
+	if updated.IsZero() {
+		updated = r.CreatedAt
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, `INSERT INTO requests (id, requester, channel_id, message_ts,
+instance_alias, instance_id, node_id, addrs, reason, approvals_required, state,
+created_at, expires_at, updated_at, decided_by, note)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')
+ON CONFLICT (id) DO NOTHING`,
+			r.ID, r.Requester, r.ChannelID, r.MessageTS, r.Instance.Alias, r.Instance.ID, r.NodeID,
+			string(addrsJSON), r.Reason, r.ApprovalsRequired, string(approvals.Pending),
+			s.d.time(r.CreatedAt), s.d.time(r.ExpiresAt), s.d.time(updated))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return approvals.ErrDuplicateID
+		}
+		return s.addEvent(ctx, tx, approvals.Event{
+			RequestID: r.ID, At: r.CreatedAt, Actor: r.Requester,
+			Kind: approvals.EventRequested, Detail: r.Reason,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("create request %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Get returns the request with its approvals, oldest first (ties in the
+// order they were recorded), or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id string) (*approvals.Request, error) {
+	rows, err := s.query(ctx, s.db, `SELECT `+requestColumns+`, `+approvalColumns+`
+FROM requests r LEFT JOIN approvals a ON a.request_id = r.id
+WHERE r.id = ?
+ORDER BY a.at, a.seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("get request %s: %w", id, err)
+	}
+	rs, err := scanRequests(rows)
+	if err != nil {
+		return nil, fmt.Errorf("get request %s: %w", id, err)
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("get request %s: %w", id, approvals.ErrNotFound)
+	}
+	return rs[0], nil
+}
+
+// SetMessage records where the approval message was posted.
+func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error {
+	res, err := s.exec(ctx, s.db, `UPDATE requests SET channel_id = ?, message_ts = ? WHERE id = ?`, channelID, ts, id)
+	if err == nil {
+		var n int64
+		if n, err = res.RowsAffected(); err == nil && n == 0 {
+			err = approvals.ErrNotFound
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("set message of request %s: %w", id, err)
+	}
+	return nil
+}
+
+// AddApproval records a's approval if the request is pending and a.User has
+// not approved it yet, with an "approval" event whose detail is "k of n".
+func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval) (added bool, count int, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		// Lock the request: a concurrent Apply waits for this transaction,
+		// and this one sees its outcome if it committed first.
+		var state string
+		var required int
+		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow), id).
+			Scan(&state, &required)
+		if errors.Is(err, sql.ErrNoRows) {
+			return approvals.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if approvals.State(state) == approvals.Pending {
+			res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
+VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
+ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			added = n == 1
+		}
+		if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM approvals WHERE request_id = ?`), id).Scan(&count); err != nil {
+			return err
+		}
+		if !added {
+			return nil
+		}
+		return s.addEvent(ctx, tx, approvals.Event{
+			RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
+			Detail: fmt.Sprintf("%d of %d", count, required),
+		})
+	})
+	if err != nil {
+		return false, 0, fmt.Errorf("add approval of %s to request %s: %w", a.User, id, err)
+	}
+	return added, count, nil
+}
+
+// Apply performs t if the request is in t.From. Leaving Pending records
+// t.Actor as DecidedBy; a non-empty t.Note replaces the note; a non-nil
+// t.Result is stored. The audit event's detail is the note and a summary of
+// the result.
+func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (bool, error) {
+	if err := t.Validate(); err != nil {
+		return false, err
+	}
+	set := []string{"state = ?", "updated_at = ?"}
+	args := []any{string(t.To), s.d.time(t.At)}
+	if t.From == approvals.Pending {
+		set = append(set, "decided_by = ?")
+		args = append(args, t.Actor)
+	}
+	if t.Note != "" {
+		set = append(set, "note = ?")
+		args = append(args, t.Note)
+	}
+	if r := t.Result; r != nil {
+		set = append(set, "result_code = ?", "result_message = ?", "result_http_status = ?",
+			"result_dcs_request_id = ?", "result_detail = ?")
+		args = append(args, r.Code, r.Message, r.HTTPStatus, r.DCSRequestID, r.Detail)
+	}
+	args = append(args, id, string(t.From))
+	q := `UPDATE requests SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND state = ?`
+
+	var done bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, q, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			// Requests are never deleted, so an ID seen now was there
+			// when the update found nothing to change.
+			var one int
+			err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return approvals.ErrNotFound
+			}
+			return err
+		}
+		done = true
+		return s.addEvent(ctx, tx, approvals.Event{
+			RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: eventDetail(t),
+		})
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, err)
+	}
+	return done, nil
+}
+
+// eventDetail is the audit detail of a transition: its note, then a short
+// summary of its result.
+func eventDetail(t approvals.Transition) string {
+	var parts []string
+	if t.Note != "" {
+		parts = append(parts, t.Note)
+	}
+	if r := t.Result; r != nil {
+		var res []string
+		if r.HTTPStatus != 0 {
+			res = append(res, "HTTP "+strconv.Itoa(r.HTTPStatus))
+		}
+		for _, s := range []string{r.Code, r.Message} {
+			if s != "" {
+				res = append(res, s)
+			}
+		}
+		if r.DCSRequestID != "" {
+			res = append(res, "request id "+r.DCSRequestID)
+		}
+		if r.Detail != "" {
+			res = append(res, r.Detail)
+		}
+		if len(res) > 0 {
+			parts = append(parts, strings.Join(res, " "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ListStale returns the requests in state whose deadline (ExpiresAt for
+// Pending, UpdatedAt otherwise) is at or before before, oldest deadline
+// first; limit <= 0 means all of them.
+func (s *Store) ListStale(ctx context.Context, state approvals.State, before time.Time, limit int) ([]*approvals.Request, error) {
+	col := "updated_at"
+	if state == approvals.Pending {
+		col = "expires_at"
+	}
+	q := `SELECT * FROM requests WHERE state = ? AND ` + col + ` <= ? ORDER BY ` + col + `, id`
+	args := []any{string(state), s.d.time(before)}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rs, err := s.listRequests(ctx, q, "r."+col+", r.id", args)
+	if err != nil {
+		return nil, fmt.Errorf("list stale %s requests: %w", state, err)
+	}
+	return rs, nil
+}
+
+// List returns the newest requests first, filtered by f, at most f.Limit
+// (DefaultListLimit if zero, never more than MaxListLimit).
+func (s *Store) List(ctx context.Context, f approvals.ListFilter) ([]*approvals.Request, error) {
+	var where []string
+	var args []any
+	if f.InstanceAlias != "" {
+		where = append(where, "instance_alias = ?")
+		args = append(args, f.InstanceAlias)
+	}
+	if len(f.States) > 0 {
+		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultListLimit
+	}
+	limit = min(limit, MaxListLimit)
+	q := `SELECT * FROM requests`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	args = append(args, limit)
+	rs, err := s.listRequests(ctx, q, "r.created_at DESC, r.id DESC", args)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return rs, nil
+}
+
+// listRequests reads the requests selected by sub (a query of whole requests
+// rows) with their approvals, in one statement and so one snapshot. order is
+// sub's order over the columns of r.
+func (s *Store) listRequests(ctx context.Context, sub, order string, args []any) ([]*approvals.Request, error) {
+	rows, err := s.query(ctx, s.db, `SELECT `+requestColumns+`, `+approvalColumns+`
+FROM (`+sub+`) r LEFT JOIN approvals a ON a.request_id = r.id
+ORDER BY `+order+`, a.at, a.seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanRequests(rows)
+}
+
+// Events returns the request's audit trail, oldest first (ties in the order
+// they were recorded), or ErrNotFound.
+func (s *Store) Events(ctx context.Context, id string) ([]approvals.Event, error) {
+	evs, err := s.events(ctx, id)
+	if err == nil && len(evs) == 0 {
+		// Every request has its "requested" event; none means no request.
+		err = approvals.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("events of request %s: %w", id, err)
+	}
+	return evs, nil
+}
+
+func (s *Store) events(ctx context.Context, id string) ([]approvals.Event, error) {
+	rows, err := s.query(ctx, s.db, `SELECT request_id, at, actor, kind, detail FROM events
+WHERE request_id = ? ORDER BY at, id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var evs []approvals.Event
+	for rows.Next() {
+		var e approvals.Event
+		if err := rows.Scan(&e.RequestID, timeScanner{&e.At}, &e.Actor, &e.Kind, &e.Detail); err != nil {
+			return nil, err
+		}
+		evs = append(evs, e)
+	}
+	return evs, rows.Err()
+}
+
+func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, e approvals.Event) error {
+	_, err := s.exec(ctx, tx, `INSERT INTO events (request_id, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)`,
+		e.RequestID, s.d.time(e.At), e.Actor, e.Kind, e.Detail)
+	if err != nil {
+		return fmt.Errorf("audit event %s: %w", e.Kind, err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committed if fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// execQuerier is *sql.DB or *sql.Tx.
+type execQuerier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) exec(ctx context.Context, db execQuerier, q string, args ...any) (sql.Result, error) {
+	return db.ExecContext(ctx, s.d.rebind(q), args...)
+}
+
+func (s *Store) query(ctx context.Context, db execQuerier, q string, args ...any) (*sql.Rows, error) {
+	return db.QueryContext(ctx, s.d.rebind(q), args...)
+}

@@ -47,10 +47,16 @@ type env struct {
 	clock  *clock
 	logs   *syncBuffer
 
-	mu     sync.Mutex
+	mu      sync.Mutex
+	running []*running
+	app     *app.App // the first replica started
+}
+
+// running is one bot process (a replica) of the env.
+type running struct {
+	app    *app.App
 	cancel context.CancelFunc
 	done   chan error
-	app    *app.App
 }
 
 type envOption func(*envConfig)
@@ -138,7 +144,10 @@ func (e *env) start() {
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	e.mu.Lock()
-	e.app, e.cancel, e.done = a, cancel, done
+	if len(e.running) == 0 {
+		e.app = a
+	}
+	e.running = append(e.running, &running{app: a, cancel: cancel, done: done})
 	e.mu.Unlock()
 	e.t.Cleanup(func() { e.stop() })
 	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -148,23 +157,28 @@ func (e *env) start() {
 	}
 }
 
-// stop shuts the bot down gracefully and returns what Run returned.
+// stop shuts every replica down gracefully and returns the first error
+// Run returned.
 func (e *env) stop() error {
 	e.mu.Lock()
-	cancel, done := e.cancel, e.done
-	e.cancel, e.done = nil, nil
+	rs := e.running
+	e.running = nil
 	e.mu.Unlock()
-	if cancel == nil {
-		return nil
+	for _, r := range rs {
+		r.cancel()
 	}
-	cancel()
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(20 * time.Second):
-		e.t.Fatal("bot did not stop within 20s")
-		return nil
+	var first error
+	for _, r := range rs {
+		select {
+		case err := <-r.done:
+			if first == nil {
+				first = err
+			}
+		case <-time.After(20 * time.Second):
+			e.t.Fatal("bot did not stop within 20s")
+		}
 	}
+	return first
 }
 
 func (e *env) ctx() context.Context {

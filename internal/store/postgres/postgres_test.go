@@ -1,71 +1,25 @@
 package postgres
 
 import (
-	"crypto/rand"
 	"database/sql"
 	"fmt"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/store/pgtest"
 	"dcsbot/internal/store/storetest"
 )
 
-const dsnEnv = "DCSBOT_TEST_POSTGRES_DSN"
+const dsnEnv = pgtest.EnvDSN
 
-// testDSN returns the DSN of the test database. Without one it skips, or in
-// CI fails: CI must run these tests.
-func testDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(dsnEnv)
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI must run the PostgreSQL tests", dsnEnv)
-		}
-		t.Skipf("SKIPPING POSTGRESQL TESTS: run them with %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable make test", dsnEnv)
-	}
-	return dsn
-}
+func testDSN(t *testing.T) string { return pgtest.DSN(t) }
 
-// freshSchema creates an empty schema, dropped when the test ends, and
-// returns a DSN whose search_path is that schema.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	dsn := testDSN(t)
-	name := "t_" + strings.ToLower(rand.Text()[:16])
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+name); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA " + name + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", name, err)
-		}
-	})
-	return withSearchPath(t, dsn, name)
-}
+func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }
 
-func withSearchPath(t *testing.T, dsn, schema string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			t.Fatalf("%s: %v", dsnEnv, err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
-}
+func withSearchPath(t *testing.T, dsn, schema string) string { return pgtest.WithSearchPath(t, dsn, schema) }
 
 // openFresh opens a store on a fresh schema, closed when the test ends
 // (before the schema is dropped).

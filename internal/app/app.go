@@ -82,9 +82,11 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 
 	endpoints := map[string]dcs.Endpoint{}
 	instances := map[string]approvals.Instance{}
+	policies := map[string]approvals.Policy{}
 	for alias, t := range cfg.InstanceTargets() {
 		endpoints[alias] = dcs.Endpoint{InstanceID: t.ID, ProjectID: t.ProjectID, Region: t.Region, URL: t.Endpoint}
 		instances[alias] = approvals.Instance{Alias: alias, ID: t.ID}
+		policies[alias] = policy(t.Policy)
 	}
 	killer, err := dcs.New(dcs.Params{
 		Instances: endpoints,
@@ -113,13 +115,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Killer:    killer,
 		Notifier:  notifier,
 		Directory: slackbot.NewDirectory(a.api, time.Minute),
-		Policy: approvals.Policy{
-			Channels:          cfg.Policy.Channels,
-			Requesters:        cfg.Policy.Requesters,
-			Approvers:         cfg.Policy.Approvers,
-			ApprovalsRequired: cfg.Policy.ApprovalsRequired,
-			TTL:               cfg.Policy.TTL.Duration,
-		},
+		Sessions:  killer,
+		Policy:    policy(cfg.Policy),
+		Policies:  policies,
+		DryRun:    cfg.HuaweiCloud.DryRun,
 		Instances:  instances,
 		Now:        opt.Now,
 		StaleAfter: staleAfter,
@@ -133,7 +132,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Client:    a.api,
 		Service:   a.svc,
 		Ephemeral: notifier,
-		MaxAddrs:  cfg.Policy.MaxAddrs,
+		Views:     notifier,
+		MaxAddrs:  maxAddrs(cfg),
 		Logger:    log.With("component", "slack"),
 		Observer:  a.metrics,
 	})
@@ -197,6 +197,17 @@ func (a *App) Run(ctx context.Context) error {
 			a.log.Error("sweep", "err", err)
 		}
 	}))
+	if spec := a.cfg.Schedule.Remind; spec != "" {
+		remind, err := config.ParseSchedule(spec)
+		if err != nil {
+			return fmt.Errorf("schedule.remind: %w", err)
+		}
+		c.Schedule(remind, cron.FuncJob(func() {
+			if err := a.svc.Remind(context.Background()); err != nil {
+				a.log.Error("reminders", "err", err)
+			}
+		}))
+	}
 	c.Start()
 
 	var srv *http.Server
@@ -269,4 +280,28 @@ func (a *App) routes() http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// policy turns a configured policy into the lifecycle's.
+func policy(p config.Policy) approvals.Policy {
+	return approvals.Policy{
+		Channels:          p.Channels,
+		Requesters:        p.Requesters,
+		Approvers:         p.Approvers,
+		ApprovalsRequired: p.ApprovalsRequired,
+		TTL:               p.TTL.Duration,
+		MaxAddrs:          p.MaxAddrs,
+		RequireReason:     p.RequireReason,
+		KillAll:           approvals.KillAllPolicy{Enabled: p.KillAll.Enabled, ApprovalsRequired: p.KillAll.ApprovalsRequired},
+	}
+}
+
+// maxAddrs is the parser's limit: the largest of every instance's, each
+// instance's own being enforced by the lifecycle.
+func maxAddrs(cfg *config.Config) int {
+	n := cfg.Policy.MaxAddrs
+	for _, t := range cfg.InstanceTargets() {
+		n = max(n, t.Policy.MaxAddrs)
+	}
+	return n
 }

@@ -155,7 +155,16 @@ func TestDeny(t *testing.T) {
 	e.start()
 	msg := e.request(killText)
 	e.mustClick(approver1, msg, "dcs_deny")
-	e.threadHas(msg, "Denied by <@"+approver1+">")
+	// The bot asks for a reason in a dialog; the approver gives one.
+	e.waitFor("deny dialog opened", func() bool { return len(e.slack.Calls("views.open")) == 1 })
+	if body := string(e.slack.Calls("views.open")[0].Body); !strings.Contains(body, e.onlyRequest().ID) || !strings.Contains(body, "dcs_deny_dialog") {
+		t.Fatalf("views.open body %s", body)
+	}
+	if e.onlyRequest().State != approvals.Pending {
+		t.Fatal("denied before the dialog was submitted")
+	}
+	e.submitDeny(approver1, e.onlyRequest().ID, "wrong node, see #inc-42")
+	e.threadHas(msg, "Denied by <@"+approver1+">: wrong node, see #inc-42")
 	e.waitFor("message shows denied", func() bool {
 		m := e.message(msg)
 		return !hasButtons(t, m.Blocks) && strings.Contains(blocksText(t, m.Blocks), "Denied")
@@ -211,8 +220,8 @@ func TestSimultaneousApprovalsKillOnce(t *testing.T) {
 	e.start()
 	const requests = 5
 	var msgs []fakeslack.Message
-	for range requests {
-		msgs = append(msgs, e.request(killText))
+	for i := range requests {
+		msgs = append(msgs, e.request(e.uniqueKill(i)))
 	}
 	var wg sync.WaitGroup
 	for _, m := range msgs {
@@ -349,7 +358,7 @@ func TestBadInput(t *testing.T) {
 		{requester, channel, "kill orders-prod " + nodeID + " 10.0.0.1:0", "port"},
 		{requester, channel, "kill orders-prod " + nodeID + " 10.0.0.1:70000", "port"},
 		{requester, channel, "kill orders-prod " + nodeID + " redis.local:6379", "redis.local"},
-		{requester, channel, "kill orders-prod not-a-node 10.0.0.1:5000", "not a DCS node ID"},
+		{requester, channel, "kill orders-prod not-a-node 10.0.0.1:5000", "is not a node"},
 		{requester, channel, "kill orders-staging " + nodeID + " 10.0.0.1:5000", "Unknown instance `orders-staging`"},
 		{requester, channel, "kill orders-prod " + nodeID + " 10.0.0.1:1 10.0.0.1:2 10.0.0.1:3 10.0.0.1:4", "too many addresses"},
 		{requester, channel, "kill orders-prod " + nodeID + " 10.0.0.1:5000;reboot", "not allowed"},
@@ -423,9 +432,9 @@ func TestSlackRateLimitedPostsStillArrive(t *testing.T) {
 	e.slack.SetFault("chat.postMessage", fakeslack.RateLimited(2, time.Second))
 	msg := e.request(killText)
 	e.mustClick(approver1, msg, "dcs_approve")
-	e.threadHas(msg, "DCS accepted the kill")
+	e.threadHas(msg, "After the kill")
 	replies := e.thread(msg)
-	if len(replies) != 2 || !strings.Contains(replies[0], "Killing") || !strings.Contains(replies[1], "DCS accepted") {
+	if len(replies) != 3 || !strings.Contains(replies[0], "Killing") || !strings.Contains(replies[1], "DCS accepted") || !strings.Contains(replies[2], "After the kill") {
 		t.Fatalf("thread out of order or incomplete: %v", replies)
 	}
 }
@@ -468,10 +477,12 @@ func TestSecretsNeverLogged(t *testing.T) {
 	e.mustClick(approver1, msg, "dcs_approve")
 	e.threadHas(msg, "DCS accepted")
 	e.dcs.SetKill(func(fakedcs.KillCall) fakedcs.Reply { return fakedcs.Error(401, "DCS.1001", "token expired") })
+	e.seedSessions()
 	msg2 := e.request(killText)
 	e.mustClick(approver1, msg2, "dcs_approve")
 	e.threadHas(msg2, "DCS.1001")
 	e.dcs.SetKill(func(fakedcs.KillCall) fakedcs.Reply { return fakedcs.Reply{Hang: true} })
+	e.seedSessions()
 	msg3 := e.request(killText)
 	e.mustClick(approver1, msg3, "dcs_approve")
 	e.threadHas(msg3, "Outcome unknown")

@@ -86,6 +86,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		logs:  &syncBuffer{},
 	}
 	e.slack.SetUsergroup(group, groupMate)
+	e.seedSessions()
 	e.dbPath = filepath.Join(t.TempDir(), "dcsbot.db")
 	if c.store == "" {
 		c.store = fmt.Sprintf("  driver: sqlite\n  dsn: %s\n", e.dbPath)
@@ -115,6 +116,52 @@ log:
 shutdown_timeout: 10s
 `, e.slack.APIURL(), projectID, e.dcs.URL, c.timeout, instanceID, channel, approver1, approver2, requester, group, c.policy, c.store, c.sweep)
 	return e
+}
+
+// The sessions connected to the test node, as the fake DCS lists them.
+var seeded = []fakedcs.Client{
+	{ID: "101", Addr: "10.0.0.1:5000", Peer: "10.0.0.1:5000", Name: "orders-worker", User: "default", DB: "0", Cmd: "keys", Age: 3600, Idle: 2},
+	{ID: "102", Addr: "[fe80::1]:6379", Peer: "[fe80::1]:6379", Name: "", User: "default", DB: "0", Cmd: "get", Age: 7200, Idle: 40},
+	{ID: "103", Addr: "10.0.0.7:41000", Peer: "10.0.0.7:41000", Name: "billing", User: "default", DB: "1", Cmd: "hgetall", Age: 600, Idle: 1},
+}
+
+// uniqueKill seeds one more session, at 10.9.x.y:6000+i, and returns a
+// kill command for it: for tests that make many requests, each killing
+// its own session.
+func (e *env) uniqueKill(i int) string {
+	e.t.Helper()
+	addr := fmt.Sprintf("10.9.%d.%d:%d", i/200, i%200+1, 6000+i)
+	cs := e.dcs.Clients(instanceID, nodeID)
+	cs = append(cs, fakedcs.Client{ID: fmt.Sprint(9000 + i), Addr: addr, Peer: addr, Name: "batch", Age: 900, Idle: 30})
+	e.dcs.SetClients(instanceID, nodeID, cs)
+	return "kill orders-prod " + nodeID + " " + addr
+}
+
+// submitDeny plays the approver filling in the deny dialog the bot opened.
+func (e *env) submitDeny(user, requestID, reason string) {
+	e.t.Helper()
+	payload := map[string]any{
+		"type": "view_submission",
+		"user": map[string]any{"id": user, "username": strings.ToLower(user), "team_id": "T0FAKE"},
+		"team": map[string]any{"id": "T0FAKE"},
+		"view": map[string]any{
+			"id": "V0DENY", "type": "modal", "callback_id": "dcs_deny_dialog", "private_metadata": requestID,
+			"state": map[string]any{"values": map[string]any{
+				"dcs_deny_reason": map[string]any{"reason": map[string]any{"type": "plain_text_input", "value": reason}},
+			}},
+		},
+	}
+	if _, err := e.slack.SendEnvelope(e.ctx(), "interactive", payload); err != nil {
+		e.t.Fatalf("view_submission: %v", err)
+	}
+}
+
+func (e *env) seedSessions() {
+	e.dcs.SetClients(instanceID, nodeID, seeded)
+	e.dcs.SetNodes(instanceID, []fakedcs.Node{
+		{LogicalNodeID: nodeID, Name: "redis-0", NodeRole: "redis-server", NodeType: "master", NodeIP: "192.168.0.10", NodePort: "6379", Status: "Active"},
+		{LogicalNodeID: "1f2e3d4c5b6a79881f2e3d4c5b6a7988", Name: "redis-1", NodeRole: "redis-server", NodeType: "slave", NodeIP: "192.168.0.11", NodePort: "6379", Status: "Active"},
+	})
 }
 
 func (e *env) env(name string) (string, bool) {

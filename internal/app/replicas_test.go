@@ -29,8 +29,8 @@ func TestReplicasExecuteOnce(t *testing.T) {
 
 	const requests = 12
 	var msgs []fakeslack.Message
-	for range requests {
-		msgs = append(msgs, e.request(killText)) // round-robin across the replicas
+	for i := range requests {
+		msgs = append(msgs, e.request(e.uniqueKill(i))) // round-robin across the replicas
 	}
 	var wg sync.WaitGroup
 	for _, m := range msgs {
@@ -85,7 +85,7 @@ func TestReplicasExecuteOnce(t *testing.T) {
 				results++
 			}
 		}
-		if executing != 1 || results != 1 || len(replies) != 2 {
+		if executing != 1 || results != 1 || len(replies) != 3 || !strings.Contains(replies[2], "After the kill") {
 			t.Errorf("message %s thread: %q", m.TS, replies)
 		}
 		// Drawn once as approved/killing, once final.

@@ -140,8 +140,20 @@ func (m *memStore) ListStale(_ context.Context, st approvals.State, before time.
 	return out, nil
 }
 
-func (m *memStore) List(context.Context, approvals.ListFilter) ([]*approvals.Request, error) {
-	return nil, nil
+func (m *memStore) List(_ context.Context, f approvals.ListFilter) ([]*approvals.Request, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*approvals.Request
+	for _, r := range m.reqs {
+		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) {
+			out = append(out, clone(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b *approvals.Request) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
 }
 
 func (m *memStore) Events(_ context.Context, id string) ([]approvals.Event, error) {
@@ -170,18 +182,26 @@ type killCall struct {
 	Inst  approvals.Instance
 	Node  string
 	Addrs []string
+	All   bool
 }
 
 var _ approvals.Killer = (*fakeKiller)(nil)
 
 func (k *fakeKiller) Kill(_ context.Context, inst approvals.Instance, node string, addrs []string) error {
 	k.mu.Lock()
-	k.calls = append(k.calls, killCall{inst, node, slices.Clone(addrs)})
+	k.calls = append(k.calls, killCall{Inst: inst, Node: node, Addrs: slices.Clone(addrs)})
 	block := k.block
 	k.mu.Unlock()
 	if block != nil {
 		<-block
 	}
+	return k.err
+}
+
+func (k *fakeKiller) KillAll(_ context.Context, inst approvals.Instance, node string, all bool) error {
+	k.mu.Lock()
+	k.calls = append(k.calls, killCall{Inst: inst, Node: node, All: all})
+	k.mu.Unlock()
 	return k.err
 }
 
@@ -267,4 +287,59 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
+}
+
+func (m *memStore) MarkReminded(_ context.Context, id string, at time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.reqs[id]
+	if !ok {
+		return false, approvals.ErrNotFound
+	}
+	if r.State != approvals.Pending || !r.RemindedAt.IsZero() {
+		return false, nil
+	}
+	r.RemindedAt = at
+	return true, nil
+}
+
+// fakeSessions serves sessions per node and a node list; reads can be
+// scripted to change between calls.
+type fakeSessions struct {
+	mu       sync.Mutex
+	nodes    []approvals.Node
+	sessions map[string][]approvals.Session // by node ID
+	err      error
+	reads    int
+	onRead   func(n int) // called with the read number, under no lock
+}
+
+var _ approvals.SessionReader = (*fakeSessions)(nil)
+
+func (f *fakeSessions) Sessions(_ context.Context, _ approvals.Instance, node string) ([]approvals.Session, error) {
+	f.mu.Lock()
+	f.reads++
+	n, hook := f.reads, f.onRead
+	f.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	return slices.Clone(f.sessions[node]), nil
+}
+
+func (f *fakeSessions) Nodes(context.Context, approvals.Instance) ([]approvals.Node, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.nodes), f.err
+}
+
+func (f *fakeSessions) set(node string, ss ...approvals.Session) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sessions[node] = ss
 }

@@ -15,6 +15,15 @@ type Policy struct {
 	Approvers         []string // user IDs (U…, W…) or user-group IDs (S…)
 	ApprovalsRequired int      // distinct approvers needed; the requester never counts
 	TTL               time.Duration
+	MaxAddrs          int  // addresses per request; 0: no limit here (the parser has one)
+	RequireReason     bool // kills need a --reason
+	KillAll           KillAllPolicy
+}
+
+// KillAllPolicy is the stricter policy of /dcs kill-all.
+type KillAllPolicy struct {
+	Enabled           bool
+	ApprovalsRequired int
 }
 
 // Refusal is a decision against what a user asked, with the reason to show

@@ -13,6 +13,10 @@ type Killer interface {
 	// errors after which the kill may or may not have happened wrap
 	// ErrOutcomeUnknown; anything else means the kill did not reach DCS.
 	Kill(ctx context.Context, inst Instance, nodeID string, addrs []string) error
+	// KillAll asks DCS to close every session on node, or on every node of
+	// the instance when allNodes is true (nodeID is then empty). Errors as
+	// for Kill.
+	KillAll(ctx context.Context, inst Instance, nodeID string, allNodes bool) error
 }
 
 // ErrOutcomeUnknown marks a kill whose request may have reached DCS but whose
@@ -54,12 +58,16 @@ const (
 	NoteExpired   NoteKind = "expired"
 	NoteCancelled NoteKind = "cancelled"
 	NoteRecovered NoteKind = "recovered" // found executing after a crash: outcome unknown
+	NoteVerified  NoteKind = "verified"  // the sessions re-read after a kill (Checks)
+	NoteReminder  NoteKind = "reminder"  // still pending at half its TTL (Mention)
 )
 
 // Note is a thread reply: what happened and who did it.
 type Note struct {
-	Kind  NoteKind
-	Actor string
+	Kind    NoteKind
+	Actor   string
+	Checks  []Check  // NoteVerified
+	Mention []string // NoteReminder: the approvers (users and groups) to call
 }
 
 // Directory answers who belongs to a user group. It is Slack's

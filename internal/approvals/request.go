@@ -69,6 +69,63 @@ type Approval struct {
 	At   time.Time
 }
 
+// Kind says what a request kills.
+type Kind string
+
+const (
+	KindKill    Kind = "kill"     // the sessions at Addrs on one node
+	KindKillAll Kind = "kill-all" // every session on a node, or on every node
+)
+
+// Preview is what the targets looked like when the kill was requested.
+type Preview struct {
+	At      time.Time
+	Targets []Target // one per address, in the request's order
+	// ProxyOnly is true when every session on the node has a 198.19.x.x
+	// address: client IP pass-through is off, so the addresses are the
+	// proxy's, not the real clients'.
+	ProxyOnly bool
+	// Sessions is how many sessions the node had.
+	Sessions int
+}
+
+// Target is one address of a request and the session found at it.
+type Target struct {
+	Addr    string
+	Session *Session // nil: not connected when the preview was taken
+}
+
+// Absent lists the preview's addresses that had no session.
+func (p *Preview) Absent() []string {
+	var out []string
+	for _, t := range p.Targets {
+		if t.Session == nil {
+			out = append(out, t.Addr)
+		}
+	}
+	return out
+}
+
+// Skip is an address the stale-target guard did not kill, and why.
+type Skip struct {
+	Addr string
+	Why  string
+}
+
+// Check is what the sessions looked like after a kill, for one address.
+type Check struct {
+	Addr    string
+	Outcome string // CheckKilled, CheckStillConnected or CheckReconnected
+	Detail  string // e.g. the new session's address
+}
+
+// Check outcomes.
+const (
+	CheckKilled         = "killed"
+	CheckStillConnected = "still connected"
+	CheckReconnected    = "reconnected"
+)
+
 // Result is what came back from DCS for an executed request.
 type Result struct {
 	// Code, Message, HTTPStatus and DCSRequestID come from a DCS error answer.
@@ -78,6 +135,11 @@ type Result struct {
 	DCSRequestID string
 	// Detail is a short human sentence about the outcome (timeouts, unreachable).
 	Detail string
+	// Killed are the addresses sent to DCS; Skipped those the stale-target
+	// guard held back. DryRun marks a run that called no DCS write API.
+	Killed  []string
+	Skipped []Skip
+	DryRun  bool
 }
 
 // Request is one `/dcs kill` request as stored.
@@ -86,10 +148,14 @@ type Request struct {
 	Requester         string // Slack user ID
 	ChannelID         string
 	MessageTS         string // ts of the approval message; empty until posted
+	Kind              Kind // KindKill when empty
 	Instance          Instance
-	NodeID            string
+	NodeID            string // empty for a kill-all on every node
+	AllNodes          bool   // kill-all on every node of the instance
 	Addrs             []string
 	Reason            string
+	DryRun            bool     // decided at request time from huaweicloud.dry_run
+	Preview           *Preview // nil when sessions could not be read or for kill-all
 	ApprovalsRequired int
 	Approvals         []Approval // in the order given
 	State             State
@@ -101,7 +167,12 @@ type Request struct {
 	DecidedBy string
 	Note      string // reason given with a denial, cancellation or recovery
 	Result    *Result
+	// RemindedAt is when the one reminder was posted; zero before.
+	RemindedAt time.Time
 }
+
+// IsKillAll reports whether r kills every session of a node or instance.
+func (r *Request) IsKillAll() bool { return r.Kind == KindKillAll }
 
 // ApprovedBy reports whether user has approved r.
 func (r *Request) ApprovedBy(user string) bool {

@@ -18,7 +18,15 @@ type Params struct {
 	Killer    Killer
 	Notifier  Notifier
 	Directory Directory
-	Policy    Policy
+	// Sessions reads live sessions and nodes; nil turns off the preview,
+	// the stale-target guard and the post-kill check.
+	Sessions SessionReader
+	// Policy is the global policy; Policies the effective policy of each
+	// instance alias that overrides it.
+	Policy   Policy
+	Policies map[string]Policy
+	// DryRun: every request made runs without the DCS write calls.
+	DryRun bool
 	// Instances are the configured DCS instances by alias: the allow-list.
 	Instances map[string]Instance
 	// Now is the clock; time.Now when nil.
@@ -107,23 +115,86 @@ func (s *Service) Wait(ctx context.Context) error {
 	}
 }
 
+// NodeRef is how a user named a node: its ID, its ip:port, or its index in
+// the /dcs nodes listing.
+type NodeRef struct {
+	ID      string
+	Addr    string
+	Index   int
+	IsIndex bool
+}
+
+// IsZero reports whether no node was named.
+func (n NodeRef) IsZero() bool { return n.ID == "" && n.Addr == "" && !n.IsIndex }
+
+func (n NodeRef) String() string {
+	switch {
+	case n.ID != "":
+		return n.ID
+	case n.Addr != "":
+		return n.Addr
+	case n.IsIndex:
+		return fmt.Sprintf("#%d", n.Index)
+	}
+	return ""
+}
+
 // KillRequest is what a user asked for, already parsed.
 type KillRequest struct {
 	User     string
 	Channel  string
 	Instance string // alias or instance ID as typed
-	Node     string
-	Addrs    []string
+	Node     NodeRef
+	Addrs    []string // empty for a kill-all
+	Reason   string
+	KillAll  bool
+	AllNodes bool // kill-all on every node
 }
 
-// Precheck applies the parts of the policy that need no I/O: channel,
-// requester and instance. The Slack edge calls it before it acks so a
-// refusal can ride in the ack.
+// PolicyFor returns the policy of the instance with alias.
+func (s *Service) PolicyFor(alias string) Policy {
+	if p, ok := s.p.Policies[alias]; ok {
+		return p
+	}
+	return s.p.Policy
+}
+
+// Precheck applies the parts of the policy that need no I/O: instance,
+// channel, requester, reason, kill-all and address limits. The Slack edge
+// calls it before it acks so a refusal can ride in the ack.
 func (s *Service) Precheck(k KillRequest) (Instance, error) {
-	if err := s.p.Policy.CheckRequester(k.User, k.Channel); err != nil {
+	inst, err := s.resolveInstance(k.Instance)
+	if err != nil {
 		return Instance{}, err
 	}
-	return s.resolveInstance(k.Instance)
+	pol := s.PolicyFor(inst.Alias)
+	if err := pol.CheckRequester(k.User, k.Channel); err != nil {
+		return Instance{}, err
+	}
+	if k.KillAll && !pol.KillAll.Enabled {
+		return Instance{}, refuse("`/dcs kill-all` is disabled for `%s` (policy.kill_all.enabled is off).", inst.Alias)
+	}
+	if pol.RequireReason && strings.TrimSpace(k.Reason) == "" {
+		return Instance{}, refuse("A reason is required for `%s`: add `--reason \"what and why\"`.", inst.Alias)
+	}
+	if !k.KillAll && pol.MaxAddrs > 0 && len(k.Addrs) > pol.MaxAddrs {
+		return Instance{}, refuse("Too many addresses for `%s`: %d given, at most %d per request.", inst.Alias, len(k.Addrs), pol.MaxAddrs)
+	}
+	return inst, nil
+}
+
+// CheckViewer refuses to show sessions or nodes outside the allowed
+// channels of the instance.
+func (s *Service) checkViewer(user, channel, instance string) (Instance, error) {
+	inst, err := s.resolveInstance(instance)
+	if err != nil {
+		return Instance{}, err
+	}
+	pol := s.PolicyFor(inst.Alias)
+	if !slices.Contains(pol.Channels, channel) {
+		return Instance{}, refuse("`/dcs` is not enabled for `%s` in this channel. Ask in one of: %s.", inst.Alias, channelList(pol.Channels))
+	}
+	return inst, nil
 }
 
 func (s *Service) resolveInstance(name string) (Instance, error) {
@@ -143,24 +214,100 @@ func (s *Service) resolveInstance(name string) (Instance, error) {
 	return Instance{}, refuse("Unknown instance `%s`: only configured instances can be used. Known: %s.", name, strings.Join(known, ", "))
 }
 
+// resolveNode turns what the user typed into a node ID. An ID is taken as
+// it is (DCS checks it); an ip:port or an index is looked up in the
+// instance's nodes. An empty ref is the instance's only session node.
+func (s *Service) resolveNode(ctx context.Context, inst Instance, ref NodeRef) (string, error) {
+	if ref.ID != "" {
+		return ref.ID, nil
+	}
+	if s.p.Sessions == nil {
+		return "", refuse("Name the node by its ID: this bot cannot list nodes.")
+	}
+	nodes, err := s.p.Sessions.Nodes(ctx, inst)
+	if err != nil {
+		return "", fmt.Errorf("list nodes of %s: %w", inst.Alias, err)
+	}
+	usable := SessionNodes(nodes)
+	switch {
+	case ref.IsIndex:
+		if ref.Index < 0 || ref.Index >= len(usable) {
+			return "", refuse("`%s` has no node #%d: it has %d session node(s), #0 to #%d. See `/dcs nodes %s`.",
+				inst.Alias, ref.Index, len(usable), len(usable)-1, inst.Alias)
+		}
+		return usable[ref.Index].ID, nil
+	case ref.Addr != "":
+		for _, n := range nodes {
+			if nodeAddr(n) == ref.Addr {
+				return n.ID, nil
+			}
+		}
+		return "", refuse("`%s` has no node at `%s`. See `/dcs nodes %s`.", inst.Alias, ref.Addr, inst.Alias)
+	}
+	if len(usable) == 1 {
+		return usable[0].ID, nil
+	}
+	return "", refuse("`%s` has %d session nodes: name one (its ID, ip:port or #index from `/dcs nodes %s`).", inst.Alias, len(usable), inst.Alias)
+}
+
+// nodeAddr is a node's ip:port, bracketed for IPv6.
+func nodeAddr(n Node) string {
+	if strings.Contains(n.IP, ":") {
+		return "[" + n.IP + "]:" + n.Port
+	}
+	return n.IP + ":" + n.Port
+}
+
 // Submit records a new pending request and posts its approval message.
+// A kill first reads the live sessions on the node: the approval message
+// shows what each address is, and a request whose addresses are all
+// absent is refused.
 func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	inst, err := s.Precheck(k)
 	if err != nil {
 		return nil, err
 	}
+	pol := s.PolicyFor(inst.Alias)
+	nodeID := ""
+	if !k.AllNodes {
+		if nodeID, err = s.resolveNode(ctx, inst, k.Node); err != nil {
+			return nil, err
+		}
+	}
 	now := s.p.Now().UTC()
 	r := &Request{
 		Requester:         k.User,
 		ChannelID:         k.Channel,
+		Kind:              KindKill,
 		Instance:          inst,
-		NodeID:            k.Node,
+		NodeID:            nodeID,
+		AllNodes:          k.AllNodes,
 		Addrs:             k.Addrs,
-		ApprovalsRequired: s.p.Policy.ApprovalsRequired,
+		Reason:            strings.TrimSpace(k.Reason),
+		DryRun:            s.p.DryRun,
+		ApprovalsRequired: pol.ApprovalsRequired,
 		State:             Pending,
 		CreatedAt:         now,
 		UpdatedAt:         now,
-		ExpiresAt:         now.Add(s.p.Policy.TTL),
+		ExpiresAt:         now.Add(pol.TTL),
+	}
+	if k.KillAll {
+		r.Kind, r.Addrs = KindKillAll, nil
+		r.ApprovalsRequired = max(pol.KillAll.ApprovalsRequired, 1)
+	}
+	if r.ApprovalsRequired < 1 {
+		r.ApprovalsRequired = 1
+	}
+	if s.p.Sessions != nil && !r.AllNodes {
+		sessions, err := s.p.Sessions.Sessions(ctx, inst, nodeID)
+		if err != nil {
+			return nil, fmt.Errorf("read sessions on %s node %s: %w", inst.Alias, nodeID, err)
+		}
+		r.Preview = BuildPreview(r.Addrs, sessions, s.p.Now().UTC())
+		if !r.IsKillAll() && len(r.Preview.Absent()) == len(r.Addrs) {
+			return nil, refuse("None of the addresses is connected to `%s` node `%s` now, so nothing was requested: %s. "+
+				"`/dcs clients %s` lists the sessions.", inst.Alias, nodeID, strings.Join(quoteAll(r.Addrs), ", "), inst.Alias)
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		r.ID = NewID()
@@ -173,7 +320,7 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 		return nil, fmt.Errorf("record request: %w", err)
 	}
 	log := s.log.With("request_id", r.ID)
-	log.Info("request created", "requester", r.Requester, "instance", inst.Alias, "node", r.NodeID, "addrs", len(r.Addrs))
+	log.Info("request created", "kind", r.Kind, "requester", r.Requester, "instance", inst.Alias, "node", r.NodeID, "addrs", len(r.Addrs))
 
 	channel, ts, err := s.p.Notifier.Announce(ctx, r)
 	if err != nil {
@@ -188,6 +335,14 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 		return nil, fmt.Errorf("record approval message for %s: %w", r.ID, err)
 	}
 	return r, nil
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = "`" + s + "`"
+	}
+	return out
 }
 
 func (s *Service) withdraw(ctx context.Context, r *Request, why string) {
@@ -228,12 +383,12 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	if user == r.Requester {
 		return refuse("You cannot approve your own request `%s`: another approver must.", r.ID)
 	}
-	ok, err := s.p.Policy.IsApprover(ctx, s.p.Directory, user)
+	ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, user)
 	if err != nil {
 		return fmt.Errorf("check approver: %w", err)
 	}
 	if !ok {
-		return refuse("You are not an approver for session kills, so you cannot approve `%s`.", r.ID)
+		return refuse("You are not an approver for `%s`, so you cannot approve `%s`.", r.Instance.Alias, r.ID)
 	}
 	if r.ApprovedBy(user) {
 		return refuse("You have already approved `%s`; it needs another approver.", r.ID)
@@ -296,27 +451,45 @@ func (s *Service) checkPending(ctx context.Context, r *Request) error {
 	return nil
 }
 
+// CanDeny checks, without changing anything, that user may deny (or, as
+// the requester, withdraw) request id now. The Slack edge asks before it
+// opens the reason dialog.
+func (s *Service) CanDeny(ctx context.Context, id, user string) error {
+	_, _, err := s.denyCheck(ctx, id, user)
+	return err
+}
+
+func (s *Service) denyCheck(ctx context.Context, id, user string) (*Request, State, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.checkPending(ctx, r); err != nil {
+		return nil, "", err
+	}
+	if user == r.Requester {
+		return r, Cancelled, nil
+	}
+	ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, user)
+	if err != nil {
+		return nil, "", fmt.Errorf("check approver: %w", err)
+	}
+	if !ok {
+		return nil, "", refuse("You are not an approver for `%s`, so you cannot deny `%s`.", r.Instance.Alias, r.ID)
+	}
+	return r, Denied, nil
+}
+
 // Deny ends a pending request; nothing is killed. Any approver may deny,
 // and so may the requester (it is then a withdrawal).
 func (s *Service) Deny(ctx context.Context, id, user, reason string) error {
-	r, err := s.Get(ctx, id)
+	r, to, err := s.denyCheck(ctx, id, user)
 	if err != nil {
 		return err
 	}
-	if err := s.checkPending(ctx, r); err != nil {
-		return err
-	}
-	to, kind := Denied, NoteDenied
-	if user == r.Requester {
-		to, kind = Cancelled, NoteCancelled
-	} else {
-		ok, err := s.p.Policy.IsApprover(ctx, s.p.Directory, user)
-		if err != nil {
-			return fmt.Errorf("check approver: %w", err)
-		}
-		if !ok {
-			return refuse("You are not an approver for session kills, so you cannot deny `%s`.", r.ID)
-		}
+	kind := NoteDenied
+	if to == Cancelled {
+		kind = NoteCancelled
 	}
 	won, err := s.p.Store.Apply(ctx, id, Transition{From: Pending, To: to, At: s.p.Now().UTC(), Actor: user, Note: reason})
 	if err != nil {
@@ -365,14 +538,9 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.notify(ctx, r, Note{Kind: NoteExecuting, Actor: actor})
 
 	start := time.Now()
-	killErr := s.p.Killer.Kill(ctx, r.Instance, r.NodeID, r.Addrs)
-	to, res := outcome(killErr)
+	to, res := s.run(ctx, r)
 	s.p.Observer.KillDone(to, time.Since(start))
-	if killErr != nil {
-		log.Warn("kill sessions", "outcome", to, "err", killErr)
-	} else {
-		log.Info("kill sessions succeeded", "addrs", len(r.Addrs))
-	}
+	log.Info("kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
 	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
 	if err := s.applyHard(ctx, id, t); err != nil {
 		log.Error("record kill outcome", "outcome", to, "err", err)
@@ -384,6 +552,57 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	}
 	s.finished(Executing, to)
 	s.reloadAndNotify(ctx, id, Note{Kind: NoteResult})
+
+	// After a kill, look again: did the clients go, or come back?
+	if to == Succeeded && !res.DryRun && !r.IsKillAll() && s.p.Sessions != nil && len(res.Killed) > 0 {
+		after, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+		if err != nil {
+			log.Warn("read sessions after the kill", "err", err)
+			return
+		}
+		checks := Verify(res.Killed, r.Preview, after, time.Since(start))
+		cur, err := s.p.Store.Get(ctx, id)
+		if err != nil {
+			log.Error("reload request to report the check", "err", err)
+			return
+		}
+		if err := s.p.Notifier.Thread(ctx, cur, Note{Kind: NoteVerified, Checks: checks}); err != nil {
+			log.Error("reply in thread", "note", NoteVerified, "err", err)
+		}
+	}
+}
+
+// run performs an executing request once: re-checks the targets, then
+// calls DCS (or, in a dry run, does not), and says what happened.
+func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
+	if r.IsKillAll() {
+		if r.DryRun {
+			return Succeeded, &Result{DryRun: true, Detail: "dry run: no DCS write call was made"}
+		}
+		return outcome(s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes))
+	}
+	targets := r.Addrs
+	var skipped []Skip
+	if s.p.Sessions != nil && r.Preview != nil {
+		now, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+		if err != nil {
+			// Without a fresh look the guard cannot vouch for any
+			// address: kill nothing rather than a stranger's session.
+			_, res := outcome(err)
+			res.Detail = "the sessions could not be re-read just before the kill, so nothing was killed; ask again. " + res.Detail
+			return Failed, res
+		}
+		targets, skipped = Guard(r.Preview, now, s.p.Now().UTC())
+		if len(targets) == 0 {
+			return Failed, &Result{Skipped: skipped, Detail: "every address changed since the request was made, so nothing was killed"}
+		}
+	}
+	if r.DryRun {
+		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: "dry run: no DCS write call was made"}
+	}
+	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, targets))
+	res.Killed, res.Skipped = targets, skipped
+	return to, res
 }
 
 // applyHard retries a transition that must not be lost (the outcome of a

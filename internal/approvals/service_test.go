@@ -70,7 +70,7 @@ func (h *harness) submit(t *testing.T) *approvals.Request {
 	t.Helper()
 	r, err := h.svc.Submit(context.Background(), approvals.KillRequest{
 		User: requester, Channel: channel, Instance: "orders-prod",
-		Node: "0123456789abcdef0123456789abcdef", Addrs: []string{"10.0.0.1:5000", "10.0.0.2:5001"},
+		Node: approvals.NodeRef{ID: "0123456789abcdef0123456789abcdef"}, Addrs: []string{"10.0.0.1:5000", "10.0.0.2:5001"},
 	})
 	if err != nil {
 		t.Fatalf("submit: %v", err)
@@ -374,7 +374,7 @@ func TestRecover(t *testing.T) {
 func TestSubmitRefusalsAndFailures(t *testing.T) {
 	h := newHarness(t, func(p *approvals.Params) { p.Policy.Requesters = []string{requester} })
 	ctx := context.Background()
-	k := approvals.KillRequest{User: requester, Channel: channel, Instance: "orders-prod", Node: "n", Addrs: []string{"10.0.0.1:1"}}
+	k := approvals.KillRequest{User: requester, Channel: channel, Instance: "orders-prod", Node: approvals.NodeRef{ID: "n"}, Addrs: []string{"10.0.0.1:1"}}
 
 	bad := k
 	bad.Channel = "COTHER0000"

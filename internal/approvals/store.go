@@ -33,6 +33,9 @@ type Store interface {
 	List(ctx context.Context, f ListFilter) ([]*Request, error)
 	// Events returns a request's audit trail, oldest first.
 	Events(ctx context.Context, id string) ([]Event, error)
+	// MarkReminded records that a reminder is being posted for a pending
+	// request that had none; it reports whether this caller won that right.
+	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
 }

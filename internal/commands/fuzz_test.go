@@ -4,8 +4,10 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -41,39 +43,212 @@ func checkParse(t *testing.T, text string, opt Options) {
 	}
 	switch c := cmd.(type) {
 	case Help:
-		if c.Topic != "" && c.Topic != "kill" {
+		if c.Topic != "" && (c.Topic == "help" || usageLine(c.Topic) == "") {
 			t.Fatalf("Parse(%q) = help on unknown topic %q", text, c.Topic)
 		}
 	case Kill:
-		if !validInstance(c.Instance) {
-			t.Fatalf("Parse(%q): bad instance %q", text, c.Instance)
-		}
-		if !validNode(c.Node) || c.Node != strings.ToLower(c.Node) {
-			t.Fatalf("Parse(%q): bad node %q", text, c.Node)
-		}
+		checkInstance(t, text, c.Instance, false)
+		checkNode(t, text, c.Node, false)
+		checkReason(t, text, c.Reason)
 		if len(c.Addrs) < 1 || len(c.Addrs) > max {
 			t.Fatalf("Parse(%q): %d addrs, want 1..%d", text, len(c.Addrs), max)
 		}
 		seen := map[string]bool{}
 		for _, a := range c.Addrs {
-			ap, err := netip.ParseAddrPort(a)
-			if err != nil {
-				t.Fatalf("Parse(%q): addr %q does not re-parse: %v", text, a, err)
-			}
-			if ap.String() != a || ap.Port() == 0 || ap.Addr().Zone() != "" || ap.Addr().Is4In6() {
-				t.Fatalf("Parse(%q): addr %q is not a canonical client address", text, a)
-			}
+			checkAddr(t, text, a)
 			if seen[a] {
 				t.Fatalf("Parse(%q): addr %q repeated", text, a)
 			}
+			if a == c.Node.Addr {
+				t.Fatalf("Parse(%q): addr %q is the node's", text, a)
+			}
 			seen[a] = true
 		}
-		// What was parsed, written back plainly, parses to the same thing.
-		again, err := Parse("kill "+c.Instance+" "+c.Node+" "+strings.Join(c.Addrs, " "), opt)
-		if err != nil || !reflect.DeepEqual(again, cmd) {
-			t.Fatalf("Parse(%q) = %#v, but its plain form parses to %#v, %v", text, cmd, again, err)
+	case KillAll:
+		checkInstance(t, text, c.Instance, false)
+		checkNode(t, text, c.Node, c.AllNodes)
+		if c.AllNodes != c.Node.IsZero() {
+			t.Fatalf("Parse(%q) = %#v: want exactly one of node and all nodes", text, c)
+		}
+		checkReason(t, text, c.Reason)
+	case Clients:
+		checkInstance(t, text, c.Instance, false)
+		checkNode(t, text, c.Node, true)
+		if c.Sort != "idle" && c.Sort != "age" {
+			t.Fatalf("Parse(%q): sort %q", text, c.Sort)
+		}
+		if c.Filter != "" {
+			switch filterKind(c.Filter) {
+			case filterAddr:
+				if c.Filter != strings.ToLower(c.Filter) || !c.FilterIsAddrPrefix() {
+					t.Fatalf("Parse(%q): address filter %q", text, c.Filter)
+				}
+			case filterName:
+				if c.FilterIsAddrPrefix() {
+					t.Fatalf("Parse(%q): name filter %q", text, c.Filter)
+				}
+			default:
+				t.Fatalf("Parse(%q): bad filter %q", text, c.Filter)
+			}
+			if len(c.Filter) > MaxFilterLen {
+				t.Fatalf("Parse(%q): filter %q too long", text, c.Filter)
+			}
+			// Alone, the filter would not have been read as a node.
+			if c.Node.IsZero() && nodeLike(c.Filter) {
+				t.Fatalf("Parse(%q): filter %q reads as a node", text, c.Filter)
+			}
+		}
+	case Nodes:
+		checkInstance(t, text, c.Instance, false)
+	case Status:
+		checkID(t, text, c.ID)
+	case Cancel:
+		checkID(t, text, c.ID)
+	case History:
+		checkInstance(t, text, c.Instance, true)
+		if c.Limit < 1 || c.Limit > MaxHistoryLimit {
+			t.Fatalf("Parse(%q): limit %d", text, c.Limit)
 		}
 	default:
 		t.Fatalf("Parse(%q) returned %T", text, cmd)
 	}
+	// What was parsed, written back plainly, parses to the same thing.
+	if plain, ok := plainForm(cmd); ok {
+		again, err := Parse(plain, opt)
+		if err != nil || !reflect.DeepEqual(again, cmd) {
+			t.Fatalf("Parse(%q) = %#v, but its plain form %q parses to %#v, %v", text, cmd, plain, again, err)
+		}
+	}
+}
+
+func checkInstance(t *testing.T, text, inst string, optional bool) {
+	t.Helper()
+	if !validInstance(inst) && !(optional && inst == "") {
+		t.Fatalf("Parse(%q): bad instance %q", text, inst)
+	}
+}
+
+func checkAddr(t *testing.T, text, a string) {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(a)
+	if err != nil {
+		t.Fatalf("Parse(%q): addr %q does not re-parse: %v", text, a, err)
+	}
+	if ap.String() != a || ap.Port() == 0 || ap.Addr().Zone() != "" || ap.Addr().Is4In6() ||
+		ap.Addr().IsUnspecified() || ap.Addr().IsMulticast() {
+		t.Fatalf("Parse(%q): addr %q is not a canonical client address", text, a)
+	}
+}
+
+// checkNode checks that n names a node exactly one way, validly, or is zero
+// where that is allowed.
+func checkNode(t *testing.T, text string, n NodeRef, zeroOK bool) {
+	t.Helper()
+	kinds := 0
+	if n.ID != "" {
+		kinds++
+		if !validNode(n.ID) || n.ID != strings.ToLower(n.ID) {
+			t.Fatalf("Parse(%q): bad node ID %q", text, n.ID)
+		}
+	}
+	if n.Addr != "" {
+		kinds++
+		checkAddr(t, text, n.Addr)
+	}
+	if n.IsIndex {
+		kinds++
+		if n.Index < 0 || n.Index > MaxNodeIndex {
+			t.Fatalf("Parse(%q): node index %d", text, n.Index)
+		}
+	} else if n.Index != 0 {
+		t.Fatalf("Parse(%q): index %d set without IsIndex", text, n.Index)
+	}
+	if kinds > 1 || kinds == 0 && !zeroOK || kinds == 0 != n.IsZero() {
+		t.Fatalf("Parse(%q): node %#v", text, n)
+	}
+}
+
+func checkReason(t *testing.T, text, r string) {
+	t.Helper()
+	if r == "" {
+		return
+	}
+	if n := utf8.RuneCountInString(r); n > MaxReasonLen {
+		t.Fatalf("Parse(%q): reason of %d characters", text, n)
+	}
+	if strings.TrimSpace(r) != r || strings.Contains(r, "  ") {
+		t.Fatalf("Parse(%q): reason %q not trimmed and folded", text, r)
+	}
+	for _, c := range r {
+		if c != ' ' && (unicode.IsSpace(c) || !unicode.IsPrint(c)) {
+			t.Fatalf("Parse(%q): reason %q has %U", text, r, c)
+		}
+	}
+}
+
+func checkID(t *testing.T, text, id string) {
+	t.Helper()
+	if len(id) != 6 || strings.Trim(id, RequestIDAlphabet) != "" {
+		t.Fatalf("Parse(%q): bad request ID %q", text, id)
+	}
+}
+
+// plainForm writes cmd back as a command; ok is false when no quoting can
+// carry its reason.
+func plainForm(cmd Command) (string, bool) {
+	var w []string
+	reason := ""
+	switch c := cmd.(type) {
+	case Help:
+		w = []string{"help", c.Topic}
+	case Kill:
+		w = append([]string{"kill", c.Instance, c.Node.String()}, c.Addrs...)
+		reason = c.Reason
+	case KillAll:
+		w = []string{"kill-all", c.Instance, c.Node.String()}
+		if c.AllNodes {
+			w = append(w, "--all-nodes")
+		}
+		reason = c.Reason
+	case Clients:
+		w = []string{"clients", c.Instance, c.Node.String(), c.Filter, "--sort", c.Sort}
+	case Nodes:
+		w = []string{"nodes", c.Instance}
+	case Status:
+		w = []string{"status", c.ID}
+	case Cancel:
+		w = []string{"cancel", c.ID}
+	case History:
+		w = []string{"history", c.Instance, "--limit=" + strconv.Itoa(c.Limit)}
+	}
+	if reason != "" {
+		q, ok := quoteReason(reason)
+		if !ok {
+			return "", false
+		}
+		w = append(w, "--reason", q)
+	}
+	return strings.Join(strings.Fields(strings.Join(w, " ")), " "), true
+}
+
+// quoteReason quotes r as Slack would send it, with quotes that do not
+// close early.
+func quoteReason(r string) (string, bool) {
+	r = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(r)
+	for _, q := range [][2]string{{`"`, `"`}, {`'`, `'`}, {"“", "”"}, {"‘", "’"}} {
+		family := doubleQuotes
+		if strings.Contains(singleQuotes, q[0]) {
+			family = singleQuotes
+		}
+		early := false
+		for _, c := range family {
+			if strings.Contains(r, string(c)+" ") {
+				early = true
+			}
+		}
+		if !early {
+			return q[0] + r + q[1], true
+		}
+	}
+	return "", false
 }

@@ -2,10 +2,12 @@ package commands
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 const exampleNode = "6f1b2c3d4e5f40718293a4b5c6d7e8f9"
@@ -215,4 +217,193 @@ func argRef(n int, s string) string {
 		return fmt.Sprintf("Argument %d (`%s`)", n, t)
 	}
 	return fmt.Sprintf("Argument %d", n)
+}
+
+// parseNodeRef parses a node reference: a node ID, the node's ip:port, or
+// its number ("3" or "#3"). It returns the reference, or a problem: the end
+// of a sentence that starts with the argument.
+func parseNodeRef(s string) (NodeRef, string) {
+	if l := strings.ToLower(s); validNode(l) {
+		return NodeRef{ID: l}, ""
+	}
+	if indexLike(s) {
+		n, ok := smallNumber(strings.TrimPrefix(s, "#"))
+		switch {
+		case !ok:
+			return NodeRef{}, "is not a node number (write e.g. `3` or `#3`)"
+		case n > MaxNodeIndex:
+			return NodeRef{}, fmt.Sprintf("is not a node number: the numbers in `/dcs nodes` go from 0 to %d", MaxNodeIndex)
+		}
+		return NodeRef{Index: n, IsIndex: true}, ""
+	}
+	if strings.ContainsAny(s, ".:[]") {
+		ap, problem := parseAddr(s)
+		if problem != "" {
+			return NodeRef{}, strings.ReplaceAll(problem, "client", "node")
+		}
+		return NodeRef{Addr: ap.String()}, ""
+	}
+	return NodeRef{}, "is not a node: give its DCS node ID (32 hex digits, with or without dashes, e.g. `" + exampleNode +
+		"`), its ip:port, or its number in `/dcs nodes`"
+}
+
+// indexLike reports whether s is meant as a node number: it starts with #
+// or is all digits.
+func indexLike(s string) bool {
+	return strings.HasPrefix(s, "#") || s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// nodeLike reports whether the one optional argument of clients is the node
+// rather than a filter: a node ID, a valid ip:port, or a node number (valid
+// or not: a lone number is never a filter).
+func nodeLike(s string) bool {
+	if validNode(strings.ToLower(s)) || indexLike(s) {
+		return true
+	}
+	_, problem := parseAddr(s)
+	return problem == ""
+}
+
+// smallNumber parses a non-negative decimal number, leading zeros allowed;
+// ok is false unless s is all ASCII digits. A number too big for an int32
+// comes back as math.MaxInt32.
+func smallNumber(s string) (n int, ok bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 32)
+	if err != nil {
+		return math.MaxInt32, true
+	}
+	return int(v), true
+}
+
+// Filter kinds.
+const (
+	filterNone = iota
+	filterAddr // matches the start of a client address
+	filterName // matches part of a client name
+)
+
+// filterKind says what a clients filter is: the start of a client address
+// (starts with a digit or `[`, only hex digits, `.`, `:`, `[` and `]`), part
+// of a client name ([A-Za-z0-9._:-]), or neither; at most MaxFilterLen
+// characters either way.
+func filterKind(s string) int {
+	if s == "" || len(s) > MaxFilterLen {
+		return filterNone
+	}
+	if ('0' <= s[0] && s[0] <= '9' || s[0] == '[') && strings.Trim(s, "0123456789abcdefABCDEF.:[]") == "" {
+		return filterAddr
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("._:-", c) >= 0) {
+			return filterNone
+		}
+	}
+	return filterName
+}
+
+// parseRequestID parses a request ID: 6 characters of Crockford base32 in
+// either case, with I and L read as 1 and O as 0. It returns the ID in upper
+// case.
+func parseRequestID(s string) (string, bool) {
+	if len(s) != 6 {
+		return "", false
+	}
+	id := make([]byte, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		switch c {
+		case 'I', 'L':
+			c = '1'
+		case 'O':
+			c = '0'
+		}
+		if strings.IndexByte(RequestIDAlphabet, c) < 0 {
+			return "", false
+		}
+		id[i] = c
+	}
+	return string(id), true
+}
+
+// reasonText turns the value of --reason (argument n, without its quotes)
+// into the reason: Slack markup becomes plain text, runs of white space
+// (newlines included) become one space, and the ends are trimmed. It
+// refuses invisible and control characters, and a reason that is empty or
+// longer than MaxReasonLen characters. Any punctuation is fine.
+func (p *parser) reasonText(n int, raw string) (string, error) {
+	s := slackText(raw)
+	pos := 0
+	for _, r := range s {
+		pos++
+		if !unicode.IsSpace(r) && !unicode.IsPrint(r) {
+			return "", p.fail("Argument %d: the reason contains an invisible or control character (%U) at position %d; type it as plain text.", n, r, pos)
+		}
+	}
+	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	switch l := utf8.RuneCountInString(s); {
+	case l == 0:
+		return "", p.fail("Argument %d: the reason is empty; say why, e.g. `--reason \"stuck batch job\"`.", n)
+	case l > MaxReasonLen:
+		return "", p.fail("Argument %d: the reason is too long: %d characters, at most %d.", n, l, MaxReasonLen)
+	}
+	return s, nil
+}
+
+// slackText turns Slack's markup in free text into what the user saw: a
+// link `<url|label>` becomes label and `<url>` url; a mention `<@U1|bob>`
+// becomes @bob, `<@U1>` @U1, `<#C1|general>` #general, `<!here>` @here;
+// then &amp; &lt; &gt; are unescaped. So a reason can never ping anyone,
+// even if shown unescaped.
+func slackText(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '<')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i+1:], '>')
+		if j < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		b.WriteString(slackMarkup(s[i+1 : i+1+j]))
+		s = s[i+1+j+1:]
+	}
+	b.WriteString(s)
+	return htmlUnescape.Replace(b.String())
+}
+
+// slackMarkup returns the visible text of the markup <inner>.
+func slackMarkup(inner string) string {
+	target, label, _ := strings.Cut(inner, "|")
+	if target == "" {
+		if label == "" {
+			return "<" + inner + ">"
+		}
+		return label
+	}
+	switch target[0] {
+	case '@', '#':
+		if label != "" {
+			return target[:1] + strings.TrimPrefix(label, target[:1])
+		}
+		return target
+	case '!':
+		if label != "" {
+			return label
+		}
+		name, _, _ := strings.Cut(target[1:], "^")
+		return "@" + name
+	}
+	if label != "" {
+		return label
+	}
+	return target
 }

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -51,16 +52,21 @@ type HuaweiCloud struct {
 	// Config.InstanceTargets for the resolved value.
 	Endpoint string   `yaml:"endpoint"`
 	Timeout  Duration `yaml:"timeout"` // per DCS call
+	// DryRun makes the bot do everything except the DCS calls that write
+	// (kill, kill-all): requests are made, approved and recorded as usual.
+	DryRun bool `yaml:"dry_run"`
 }
 
 // Instance is one DCS instance as written in the file. Empty Region,
-// ProjectID and Endpoint inherit from HuaweiCloud; use
-// Config.InstanceTargets for the resolved values.
+// ProjectID and Endpoint inherit from HuaweiCloud, and Policy overrides
+// Config.Policy key by key; use Config.InstanceTargets or Config.PolicyFor
+// for the resolved values.
 type Instance struct {
-	ID        string `yaml:"id"` // the DCS instance ID, a UUID
-	Region    string `yaml:"region"`
-	ProjectID string `yaml:"project_id"`
-	Endpoint  string `yaml:"endpoint"`
+	ID        string         `yaml:"id"` // the DCS instance ID, a UUID
+	Region    string         `yaml:"region"`
+	ProjectID string         `yaml:"project_id"`
+	Endpoint  string         `yaml:"endpoint"`
+	Policy    PolicyOverride `yaml:"policy"`
 }
 
 // Policy is who may ask for what, and who must approve.
@@ -71,6 +77,94 @@ type Policy struct {
 	ApprovalsRequired int      `yaml:"approvals_required"` // distinct approvals needed
 	TTL               Duration `yaml:"ttl"`                // how long a request waits for approval
 	MaxAddrs          int      `yaml:"max_addrs"`          // client addresses per request
+	RequireReason     bool     `yaml:"require_reason"`     // kill and kill-all need --reason "text"
+	KillAll           KillAll  `yaml:"kill_all"`
+}
+
+// KillAll is whether /dcs kill-all (every client session on an instance) may
+// be asked for, and how many approvals it needs.
+type KillAll struct {
+	Enabled           bool `yaml:"enabled"`            // false: kill-all is refused
+	ApprovalsRequired int  `yaml:"approvals_required"` // distinct approvals needed
+}
+
+// PolicyOverride is an instance's policy block: each non-nil field replaces
+// the global Policy's (a list replaces the global list whole); each nil field
+// inherits it. A key written with no value is nil. Use Config.PolicyFor for
+// the result.
+type PolicyOverride struct {
+	Channels          *[]string       `yaml:"channels"`
+	Requesters        *[]string       `yaml:"requesters"`
+	Approvers         *[]string       `yaml:"approvers"`
+	ApprovalsRequired *int            `yaml:"approvals_required"`
+	TTL               *Duration       `yaml:"ttl"`
+	MaxAddrs          *int            `yaml:"max_addrs"`
+	RequireReason     *bool           `yaml:"require_reason"`
+	KillAll           KillAllOverride `yaml:"kill_all"`
+}
+
+// KillAllOverride overrides KillAll key by key, as PolicyOverride does.
+type KillAllOverride struct {
+	Enabled           *bool `yaml:"enabled"`
+	ApprovalsRequired *int  `yaml:"approvals_required"`
+}
+
+// apply returns base with o's overrides applied. The result shares no slice
+// with base or o.
+func (o PolicyOverride) apply(base Policy) Policy {
+	out := base
+	out.Channels = pick(o.Channels, base.Channels)
+	out.Requesters = pick(o.Requesters, base.Requesters)
+	out.Approvers = pick(o.Approvers, base.Approvers)
+	set(&out.ApprovalsRequired, o.ApprovalsRequired)
+	set(&out.TTL, o.TTL)
+	set(&out.MaxAddrs, o.MaxAddrs)
+	set(&out.RequireReason, o.RequireReason)
+	set(&out.KillAll.Enabled, o.KillAll.Enabled)
+	set(&out.KillAll.ApprovalsRequired, o.KillAll.ApprovalsRequired)
+	return out
+}
+
+// sets reports whether o sets the key a problem is at, given relative to the
+// policy block ("approvers[2]", "kill_all.enabled").
+func (o PolicyOverride) sets(rel string) bool {
+	if i := strings.IndexByte(rel, '['); i >= 0 {
+		rel = rel[:i]
+	}
+	switch rel {
+	case "channels":
+		return o.Channels != nil
+	case "requesters":
+		return o.Requesters != nil
+	case "approvers":
+		return o.Approvers != nil
+	case "approvals_required":
+		return o.ApprovalsRequired != nil
+	case "ttl":
+		return o.TTL != nil
+	case "max_addrs":
+		return o.MaxAddrs != nil
+	case "require_reason":
+		return o.RequireReason != nil
+	case "kill_all.enabled":
+		return o.KillAll.Enabled != nil
+	case "kill_all.approvals_required":
+		return o.KillAll.ApprovalsRequired != nil
+	}
+	return false
+}
+
+func pick(override *[]string, base []string) []string {
+	if override != nil {
+		return slices.Clone(*override)
+	}
+	return slices.Clone(base)
+}
+
+func set[T any](dst *T, override *T) {
+	if override != nil {
+		*dst = *override
+	}
 }
 
 // Store is where requests are kept.
@@ -96,6 +190,9 @@ type HTTP struct {
 type Schedule struct {
 	// Sweep is a cron spec (ParseSchedule) for expiring stale requests.
 	Sweep string `yaml:"sweep"`
+	// Remind is a cron spec (ParseSchedule) for reminding approvers, once,
+	// of a request still pending after half its TTL. Empty: no reminders.
+	Remind string `yaml:"remind"`
 }
 
 // Log is how the bot logs.
@@ -117,6 +214,7 @@ func Default() *Config {
 			ApprovalsRequired: 1,
 			TTL:               Dur(15 * time.Minute),
 			MaxAddrs:          50,
+			KillAll:           KillAll{ApprovalsRequired: 2},
 		},
 		Store:           Store{Driver: StoreSQLite, DSN: "dcsbot.db"},
 		HTTP:            HTTP{Listen: "127.0.0.1:8080"},
@@ -236,13 +334,14 @@ func DefaultEndpoint(region string) string {
 }
 
 // InstanceTarget is an instance with everything it inherits resolved: what a
-// DCS client needs to reach it.
+// DCS client needs to reach it, and the policy for requests on it.
 type InstanceTarget struct {
 	Alias     string // the name users type
 	ID        string // the DCS instance ID
 	Region    string
 	ProjectID string
 	Endpoint  string // absolute URL, no trailing slash
+	Policy    Policy // the effective policy, as PolicyFor
 }
 
 // InstanceTargets resolves every instance, by alias. An instance's empty
@@ -266,6 +365,13 @@ func (c *Config) Target(alias string) (InstanceTarget, bool) {
 	return c.resolve(alias, inst), true
 }
 
+// PolicyFor returns the effective policy of the instance alias: the global
+// Policy with the instance's overrides applied. For an unknown alias it is the
+// global Policy. The result shares no slice with c.
+func (c *Config) PolicyFor(alias string) Policy {
+	return c.Instances[alias].Policy.apply(c.Policy)
+}
+
 // Aliases returns the instance aliases, sorted.
 func (c *Config) Aliases() []string {
 	out := make([]string, 0, len(c.Instances))
@@ -278,7 +384,7 @@ func (c *Config) Aliases() []string {
 
 func (c *Config) resolve(alias string, inst Instance) InstanceTarget {
 	hc := c.HuaweiCloud
-	t := InstanceTarget{Alias: alias, ID: inst.ID, Region: hc.Region, ProjectID: hc.ProjectID}
+	t := InstanceTarget{Alias: alias, ID: inst.ID, Region: hc.Region, ProjectID: hc.ProjectID, Policy: inst.Policy.apply(c.Policy)}
 	if inst.Region != "" {
 		t.Region = inst.Region
 	}
@@ -297,9 +403,10 @@ func (c *Config) resolve(alias string, inst Instance) InstanceTarget {
 	return t
 }
 
-// ScheduleParser is the cron parser schedule.sweep is validated with: five
-// fields, an optional leading seconds field, and descriptors such as
-// "@every 30s". Prefer ParseSchedule, which also survives hostile specs.
+// ScheduleParser is the cron parser schedule.sweep and schedule.remind are
+// validated with: five fields, an optional leading seconds field, and
+// descriptors such as "@every 30s". Prefer ParseSchedule, which also survives
+// hostile specs.
 var ScheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSchedule parses a cron spec with ScheduleParser.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Fake secrets: distinctive, so a test can tell if one leaks into a message.
@@ -94,8 +96,45 @@ instances.orders-c.id: same id as instances.orders-a`},
 		{"bad_driver.yaml", `store.driver: "mysql" is not a store driver (sqlite or postgres)
 store.dsn: required`},
 		{"bad_postgres_dsn.yaml", `store.dsn: must be a postgres:// or postgresql:// URL or a key=value connection string`},
+		// kill_all.approvals_required is checked even with kill-all off.
 		{"bad_numbers.yaml", `policy.approvals_required: must be between 1 and 10, got 0
+policy.kill_all.approvals_required: must be between 1 and 10, got 11
 policy.max_addrs: must be between 1 and 1000, got 1001`},
+		{"bad_kill_all.yaml", `policy.kill_all.approvals_required: 2 approvals can never be reached with 1 approvers and no user group`},
+		{"bad_bools.yaml", `huaweicloud.dry_run: must be true or false
+policy.kill_all.enabled: must be true or false
+policy.require_reason: must be true or false`},
+		{"bad_remind.yaml", `schedule.remind: "every 5 minutes" is not a cron schedule: expected 5 to 6 fields, found 3: [every 5 minutes]`},
+		{"instance_policy_unknown_keys.yaml", `instances.orders-prod.policy.aprovers: unknown key
+instances.orders-prod.policy.dry_run: unknown key
+instances.orders-prod.policy.kill_all.enable: unknown key`},
+		{"instance_policy_bad_values.yaml", `instances.a.policy.approvals_required: must be between 1 and 10, got 0
+instances.a.policy.ttl: "soon" is not a duration (Go syntax such as 30s, 15m or 1h30m)
+instances.b.policy.approvers[1]: duplicate of instances.b.policy.approvers[0]
+instances.b.policy.channels: at least one channel ID is required
+instances.b.policy.max_addrs: must be between 1 and 1000, got 1001
+instances.b.policy.requesters[0]: "someone" is not a Slack user ID (like U0123ABCD)
+instances.b.policy.ttl: must be positive, got "0s"
+instances.c.policy.approvals_required: 2 approvals can never be reached with 1 approvers and no user group
+instances.d.policy.kill_all.approvals_required: must be between 1 and 10, got 0
+instances.e.policy.kill_all.approvals_required: 3 approvals can never be reached with 2 approvers and no user group`},
+		{"instance_policy_wrong_shapes.yaml", `instances.a.policy: must be a mapping
+instances.b.policy.approvals_required: must be an integer
+instances.b.policy.approvers: must be a list
+instances.b.policy.channels[1]: must be a string
+instances.b.policy.kill_all: must be a mapping
+instances.b.policy.require_reason: must be true or false
+instances.b.policy.ttl: must be a duration such as 30s or 15m
+instances.c.policy.kill_all.approvals_required: must be an integer
+instances.c.policy.kill_all.enabled: must be true or false
+instances.e.policy.approvers: must be a list
+policy.channels: must be a list`},
+		{"instance_policy_inherited_problems.yaml", `instances.b.policy.approvals_required: must be between 1 and 10, got 0
+instances.c.policy.channels[0]: "#ops" is not a Slack channel ID (like C0123ABCD)
+policy.approvals_required: 4 approvals can never be reached with 3 approvers and no user group
+policy.approvers[2]: duplicate of policy.approvers[1]
+policy.channels[0]: "#ops" is not a Slack channel ID (like C0123ABCD)
+policy.ttl: "soon" is not a duration (Go syntax such as 30s, 15m or 1h30m)`},
 		{"unreachable_approvals.yaml", `policy.approvals_required: 3 approvals can never be reached with 2 approvers and no user group`},
 		{"bad_listen_log.yaml", `http.listen: "localhost:http" must be host:port with a numeric port, or "" to disable the HTTP server
 log.format: "xml" is not a log format (text or json)
@@ -204,23 +243,27 @@ func TestLoadValidFull(t *testing.T) {
 		ProjectID: "0123456789abcdef0123456789abcdef",
 		Endpoint:  "https://dcs.proxy.example.com/",
 		Timeout:   Duration{Duration: 45 * time.Second, raw: "45s"},
+		DryRun:    true,
 	}); got != want {
 		t.Errorf("huaweicloud = %+v, want %+v", got, want)
 	}
-	if got, want := c.Policy, (Policy{
+	pol := Policy{
 		Channels:          []string{"C0123ABCD", "G0123ABCD"},
 		Requesters:        []string{"U0AAAAAAA", "W0BBBBBBB"},
 		Approvers:         []string{"U0123ABCD", "S0123ABCD"},
 		ApprovalsRequired: 2,
 		TTL:               Duration{Duration: 90 * time.Minute, raw: "1h30m"},
 		MaxAddrs:          1000,
-	}); !reflect.DeepEqual(got, want) {
-		t.Errorf("policy = %+v, want %+v", got, want)
+		RequireReason:     true,
+		KillAll:           KillAll{Enabled: true, ApprovalsRequired: 3},
+	}
+	if !reflect.DeepEqual(c.Policy, pol) {
+		t.Errorf("policy = %+v, want %+v", c.Policy, pol)
 	}
 	if c.Store.Driver != "postgres" || c.Store.DSN.Reveal() != "postgres://dcsbot:hunter2@db.example.com:5432/dcsbot?sslmode=require" {
 		t.Errorf("store = %s %q", c.Store.Driver, c.Store.DSN.Reveal())
 	}
-	if c.HTTP.Listen != ":0" || c.Schedule.Sweep != "*/10 * * * * *" || c.Log != (Log{"debug", "json"}) || c.ShutdownTimeout.Duration != time.Minute {
+	if c.HTTP.Listen != ":0" || c.Schedule != (Schedule{Sweep: "*/10 * * * * *", Remind: "@every 1m"}) || c.Log != (Log{"debug", "json"}) || c.ShutdownTimeout.Duration != time.Minute {
 		t.Errorf("http/schedule/log/shutdown = %+v %+v %+v %v", c.HTTP, c.Schedule, c.Log, c.ShutdownTimeout)
 	}
 	if c.Secrets != (Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}) {
@@ -230,20 +273,20 @@ func TestLoadValidFull(t *testing.T) {
 	want := map[string]InstanceTarget{
 		// No overrides: everything from huaweicloud, the endpoint's trailing
 		// slash trimmed.
-		"orders-prod": {"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "cn-north-4", "0123456789abcdef0123456789abcdef", "https://dcs.proxy.example.com"},
+		"orders-prod": {"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "cn-north-4", "0123456789abcdef0123456789abcdef", "https://dcs.proxy.example.com", pol},
 		// Its own region and project, no endpoint: that region's default,
 		// not the global (cn-north-4) endpoint.
-		"sessions.sg": {"sessions.sg", "11111111-2222-3333-4444-555555555555", "ap-southeast-1", "fedcba9876543210fedcba9876543210", "https://dcs.ap-southeast-1.myhuaweicloud.com"},
+		"sessions.sg": {"sessions.sg", "11111111-2222-3333-4444-555555555555", "ap-southeast-1", "fedcba9876543210fedcba9876543210", "https://dcs.ap-southeast-1.myhuaweicloud.com", pol},
 		// Its own region and endpoint.
-		"cache_eu": {"cache_eu", "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", "eu-west-101", "0123456789abcdef0123456789abcdef", "https://dcs.eu.example.com"},
+		"cache_eu": {"cache_eu", "AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE", "eu-west-101", "0123456789abcdef0123456789abcdef", "https://dcs.eu.example.com", pol},
 		// A region override equal to the global region keeps the global
 		// endpoint.
-		"same-region": {"same-region", "99999999-8888-7777-6666-555555555555", "cn-north-4", "0123456789abcdef0123456789abcdef", "https://dcs.proxy.example.com"},
+		"same-region": {"same-region", "99999999-8888-7777-6666-555555555555", "cn-north-4", "0123456789abcdef0123456789abcdef", "https://dcs.proxy.example.com", pol},
 	}
 	if got := c.InstanceTargets(); !reflect.DeepEqual(got, want) {
 		t.Errorf("targets:\n%+v\nwant:\n%+v", got, want)
 	}
-	if got, ok := c.Target("cache_eu"); !ok || got != want["cache_eu"] {
+	if got, ok := c.Target("cache_eu"); !ok || !reflect.DeepEqual(got, want["cache_eu"]) {
 		t.Errorf("Target(cache_eu) = %+v, %v", got, ok)
 	}
 	if _, ok := c.Target("nope"); ok {
@@ -280,12 +323,13 @@ func TestLoadMinimalDefaults(t *testing.T) {
 		d.Policy.ApprovalsRequired != 1 || d.Policy.TTL.Duration != 15*time.Minute || d.Policy.MaxAddrs != 50 ||
 		d.Store.Driver != "sqlite" || d.Store.DSN.Reveal() != "dcsbot.db" ||
 		d.HTTP.Listen != "127.0.0.1:8080" || d.Schedule.Sweep != "@every 30s" ||
-		d.Log.Level != "info" || d.Log.Format != "text" || d.ShutdownTimeout.Duration != 30*time.Second {
+		d.Log.Level != "info" || d.Log.Format != "text" || d.ShutdownTimeout.Duration != 30*time.Second ||
+		d.HuaweiCloud.DryRun || d.Policy.RequireReason || d.Policy.KillAll != (KillAll{Enabled: false, ApprovalsRequired: 2}) || d.Schedule.Remind != "" {
 		t.Errorf("defaults: %+v", d)
 	}
 
 	tg, _ := c.Target("orders-prod")
-	if want := (InstanceTarget{"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "0123456789abcdef0123456789abcdef", "https://dcs.ap-southeast-1.myhuaweicloud.com"}); tg != want {
+	if want := (InstanceTarget{"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "0123456789abcdef0123456789abcdef", "https://dcs.ap-southeast-1.myhuaweicloud.com", want.Policy}); !reflect.DeepEqual(tg, want) {
 		t.Errorf("target = %+v, want %+v", tg, want)
 	}
 }
@@ -299,9 +343,9 @@ func TestLoadAnchorsAndEmptyKeys(t *testing.T) {
 		t.Errorf("an empty key did not keep its default: timeout %v, log %+v", c.HuaweiCloud.Timeout, c.Log)
 	}
 	want := map[string]InstanceTarget{
-		"a": {"a", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "fedcba9876543210fedcba9876543210", "https://dcs.ap-southeast-1.myhuaweicloud.com"},
+		"a": {"a", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "fedcba9876543210fedcba9876543210", "https://dcs.ap-southeast-1.myhuaweicloud.com", c.Policy},
 		// Merged from a and the inline mapping; its own id and region win.
-		"b": {"b", "11111111-2222-3333-4444-555555555555", "eu-west-101", "fedcba9876543210fedcba9876543210", "https://b.example.com"},
+		"b": {"b", "11111111-2222-3333-4444-555555555555", "eu-west-101", "fedcba9876543210fedcba9876543210", "https://b.example.com", c.Policy},
 	}
 	if got := c.InstanceTargets(); !reflect.DeepEqual(got, want) {
 		t.Errorf("targets:\n%+v\nwant:\n%+v", got, want)
@@ -337,6 +381,76 @@ func TestExampleConfig(t *testing.T) {
 		c.Policy.ApprovalsRequired != d.Policy.ApprovalsRequired || c.Policy.TTL.Duration != d.Policy.TTL.Duration || c.Policy.MaxAddrs != d.Policy.MaxAddrs ||
 		c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
 		t.Errorf("config.example.yaml does not show the defaults:\n%+v\nwant:\n%+v", c, d)
+	}
+	if c.HuaweiCloud.DryRun != d.HuaweiCloud.DryRun || c.Policy.RequireReason != d.Policy.RequireReason || c.Policy.KillAll != d.Policy.KillAll {
+		t.Errorf("config.example.yaml does not show the defaults: dry_run %v, require_reason %v, kill_all %+v",
+			c.HuaweiCloud.DryRun, c.Policy.RequireReason, c.Policy.KillAll)
+	}
+	// The override example: two approvals and a reason, the rest inherited.
+	want := c.Policy
+	want.ApprovalsRequired = 2
+	want.RequireReason = true
+	if got := c.PolicyFor("payments-prod"); !reflect.DeepEqual(got, want) {
+		t.Errorf("payments-prod policy = %+v, want %+v", got, want)
+	}
+	if got := c.PolicyFor("orders-prod"); !reflect.DeepEqual(got, c.Policy) {
+		t.Errorf("orders-prod policy = %+v, want the global %+v", got, c.Policy)
+	}
+}
+
+// The example shows every key of the file: a key added to a section must be
+// added to config.example.yaml too. (An instance's policy block takes the
+// policy section's keys; the example shows some of them.)
+func TestExampleShowsEveryKey(t *testing.T) {
+	data, err := os.ReadFile("../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	shown := map[string]bool{}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		if n.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := child(path, n.Content[i].Value)
+			if path == "instances" {
+				key = "instances.*"
+			}
+			shown[key] = true
+			walk(n.Content[i+1], key)
+		}
+	}
+	walk(doc.Content[0], "")
+
+	var keys func(t reflect.Type, path string) []string
+	keys = func(t reflect.Type, path string) []string {
+		var out []string
+		for name, i := range yamlFields(t) {
+			key := child(path, name)
+			out = append(out, key)
+			switch ft := t.Field(i).Type; {
+			case ft == reflect.TypeFor[PolicyOverride]():
+			case ft.Kind() == reflect.Struct && ft != durationType:
+				out = append(out, keys(ft, key)...)
+			case ft.Kind() == reflect.Map:
+				out = append(out, keys(ft.Elem(), key+".*")...)
+			}
+		}
+		return out
+	}
+	all := keys(reflect.TypeFor[Config](), "")
+	if len(all) < 30 {
+		t.Fatalf("only %d keys found: %v", len(all), all)
+	}
+	for _, k := range all {
+		if !shown[k] {
+			t.Errorf("config.example.yaml does not show %s", k)
+		}
 	}
 }
 
@@ -419,5 +533,136 @@ func TestDurationUnmarshalKeepsBadText(t *testing.T) {
 	c, err := Parse([]byte("policy: {ttl: 5 min}\n"), envOf(goodEnv()))
 	if c != nil || err == nil || !strings.Contains(err.Error(), `policy.ttl: "5 min" is not a duration`) {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestPolicyFor(t *testing.T) {
+	c, err := Load("testdata/valid_overrides.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	global := Policy{
+		Channels:          []string{"C0123ABCD", "C0456EFGH"},
+		Requesters:        []string{"U0AAAAAAA"},
+		Approvers:         []string{"U0123ABCD", "S0123ABCD"},
+		ApprovalsRequired: 1,
+		TTL:               Dur(15 * time.Minute),
+		MaxAddrs:          50,
+		RequireReason:     false,
+		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 3},
+	}
+	if !reflect.DeepEqual(c.Policy, global) {
+		t.Fatalf("global policy = %+v, want %+v", c.Policy, global)
+	}
+	// The approvers list replaced whole; kill_all.approvals_required
+	// inherited beside the kill_all.enabled set.
+	strict := global
+	strict.Approvers = []string{"U0PPPPPPP", "S0QQQQQQQ"}
+	strict.ApprovalsRequired = 2
+	strict.RequireReason = true
+	strict.KillAll = KillAll{Enabled: true, ApprovalsRequired: 3}
+	billing := strict
+	billing.ApprovalsRequired = 1
+	// kill_all.enabled inherited beside the kill_all.approvals_required set;
+	// an empty list replaces a non-empty one.
+	staging := global
+	staging.Channels = []string{"C0STAGING"}
+	staging.Requesters = []string{}
+	staging.TTL = Duration{Duration: time.Hour, raw: "1h"}
+	staging.MaxAddrs = 5
+	staging.KillAll = KillAll{Enabled: false, ApprovalsRequired: 1}
+
+	want := map[string]Policy{
+		"plain":         global,
+		"orders-prod":   strict,
+		"payments-prod": strict,
+		"billing-prod":  billing,
+		"staging":       staging,
+		"empty-keys":    global, // keys with no value inherit
+		"empty-block":   global,
+		"no-such-alias": global,
+	}
+	for alias, w := range want {
+		if got := c.PolicyFor(alias); !reflect.DeepEqual(got, w) {
+			t.Errorf("PolicyFor(%q) =\n%+v\nwant\n%+v", alias, got, w)
+		}
+		if tg, ok := c.Target(alias); ok && !reflect.DeepEqual(tg.Policy, w) {
+			t.Errorf("Target(%q).Policy =\n%+v\nwant\n%+v", alias, tg.Policy, w)
+		}
+	}
+	for alias, tg := range c.InstanceTargets() {
+		if !reflect.DeepEqual(tg.Policy, want[alias]) {
+			t.Errorf("InstanceTargets()[%q].Policy =\n%+v\nwant\n%+v", alias, tg.Policy, want[alias])
+		}
+	}
+	if got := c.PolicyFor("staging").Requesters; got == nil {
+		t.Error(`requesters: [] override is nil: want empty, "anyone"`)
+	}
+
+	// The result is a copy: changing it changes neither the config nor the
+	// next result.
+	p := c.PolicyFor("orders-prod")
+	p.Approvers[0] = "U0CHANGED"
+	g := c.PolicyFor("plain")
+	g.Channels[0] = "C0CHANGED"
+	if !reflect.DeepEqual(c.PolicyFor("orders-prod"), strict) || !reflect.DeepEqual(c.Policy, global) {
+		t.Error("PolicyFor shares slices with the config")
+	}
+}
+
+func TestPolicyForDefaults(t *testing.T) {
+	c, err := Load("testdata/valid_minimal.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Policy{
+		Channels:          []string{"C0123ABCD"},
+		Approvers:         []string{"U0123ABCD"},
+		ApprovalsRequired: 1,
+		TTL:               Dur(15 * time.Minute),
+		MaxAddrs:          50,
+		RequireReason:     false,
+		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 2},
+	}
+	for _, alias := range []string{"orders-prod", "nope"} {
+		if got := c.PolicyFor(alias); !reflect.DeepEqual(got, want) {
+			t.Errorf("PolicyFor(%q) = %+v, want %+v", alias, got, want)
+		}
+	}
+	if c.HuaweiCloud.DryRun || c.Schedule.Remind != "" {
+		t.Errorf("dry_run %v, remind %q: want false, empty", c.HuaweiCloud.DryRun, c.Schedule.Remind)
+	}
+}
+
+// Overrides on a hand-built Config, as other packages' tests build them.
+func TestPolicyOverrideHandBuilt(t *testing.T) {
+	c := Default()
+	c.HuaweiCloud.Region = "cn-north-4"
+	c.HuaweiCloud.ProjectID = "0123456789abcdef0123456789abcdef"
+	c.Policy.Channels = []string{"C0123ABCD"}
+	c.Policy.Approvers = []string{"U0123ABCD"}
+	c.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	two, yes := 2, true
+	approvers := []string{"U0123ABCD", "U0456EFGH"}
+	c.Instances = map[string]Instance{
+		"a": {ID: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", Policy: PolicyOverride{
+			Approvers:         &approvers,
+			ApprovalsRequired: &two,
+			KillAll:           KillAllOverride{Enabled: &yes},
+		}},
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	got := c.PolicyFor("a")
+	if !reflect.DeepEqual(got.Approvers, approvers) || got.ApprovalsRequired != 2 || got.KillAll != (KillAll{true, 2}) || got.RequireReason {
+		t.Errorf("PolicyFor(a) = %+v", got)
+	}
+	// Enabling kill-all where the global approvers cannot reach its 2
+	// approvals is the instance's problem, not the global policy's.
+	c.Instances["b"] = Instance{ID: "11111111-2222-3333-4444-555555555555", Policy: PolicyOverride{KillAll: KillAllOverride{Enabled: &yes}}}
+	want := `instances.b.policy.kill_all.approvals_required: 2 approvals can never be reached with 1 approvers and no user group`
+	if err := c.Validate(); err == nil || err.Error() != want {
+		t.Errorf("Validate:\n%v\nwant:\n%s", err, want)
 	}
 }

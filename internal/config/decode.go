@@ -99,8 +99,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) bool {
 }
 
 // decode sets v from n. A key with an empty (null) value inside a section
-// keeps its default; an empty value in instances or in a list is a zero
-// value.
+// keeps its default (in an instance's policy: inherits the global value); an
+// empty value in instances or in a list is a zero value.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	n = deref(n)
 	if n == nil {
@@ -173,6 +173,23 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetString(n.Value)
+
+	case t.Kind() == reflect.Bool:
+		var b bool
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
+			d.wrongShape(path, "must be true or false")
+			return
+		}
+		v.SetBool(b)
+
+	case t.Kind() == reflect.Pointer:
+		// An override, set even when its value has the wrong shape: it then
+		// holds what the same value would leave in the global policy, so
+		// that the checks across keys (approvers and approvals_required)
+		// see what they would there.
+		ev := reflect.New(t.Elem())
+		d.decode(n, ev.Elem(), path)
+		v.Set(ev)
 
 	case t.Kind() == reflect.Int:
 		var i int

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -13,6 +14,8 @@ import (
 // must be Problems with a key and a message on each line, a secret must
 // never show, and a success must be a config the rest of the bot can use.
 func FuzzLoad(f *testing.F) {
+	// The fixtures seed it, per-instance policies (valid_overrides.yaml,
+	// instance_policy_*.yaml) included.
 	files, _ := filepath.Glob("testdata/*.yaml")
 	files = append(files, "../../config.example.yaml")
 	for _, file := range files {
@@ -62,9 +65,25 @@ func FuzzLoad(f *testing.F) {
 			if tg.Alias != alias || tg.ID == "" || tg.Region == "" || tg.ProjectID == "" || tg.Endpoint == "" {
 				t.Fatalf("unresolved target %+v", tg)
 			}
+			// Every instance's effective policy is one the global policy
+			// could have been.
+			pol := c.PolicyFor(alias)
+			var p problems
+			checkPolicy(&p, "policy", pol)
+			if err := p.err(); err != nil {
+				t.Fatalf("accepted an instance policy %+v:\n%v", pol, err)
+			}
+			if !reflect.DeepEqual(tg.Policy, pol) {
+				t.Fatalf("target policy %+v, PolicyFor %+v", tg.Policy, pol)
+			}
 		}
 		if _, err := ParseSchedule(c.Schedule.Sweep); err != nil {
 			t.Fatalf("accepted sweep %q: %v", c.Schedule.Sweep, err)
+		}
+		if r := c.Schedule.Remind; r != "" {
+			if _, err := ParseSchedule(r); err != nil {
+				t.Fatalf("accepted remind %q: %v", r, err)
+			}
 		}
 		if !strings.HasSuffix(c.Slack.APIURL, "/") || c.Policy.TTL.Duration <= 0 || c.HuaweiCloud.Timeout.Duration <= 0 || c.ShutdownTimeout.Duration <= 0 {
 			t.Fatalf("accepted %+v", c)

@@ -59,8 +59,11 @@ func (c *Config) validateFile(p *problems) {
 
 	if c.Schedule.Sweep == "" {
 		p.add("schedule.sweep", "required")
-	} else if _, err := ParseSchedule(c.Schedule.Sweep); err != nil {
-		p.add("schedule.sweep", "%s is not a cron schedule: %v", quote(c.Schedule.Sweep), err)
+	} else {
+		checkSchedule(p, "schedule.sweep", c.Schedule.Sweep)
+	}
+	if c.Schedule.Remind != "" { // empty: reminders off
+		checkSchedule(p, "schedule.remind", c.Schedule.Remind)
 	}
 
 	switch c.Log.Level {
@@ -106,28 +109,69 @@ func (c *Config) validateInstances(p *problems) {
 	}
 }
 
+// validatePolicy checks the global policy, then each instance's effective
+// policy under its own key. A problem an instance only inherits (the global
+// policy has the same problem, and the instance does not set the key) is
+// reported once, at the global key.
 func (c *Config) validatePolicy(p *problems) {
-	pol := c.Policy
-	if len(pol.Channels) == 0 {
-		p.add("policy.channels", "at least one channel ID is required")
+	var global problems
+	checkPolicy(&global, "policy", c.Policy)
+	p.list = append(p.list, global.list...)
+	inherited := make(map[Problem]bool, len(global.list))
+	for _, pr := range global.list {
+		inherited[pr] = true
 	}
-	checkIDs(p, "policy.channels", pol.Channels, channelRE, "a Slack channel ID (like C0123ABCD)")
-	checkIDs(p, "policy.requesters", pol.Requesters, userRE, "a Slack user ID (like U0123ABCD)")
-	if len(pol.Approvers) == 0 {
-		p.add("policy.approvers", "at least one approver is required (user IDs like U0123ABCD or user group IDs like S0123ABCD)")
+	for _, alias := range c.Aliases() {
+		o := c.Instances[alias].Policy
+		if o == (PolicyOverride{}) {
+			continue // the global policy, already checked
+		}
+		eff := o.apply(c.Policy)
+		// The same checks twice: as if global, to compare with the global
+		// problems, and under the instance's key, to report. Messages name
+		// keys too ("duplicate of ..."), so each run names its own.
+		var asGlobal, own problems
+		checkPolicy(&asGlobal, "policy", eff)
+		checkPolicy(&own, child("instances", alias)+".policy", eff)
+		for i, pr := range own.list {
+			g := asGlobal.list[i]
+			if inherited[g] && !o.sets(strings.TrimPrefix(g.Key, "policy.")) {
+				continue
+			}
+			p.list = append(p.list, pr)
+		}
 	}
-	checkIDs(p, "policy.approvers", pol.Approvers, approverRE, "a Slack user or user group ID (like U0123ABCD or S0123ABCD)")
+}
 
-	n := pol.ApprovalsRequired
+// checkPolicy checks one policy, the block at key.
+func checkPolicy(p *problems, key string, pol Policy) {
+	k := func(name string) string { return key + "." + name }
+	if len(pol.Channels) == 0 {
+		p.add(k("channels"), "at least one channel ID is required")
+	}
+	checkIDs(p, k("channels"), pol.Channels, channelRE, "a Slack channel ID (like C0123ABCD)")
+	checkIDs(p, k("requesters"), pol.Requesters, userRE, "a Slack user ID (like U0123ABCD)")
+	if len(pol.Approvers) == 0 {
+		p.add(k("approvers"), "at least one approver is required (user IDs like U0123ABCD or user group IDs like S0123ABCD)")
+	}
+	checkIDs(p, k("approvers"), pol.Approvers, approverRE, "a Slack user or user group ID (like U0123ABCD or S0123ABCD)")
+	checkApprovals(p, k("approvals_required"), pol.ApprovalsRequired, pol.Approvers, true)
+	checkPositive(p, k("ttl"), pol.TTL)
+	if m := pol.MaxAddrs; m < 1 || m > MaxMaxAddrs {
+		p.add(k("max_addrs"), "must be between 1 and %d, got %d", MaxMaxAddrs, m)
+	}
+	// Reachability matters only when kill-all can be asked for.
+	checkApprovals(p, k("kill_all.approvals_required"), pol.KillAll.ApprovalsRequired, pol.Approvers, pol.KillAll.Enabled)
+}
+
+// checkApprovals checks a number of approvals: in range, and, when used,
+// reachable with the approvers listed (a user group may hold any number).
+func checkApprovals(p *problems, key string, n int, approvers []string, used bool) {
 	switch {
 	case n < 1 || n > MaxApprovalsRequired:
-		p.add("policy.approvals_required", "must be between 1 and %d, got %d", MaxApprovalsRequired, n)
-	case len(pol.Approvers) > 0 && !hasGroup(pol.Approvers) && n > len(pol.Approvers):
-		p.add("policy.approvals_required", "%d approvals can never be reached with %d approvers and no user group", n, len(pol.Approvers))
-	}
-	checkPositive(p, "policy.ttl", pol.TTL)
-	if m := pol.MaxAddrs; m < 1 || m > MaxMaxAddrs {
-		p.add("policy.max_addrs", "must be between 1 and %d, got %d", MaxMaxAddrs, m)
+		p.add(key, "must be between 1 and %d, got %d", MaxApprovalsRequired, n)
+	case used && len(approvers) > 0 && !hasGroup(approvers) && n > len(approvers):
+		p.add(key, "%d approvals can never be reached with %d approvers and no user group", n, len(approvers))
 	}
 }
 
@@ -154,6 +198,12 @@ func checkIDs(p *problems, key string, ids []string, re *regexp.Regexp, want str
 			continue
 		}
 		first[id] = i
+	}
+}
+
+func checkSchedule(p *problems, key, spec string) {
+	if _, err := ParseSchedule(spec); err != nil {
+		p.add(key, "%s is not a cron schedule: %v", quote(spec), err)
 	}
 }
 

@@ -20,14 +20,26 @@ import (
 // Lifecycle is what the listener asks of the request lifecycle.
 type Lifecycle interface {
 	Precheck(k approvals.KillRequest) (approvals.Instance, error)
+	CheckChannel(channel string) error
 	Submit(ctx context.Context, k approvals.KillRequest) (*approvals.Request, error)
 	Approve(ctx context.Context, id, user string) error
+	CanDeny(ctx context.Context, id, user string) error
 	Deny(ctx context.Context, id, user, reason string) error
+	Cancel(ctx context.Context, id, user string) error
+	Status(ctx context.Context, id string) (*approvals.Request, []approvals.Event, error)
+	History(ctx context.Context, instance string, limit int) ([]*approvals.Request, error)
+	Clients(ctx context.Context, q approvals.ClientsQuery) (*approvals.ClientsView, error)
+	Nodes(ctx context.Context, user, channel, instance string) (*approvals.NodesView, error)
 }
 
 // Ephemeraler shows a message to one user in a channel.
 type Ephemeraler interface {
 	Ephemeral(ctx context.Context, channel, user, text string) error
+}
+
+// Views opens modals.
+type Views interface {
+	OpenDenyDialog(ctx context.Context, triggerID string, r string) error
 }
 
 // ListenerObserver is told what the listener sees, for metrics.
@@ -48,6 +60,7 @@ type ListenerParams struct {
 	Client    *slack.Client
 	Service   Lifecycle
 	Ephemeral Ephemeraler
+	Views     Views
 	MaxAddrs  int
 	// Workers bounds how many commands and clicks are handled at once.
 	// Default 16.
@@ -170,6 +183,7 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 	}
 	received := time.Now()
 	req := *evt.Request
+	defer func() { l.log.Debug("envelope handled", "envelope_id", req.EnvelopeID, "type", req.Type, "took", time.Since(received)) }()
 	if l.seen.addSeen(req.EnvelopeID) {
 		// A redelivery of an envelope already acked and handled.
 		_ = sm.Ack(req)
@@ -197,8 +211,11 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		_ = sm.Ack(req)
 		l.p.Observer.Acked(time.Since(received))
-		if ok && cb.Type == slack.InteractionTypeBlockActions {
+		switch {
+		case ok && cb.Type == slack.InteractionTypeBlockActions:
 			l.spawn(ctx, func(ctx context.Context) { l.click(ctx, cb) })
+		case ok && cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:
+			l.spawn(ctx, func(ctx context.Context) { l.denySubmitted(ctx, cb) })
 		}
 	case socketmode.EventTypeEventsAPI:
 		_ = sm.Ack(req)
@@ -216,51 +233,6 @@ func (l *Listener) spawn(ctx context.Context, work func(context.Context)) {
 	}()
 }
 
-// slash answers a /dcs command. What needs no I/O (parsing, channel and
-// requester policy, the instance allow-list) is decided here, before the
-// ack, so a refusal rides in the ack itself and reaches the user even in a
-// channel the bot is not in. The rest is returned as work for the pool.
-func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context)) {
-	if l.closing.Load() {
-		l.p.Observer.Command("unknown", "refused")
-		return "The bot is restarting. Please try again in a few seconds.", nil
-	}
-	parsed, err := commands.Parse(cmd.Text, commands.Options{MaxAddrs: l.p.MaxAddrs})
-	if err != nil {
-		l.p.Observer.Command("invalid", "refused")
-		return userMessage(l.log, err), nil
-	}
-	switch c := parsed.(type) {
-	case commands.Help:
-		l.p.Observer.Command("help", "ok")
-		return escape(commands.Usage()), nil
-	case commands.Kill:
-		k := approvals.KillRequest{User: cmd.UserID, Channel: cmd.ChannelID, Instance: c.Instance, Node: c.Node, Addrs: c.Addrs}
-		if _, err := l.p.Service.Precheck(k); err != nil {
-			l.p.Observer.Command("kill", "refused")
-			return userMessage(l.log, err), nil
-		}
-		return "", func(ctx context.Context) {
-			r, err := l.p.Service.Submit(ctx, k)
-			if err != nil {
-				l.p.Observer.Command("kill", outcomeOf(err))
-				l.tell(ctx, cmd.ChannelID, cmd.UserID, userMessage(l.log.With("user", cmd.UserID), err))
-				return
-			}
-			l.p.Observer.Command("kill", "ok")
-			l.log.Info("kill requested", "request_id", r.ID, "user", cmd.UserID)
-		}
-	}
-	l.p.Observer.Command("unknown", "refused")
-	return escape(commands.Usage()), nil
-}
-
-// escape makes plain text safe as Slack message text, where &, < and >
-// are control characters ("<instance>" would otherwise vanish).
-func escape(s string) string { return slackEscaper.Replace(s) }
-
-var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
 // click handles Approve and Deny.
 func (l *Listener) click(ctx context.Context, cb slack.InteractionCallback) {
 	for _, a := range cb.ActionCallback.BlockActions {
@@ -272,13 +244,52 @@ func (l *Listener) click(ctx context.Context, cb slack.InteractionCallback) {
 		case approveActionID:
 			err = l.p.Service.Approve(ctx, a.Value, cb.User.ID)
 		case denyActionID:
-			err = l.p.Service.Deny(ctx, a.Value, cb.User.ID, "")
+			err = l.deny(ctx, cb, a.Value)
 		default:
 			continue
 		}
 		if err != nil {
 			l.log.Info("click refused or failed", "request_id", a.Value, "user", cb.User.ID, "action", a.ActionID, "err", err)
 			l.tell(ctx, cb.Channel.ID, cb.User.ID, userMessage(l.log.With("request_id", a.Value), err))
+		}
+	}
+}
+
+// deny opens the reason dialog for a user who may deny request id; if the
+// dialog cannot be opened (Slack's trigger expired), it denies at once
+// without a reason rather than drop the decision.
+func (l *Listener) deny(ctx context.Context, cb slack.InteractionCallback, id string) error {
+	if err := l.p.Service.CanDeny(ctx, id, cb.User.ID); err != nil {
+		return err
+	}
+	if l.p.Views == nil {
+		return l.p.Service.Deny(ctx, id, cb.User.ID, "")
+	}
+	if err := l.p.Views.OpenDenyDialog(ctx, cb.TriggerID, id); err != nil {
+		l.log.Warn("open deny dialog; denying without a reason", "request_id", id, "err", err)
+		return l.p.Service.Deny(ctx, id, cb.User.ID, "")
+	}
+	return nil
+}
+
+// denySubmitted denies with the reason typed in the dialog.
+func (l *Listener) denySubmitted(ctx context.Context, cb slack.InteractionCallback) {
+	id := cb.View.PrivateMetadata
+	reason := ""
+	if b, ok := cb.View.State.Values[denyReasonBlockID]; ok {
+		reason = strings.TrimSpace(b[denyReasonActionID].Value)
+	}
+	if len([]rune(reason)) > maxDenyReason {
+		reason = string([]rune(reason)[:maxDenyReason])
+	}
+	if err := l.p.Service.Deny(ctx, id, cb.User.ID, reason); err != nil {
+		l.log.Info("deny refused or failed", "request_id", id, "user", cb.User.ID, "err", err)
+		ch := ""
+		if r, _, serr := l.p.Service.Status(ctx, id); serr == nil {
+			ch = r.ChannelID
+		}
+		if ch != "" {
+			l.tell(ctx, ch, cb.User.ID, userMessage(l.log.With("request_id", id), err))
 		}
 	}
 }
@@ -308,6 +319,11 @@ func userMessage(log *slog.Logger, err error) string {
 	var ue *commands.UsageError
 	if errors.As(err, &ue) {
 		return escape(ue.Error())
+	}
+	var de *approvals.DCSError
+	if errors.As(err, &de) {
+		log.Warn("DCS refused a read", "err", err)
+		return dcsAnswer(de.Code, de.HTTPStatus, de.Message, de.RequestID)
 	}
 	id := approvals.NewID()
 	log.Error("request failed", "ref", id, "err", err)

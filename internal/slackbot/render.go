@@ -22,25 +22,63 @@ const (
 const maxListedAddrs = 50
 
 // approvalBlocks draws the approval message for r's current state: the
-// request, then either the buttons (pending) or the final state.
+// request, what its targets are, then either the buttons (pending) or the
+// final state.
 func approvalBlocks(r *approvals.Request) []slack.Block {
 	title := fmt.Sprintf("Kill %d client session%s on %s", len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias)
+	if r.IsKillAll() {
+		title = "Kill ALL client sessions on " + r.Instance.Alias
+	}
+	if r.DryRun {
+		title = "[DRY RUN] " + title
+	}
+	node := fmt.Sprintf("`%s`", r.NodeID)
+	if r.AllNodes {
+		node = "*every node*"
+	}
+	fields := []*slack.TextBlockObject{
+		md("*Request*\n`%s`", r.ID),
+		md("*Requested by*\n<@%s>", r.Requester),
+		md("*Instance*\n`%s` (`%s`)", r.Instance.Alias, r.Instance.ID),
+		md("*Node*\n%s", node),
+		md("*Approvals*\n%d of %d%s", len(r.Approvals), r.ApprovalsRequired, approverList(r)),
+		md("*Expires*\n%s", slackDate(r.ExpiresAt)),
+	}
+	if r.Reason != "" {
+		fields = append(fields, md("*Reason*\n%s", escape(r.Reason)))
+	}
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, title, false, false)),
-		slack.NewSectionBlock(nil, []*slack.TextBlockObject{
-			md("*Request*\n`%s`", r.ID),
-			md("*Requested by*\n<@%s>", r.Requester),
-			md("*Instance*\n`%s` (`%s`)", r.Instance.Alias, r.Instance.ID),
-			md("*Node*\n`%s`", r.NodeID),
-			md("*Approvals*\n%d of %d%s", len(r.Approvals), r.ApprovalsRequired, approverList(r)),
-			md("*Expires*\n%s", slackDate(r.ExpiresAt)),
-		}, nil),
-		slack.NewSectionBlock(md("*Client addresses*\n%s", addrList(r.Addrs)), nil, nil),
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(title, 150), false, false)),
+		slack.NewSectionBlock(nil, fields, nil),
+	}
+	if r.DryRun {
+		blocks = append(blocks, slack.NewContextBlock("", md(":test_tube: *Dry run*: approving runs every check but makes no DCS write call; the thread says what would have been killed.")))
+	}
+	if r.IsKillAll() {
+		scope := fmt.Sprintf("node `%s`", r.NodeID)
+		if r.AllNodes {
+			scope = "*every node of the instance*"
+		}
+		warn := fmt.Sprintf(":rotating_light: *This closes EVERY client connection on %s*", scope)
+		if r.Preview != nil {
+			warn += fmt.Sprintf(" (%d session%s now)", r.Preview.Sessions, plural(r.Preview.Sessions))
+		}
+		warn += ". Every application using it will have to reconnect."
+		blocks = append(blocks, slack.NewSectionBlock(md("%s", warn), nil, nil))
+	} else {
+		blocks = append(blocks, slack.NewSectionBlock(md("*Client addresses*\n%s", targetList(r)), nil, nil))
+	}
+	if r.Preview != nil && r.Preview.ProxyOnly {
+		blocks = append(blocks, slack.NewContextBlock("", md("%s", proxyWarning)))
 	}
 	if r.State == approvals.Pending {
+		n := fmt.Sprintf("%d session%s", len(r.Addrs), plural(len(r.Addrs)))
+		if r.IsKillAll() {
+			n = "ALL sessions"
+		}
 		confirm := slack.NewConfirmationBlockObject(
-			plain("Kill %d session%s?", len(r.Addrs), plural(len(r.Addrs))),
-			md("This closes the client connections listed in request `%s` on `%s`. Clients may reconnect.", r.ID, r.Instance.Alias),
+			plain("Kill %s?", n),
+			md("This closes the client connections of request `%s` on `%s`. Clients may reconnect.", r.ID, r.Instance.Alias),
 			plain("Approve and kill"),
 			plain("Cancel"),
 		)
@@ -53,6 +91,42 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 		return blocks
 	}
 	return append(blocks, slack.NewSectionBlock(md("%s", stateLine(r)), nil, nil))
+}
+
+// targetList lists the addresses with what the preview found at each.
+func targetList(r *approvals.Request) string {
+	if r.Preview == nil {
+		return addrList(r.Addrs)
+	}
+	var lines []string
+	for i, t := range r.Preview.Targets {
+		if i == maxListedAddrs {
+			lines = append(lines, fmt.Sprintf("…and %d more", len(r.Preview.Targets)-i))
+			break
+		}
+		if t.Session == nil {
+			lines = append(lines, fmt.Sprintf("`%s`: :warning: *not connected now* (when the request was made)", t.Addr))
+			continue
+		}
+		x := t.Session
+		lines = append(lines, fmt.Sprintf("`%s`: %s · user %s · db %s · age %s · idle %s · last `%s`",
+			t.Addr, sessionName(x.Name), cell(x.User), cell(x.DB), dur(x.Age), dur(x.Idle), cell(x.Cmd)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func sessionName(name string) string {
+	if name == "" {
+		return "_no name_"
+	}
+	return "*" + escape(cell(name)) + "*"
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // approvalText is the notification fallback for the approval message.
@@ -82,6 +156,9 @@ func stateLine(r *approvals.Request) string {
 	case approvals.Approved, approvals.Executing:
 		return fmt.Sprintf(":hourglass_flowing_sand: *Approved* by %s: killing now.", mentions(r.Approvals))
 	case approvals.Succeeded:
+		if r.Result != nil && r.Result.DryRun {
+			return fmt.Sprintf(":test_tube: *Dry run done*: nothing was killed; the thread says what would have been. Approved by %s.", mentions(r.Approvals))
+		}
 		return fmt.Sprintf(":white_check_mark: *Executed*: DCS accepted the kill. Approved by %s.", mentions(r.Approvals))
 	case approvals.Failed:
 		return fmt.Sprintf(":x: *Failed*: %s See the thread.", failureSummary(r.Result))
@@ -118,6 +195,11 @@ func threadText(r *approvals.Request, n approvals.Note) string {
 		return fmt.Sprintf(":heavy_minus_sign: Withdrawn by <@%s>%s. Nothing was killed.", n.Actor, reasonSuffix(r.Note))
 	case approvals.NoteExpired:
 		return fmt.Sprintf(":hourglass: Expired: not enough approvals before %s. Nothing was killed.", slackDate(r.ExpiresAt))
+	case approvals.NoteVerified:
+		return verifiedText(n.Checks)
+	case approvals.NoteReminder:
+		return fmt.Sprintf(":bell: Still waiting: %d of %d approval%s, expires %s. %s, can you take a look?",
+			len(r.Approvals), r.ApprovalsRequired, plural(r.ApprovalsRequired), slackDate(r.ExpiresAt), approverMentions(n.Mention))
 	case approvals.NoteRecovered:
 		return ":warning: The bot stopped while this kill was in flight, so its outcome is *unknown*: DCS may or may not have killed the sessions. " +
 			"Check the instance's client list before asking again."
@@ -131,20 +213,73 @@ func resultText(r *approvals.Request) string {
 		res = &approvals.Result{}
 	}
 	who := "Approved by " + mentions(r.Approvals) + "."
+	var s string
 	switch r.State {
 	case approvals.Succeeded:
-		return fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %d session%s on `%s` node `%s`: %s. %s",
-			len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias, r.NodeID, inlineAddrs(r.Addrs), who)
+		switch {
+		case res.DryRun && r.IsKillAll():
+			s = fmt.Sprintf(":test_tube: Dry run: would have killed %s. No DCS write call was made. %s", what(r)[len("kill "):], who)
+		case res.DryRun:
+			s = fmt.Sprintf(":test_tube: Dry run: would have killed %d session%s on `%s` node `%s`: %s. No DCS write call was made. %s",
+				len(res.Killed), plural(len(res.Killed)), r.Instance.Alias, r.NodeID, inlineAddrs(res.Killed), who)
+		case r.IsKillAll():
+			s = fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %s. %s", what(r)[len("kill "):], who)
+		default:
+			killed := res.Killed
+			if len(killed) == 0 {
+				killed = r.Addrs
+			}
+			s = fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %d session%s on `%s` node `%s`: %s. %s",
+				len(killed), plural(len(killed)), r.Instance.Alias, r.NodeID, inlineAddrs(killed), who)
+		}
 	case approvals.Failed:
-		return fmt.Sprintf(":x: The kill failed: %s %s", failureSummary(res), who)
+		s = fmt.Sprintf(":x: The kill failed: %s %s", failureSummary(res), who)
 	case approvals.Unknown:
 		detail := res.Detail
 		if detail == "" {
 			detail = "DCS gave no answer"
 		}
-		return fmt.Sprintf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s", detail, who)
+		s = fmt.Sprintf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s", strings.TrimSuffix(detail, "."), who)
+	default:
+		return stateLine(r)
 	}
-	return stateLine(r)
+	if len(res.Skipped) > 0 {
+		s += "\n:shield: Not killed, because the session changed since the request was made:"
+		for _, k := range res.Skipped {
+			s += fmt.Sprintf("\n• `%s`: %s", k.Addr, k.Why)
+		}
+	}
+	return s
+}
+
+// verifiedText reports the sessions re-read after a kill.
+func verifiedText(checks []approvals.Check) string {
+	var lines []string
+	for _, c := range checks {
+		icon := map[string]string{approvals.CheckKilled: ":white_check_mark:", approvals.CheckStillConnected: ":x:", approvals.CheckReconnected: ":repeat:"}[c.Outcome]
+		line := fmt.Sprintf("%s `%s`: %s", icon, c.Addr, c.Outcome)
+		if c.Detail != "" {
+			line += " (" + c.Detail + ")"
+		}
+		lines = append(lines, line)
+	}
+	return "After the kill, the node's sessions show:\n" + strings.Join(lines, "\n")
+}
+
+// approverMentions mentions users as <@U…> and user groups as <!subteam^S…>.
+func approverMentions(ids []string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		if strings.HasPrefix(id, "S") {
+			out[i] = "<!subteam^" + id + ">"
+		} else {
+			out[i] = "<@" + id + ">"
+		}
+	}
+	if len(out) == 0 {
+		return "Approvers"
+	}
+	return strings.Join(out, " ")
 }
 
 // failureSummary says what DCS answered, keeping its code, status and

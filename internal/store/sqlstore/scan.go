@@ -28,12 +28,30 @@ func (s timeScanner) Scan(v any) error {
 	return nil
 }
 
+// jsonText reads a JSON column: text (SQLite) or jsonb bytes (PostgreSQL).
+type jsonText struct{ s *sql.NullString }
+
+func (j jsonText) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*j.s = sql.NullString{}
+	case string:
+		*j.s = sql.NullString{String: v, Valid: true}
+	case []byte:
+		*j.s = sql.NullString{String: string(v), Valid: true}
+	default:
+		return fmt.Errorf("json column: unexpected %T", v)
+	}
+	return nil
+}
+
 // requestColumns are the columns scanRequest reads, from a table or subquery
 // named r; approvalColumns come from a LEFT JOIN of approvals named a.
 const (
 	requestColumns = `r.id, r.requester, r.channel_id, r.message_ts, r.instance_alias, r.instance_id,
 r.node_id, r.addrs, r.reason, r.approvals_required, r.state, r.created_at, r.expires_at, r.updated_at,
-r.decided_by, r.note, r.result_code, r.result_message, r.result_http_status, r.result_dcs_request_id, r.result_detail`
+r.decided_by, r.note, r.result_code, r.result_message, r.result_http_status, r.result_dcs_request_id, r.result_detail,
+r.kind, r.all_nodes, r.dry_run, r.preview, r.result_extra, r.reminded_at`
 	approvalColumns = `a.user_id, a.at`
 )
 
@@ -51,11 +69,14 @@ func scanRequests(rows *sql.Rows) ([]*approvals.Request, error) {
 			httpStatus               sql.NullInt64
 			approver                 sql.NullString
 			approvedAt               time.Time
+			kind                     string
+			preview, extra           sql.NullString
 		)
 		err := rows.Scan(&r.ID, &r.Requester, &r.ChannelID, &r.MessageTS, &r.Instance.Alias, &r.Instance.ID,
 			&r.NodeID, &addrs, &r.Reason, &r.ApprovalsRequired, &state,
 			timeScanner{&r.CreatedAt}, timeScanner{&r.ExpiresAt}, timeScanner{&r.UpdatedAt},
 			&r.DecidedBy, &r.Note, &code, &msg, &httpStatus, &dcsID, &detail,
+			&kind, &r.AllNodes, &r.DryRun, jsonText{&preview}, jsonText{&extra}, timeScanner{&r.RemindedAt},
 			&approver, timeScanner{&approvedAt})
 		if err != nil {
 			return nil, err
@@ -80,6 +101,20 @@ func scanRequests(rows *sql.Rows) ([]*approvals.Request, error) {
 				DCSRequestID: dcsID.String,
 				Detail:       detail.String,
 			}
+		}
+		r.Kind = approvals.Kind(kind)
+		if preview.Valid {
+			r.Preview = new(approvals.Preview)
+			if err := json.Unmarshal([]byte(preview.String), r.Preview); err != nil {
+				return nil, fmt.Errorf("request %s: preview: %w", r.ID, err)
+			}
+		}
+		if extra.Valid && r.Result != nil {
+			var x resultExtra
+			if err := json.Unmarshal([]byte(extra.String), &x); err != nil {
+				return nil, fmt.Errorf("request %s: result: %w", r.ID, err)
+			}
+			r.Result.Killed, r.Result.Skipped, r.Result.DryRun = x.Killed, x.Skipped, x.DryRun
 		}
 		if approver.Valid {
 			r.Approvals = []approvals.Approval{{User: approver.String, At: approvedAt}}

@@ -71,15 +71,28 @@ func (s *Store) Create(ctx context.Context, r *approvals.Request) error {
 	if updated.IsZero() {
 		updated = r.CreatedAt
 	}
+	kind := r.Kind
+	if kind == "" {
+		kind = approvals.KindKill
+	}
+	var preview any // NULL without one
+	if r.Preview != nil {
+		b, err := json.Marshal(r.Preview)
+		if err != nil {
+			return fmt.Errorf("create request %s: preview: %w", r.ID, err)
+		}
+		preview = string(b)
+	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, `INSERT INTO requests (id, requester, channel_id, message_ts,
 instance_alias, instance_id, node_id, addrs, reason, approvals_required, state,
-created_at, expires_at, updated_at, decided_by, note)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '')
+created_at, expires_at, updated_at, decided_by, note, kind, all_nodes, dry_run, preview)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`,
 			r.ID, r.Requester, r.ChannelID, r.MessageTS, r.Instance.Alias, r.Instance.ID, r.NodeID,
 			string(addrsJSON), r.Reason, r.ApprovalsRequired, string(approvals.Pending),
-			s.d.time(r.CreatedAt), s.d.time(r.ExpiresAt), s.d.time(updated))
+			s.d.time(r.CreatedAt), s.d.time(r.ExpiresAt), s.d.time(updated),
+			string(kind), r.AllNodes, r.DryRun, preview)
 		if err != nil {
 			return err
 		}
@@ -202,6 +215,14 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		set = append(set, "result_code = ?", "result_message = ?", "result_http_status = ?",
 			"result_dcs_request_id = ?", "result_detail = ?")
 		args = append(args, r.Code, r.Message, r.HTTPStatus, r.DCSRequestID, r.Detail)
+		if len(r.Killed) > 0 || len(r.Skipped) > 0 || r.DryRun {
+			b, err := json.Marshal(resultExtra{Killed: r.Killed, Skipped: r.Skipped, DryRun: r.DryRun})
+			if err != nil {
+				return false, fmt.Errorf("apply %s -> %s to request %s: result: %w", t.From, t.To, id, err)
+			}
+			set = append(set, "result_extra = ?")
+			args = append(args, string(b))
+		}
 	}
 	args = append(args, id, string(t.From))
 	q := `UPDATE requests SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND state = ?`
@@ -235,6 +256,28 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, err)
 	}
 	return done, nil
+}
+
+// resultExtra is the JSON of the result_extra column.
+type resultExtra struct {
+	Killed  []string         `json:"killed,omitempty"`
+	Skipped []approvals.Skip `json:"skipped,omitempty"`
+	DryRun  bool             `json:"dry_run,omitempty"`
+}
+
+// MarkReminded sets reminded_at if the request is pending and has none,
+// and reports whether it did: of several replicas, one posts the reminder.
+func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := s.exec(ctx, s.db, `UPDATE requests SET reminded_at = ?
+WHERE id = ? AND state = ? AND reminded_at IS NULL`, s.d.time(at), id, string(approvals.Pending))
+	if err != nil {
+		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
+	}
+	return n == 1, nil
 }
 
 // eventDetail is the audit detail of a transition: its note, then a short

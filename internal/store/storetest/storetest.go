@@ -4,11 +4,14 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"RaceAddApproval", testRaceAddApproval},
 		{"RaceAddApprovalAndDeny", testRaceAddApprovalAndDeny},
 		{"RaceApplyApprovedExecuting", testRaceApplyApprovedExecuting},
+		{"KindPreviewResultExtras", testKindPreviewResultExtras},
+		{"RaceMarkReminded", testRaceMarkReminded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -151,14 +156,23 @@ func checkRequest(t *testing.T, got, want *approvals.Request) {
 			checkTime(t, fmt.Sprintf("Approvals[%d].At", i), g.Approvals[i].At, w.Approvals[i].At)
 		}
 	}
-	if (g.Result == nil) != (w.Result == nil) || g.Result != nil && *g.Result != *w.Result {
+	if (g.Result == nil) != (w.Result == nil) || g.Result != nil && !reflect.DeepEqual(g.Result, w.Result) {
 		t.Errorf("Result = %+v, want %+v", g.Result, w.Result)
 	}
 	if !slices.Equal(g.Addrs, w.Addrs) {
 		t.Errorf("Addrs = %q, want %q", g.Addrs, w.Addrs)
 	}
-	g.CreatedAt, g.ExpiresAt, g.UpdatedAt, g.Approvals, g.Result, g.Addrs = time.Time{}, time.Time{}, time.Time{}, nil, nil, nil
-	w.CreatedAt, w.ExpiresAt, w.UpdatedAt, w.Approvals, w.Result, w.Addrs = time.Time{}, time.Time{}, time.Time{}, nil, nil, nil
+	gp, _ := json.Marshal(g.Preview)
+	wp, _ := json.Marshal(w.Preview)
+	if string(gp) != string(wp) {
+		t.Errorf("Preview = %s, want %s", gp, wp)
+	}
+	if w.Kind == "" {
+		w.Kind = approvals.KindKill
+	}
+	checkTime(t, "RemindedAt", g.RemindedAt, w.RemindedAt)
+	g.CreatedAt, g.ExpiresAt, g.UpdatedAt, g.Approvals, g.Result, g.Addrs, g.Preview, g.RemindedAt = time.Time{}, time.Time{}, time.Time{}, nil, nil, nil, nil, time.Time{}
+	w.CreatedAt, w.ExpiresAt, w.UpdatedAt, w.Approvals, w.Result, w.Addrs, w.Preview, w.RemindedAt = time.Time{}, time.Time{}, time.Time{}, nil, nil, nil, nil, time.Time{}
 	if fmt.Sprintf("%+v", g) != fmt.Sprintf("%+v", w) {
 		t.Errorf("request\n got %+v\nwant %+v", g, w)
 	}
@@ -437,7 +451,7 @@ func testDecisionNoteResult(t *testing.T, s approvals.Store) {
 	empty := &approvals.Result{}
 	mustApply(t, s, "ok", approvals.Transition{From: approvals.Executing, To: approvals.Succeeded, At: at(3), Result: empty})
 	got := mustGet(t, s, "ok")
-	if got.DecidedBy != "U0BOB" || got.Note != "" || got.Result == nil || *got.Result != *empty {
+	if got.DecidedBy != "U0BOB" || got.Note != "" || got.Result == nil || !reflect.DeepEqual(got.Result, empty) {
 		t.Errorf("succeeded: decided by %q, note %q, result %+v; want U0BOB, empty, an empty result", got.DecidedBy, got.Note, got.Result)
 	}
 
@@ -447,7 +461,7 @@ func testDecisionNoteResult(t *testing.T, s approvals.Store) {
 	res := &approvals.Result{Code: "DCS.4800", Message: "client not found", HTTPStatus: 400, DCSRequestID: "9f0e-req", Detail: "DCS refused the kill"}
 	mustApply(t, s, "fail", approvals.Transition{From: approvals.Executing, To: approvals.Failed, At: at(2), Result: res})
 	got = mustGet(t, s, "fail")
-	if got.Result == nil || *got.Result != *res {
+	if got.Result == nil || !reflect.DeepEqual(got.Result, res) {
 		t.Errorf("failed: result %+v, want %+v", got.Result, res)
 	}
 	evs := mustEvents(t, s, "fail")
@@ -847,5 +861,60 @@ func testRaceAddApprovalAndDeny(t *testing.T, s approvals.Store) {
 	}
 	if n != added {
 		t.Errorf("%d approval events, %d reported added", n, added)
+	}
+}
+
+func testKindPreviewResultExtras(t *testing.T, s approvals.Store) {
+	// A kill with a preview of its targets keeps the preview whole.
+	want := newRequest("prev", t0)
+	want.DryRun = true
+	want.Preview = &approvals.Preview{
+		At: t0.Add(-time.Second), ProxyOnly: true, Sessions: 42,
+		Targets: []approvals.Target{
+			{Addr: "10.0.0.9:50012", Session: &approvals.Session{ID: "77", Addr: "10.0.0.9:50012", Peer: "10.0.0.9:50012",
+				Name: "worker", User: "default", DB: "0", Cmd: "keys", Age: 600 * time.Second, Idle: 2 * time.Second}},
+			{Addr: "10.0.0.2:41000"},
+		},
+	}
+	mustCreate(t, s, want)
+	checkRequest(t, mustGet(t, s, "prev"), want)
+
+	// A kill-all on every node.
+	all := newRequest("all", t0)
+	all.Kind, all.AllNodes, all.NodeID, all.Addrs = approvals.KindKillAll, true, "", nil
+	mustCreate(t, s, all)
+	checkRequest(t, mustGet(t, s, "all"), all)
+
+	// The result keeps what was sent and what the guard held back.
+	moveTo(t, s, "prev", approvals.Executing, t0.Add(time.Minute))
+	res := &approvals.Result{Detail: "dry run", DryRun: true, Killed: []string{"10.0.0.9:50012"},
+		Skipped: []approvals.Skip{{Addr: "10.0.0.2:41000", Why: "no longer connected"}}}
+	mustApply(t, s, "prev", approvals.Transition{From: approvals.Executing, To: approvals.Succeeded, At: t0.Add(2 * time.Minute), Result: res})
+	if got := mustGet(t, s, "prev"); !reflect.DeepEqual(got.Result, res) {
+		t.Errorf("result %+v, want %+v", got.Result, res)
+	}
+}
+
+func testRaceMarkReminded(t *testing.T, s approvals.Store) {
+	mustCreate(t, s, newRequest("rem", t0))
+	var wins atomic.Int32
+	race(30, func(int) {
+		ok, err := s.MarkReminded(context.Background(), "rem", t0.Add(8*time.Minute))
+		if err != nil {
+			t.Error(err)
+		}
+		if ok {
+			wins.Add(1)
+		}
+	})
+	if n := wins.Load(); n != 1 {
+		t.Fatalf("%d callers won the reminder, want 1", n)
+	}
+	checkTime(t, "RemindedAt", mustGet(t, s, "rem").RemindedAt, t0.Add(8*time.Minute))
+	// No reminder for a request that is no longer pending.
+	mustCreate(t, s, newRequest("done", t0))
+	mustApply(t, s, "done", approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: t0.Add(time.Minute), Actor: "U0X"})
+	if ok, err := s.MarkReminded(context.Background(), "done", t0.Add(8*time.Minute)); ok || err != nil {
+		t.Fatalf("MarkReminded on a denied request: %v %v", ok, err)
 	}
 }

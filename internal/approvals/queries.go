@@ -1,0 +1,204 @@
+package approvals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Cancel withdraws a pending request. Only its requester may; approvers
+// deny instead.
+func (s *Service) Cancel(ctx context.Context, id, user string) error {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Requester != user {
+		return refuse("Only <@%s>, who asked, can cancel `%s`. Approvers can deny it with its Deny button.", r.Requester, r.ID)
+	}
+	return s.Deny(ctx, id, user, "")
+}
+
+// Status returns a request and its audit trail.
+func (s *Service) Status(ctx context.Context, id string) (*Request, []Event, error) {
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	evs, err := s.p.Store.Events(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit trail of %s: %w", id, err)
+	}
+	return r, evs, nil
+}
+
+// History returns the newest requests, of one instance when instance is
+// not empty.
+func (s *Service) History(ctx context.Context, instance string, limit int) ([]*Request, error) {
+	f := ListFilter{Limit: limit}
+	if instance != "" {
+		inst, err := s.resolveInstance(instance)
+		if err != nil {
+			return nil, err
+		}
+		f.InstanceAlias = inst.Alias
+	}
+	rs, err := s.p.Store.List(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	return rs, nil
+}
+
+// ClientsQuery asks for the live sessions of a node.
+type ClientsQuery struct {
+	User, Channel string
+	Instance      string
+	Node          NodeRef
+	Filter        string // an address prefix, or a client-name substring
+	FilterIsAddr  bool   // Filter is an address prefix
+	Sort          string // "idle" (default) or "age"
+	Limit         int    // rows shown; default 50
+}
+
+// ClientsView is what /dcs clients shows.
+type ClientsView struct {
+	Instance  Instance
+	NodeID    string
+	Sessions  []Session // sorted, at most Limit
+	Matched   int       // sessions that matched the filter
+	Total     int       // sessions on the node
+	ProxyOnly bool
+}
+
+// Clients reads the live sessions of a node, filtered and sorted.
+func (s *Service) Clients(ctx context.Context, q ClientsQuery) (*ClientsView, error) {
+	inst, err := s.checkViewer(q.User, q.Channel, q.Instance)
+	if err != nil {
+		return nil, err
+	}
+	if s.p.Sessions == nil {
+		return nil, refuse("This bot cannot read sessions.")
+	}
+	nodeID, err := s.resolveNode(ctx, inst, q.Node)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.p.Sessions.Sessions(ctx, inst, nodeID)
+	if err != nil {
+		return nil, fmt.Errorf("read sessions on %s node %s: %w", inst.Alias, nodeID, err)
+	}
+	v := &ClientsView{Instance: inst, NodeID: nodeID, Total: len(all), ProxyOnly: BuildPreview(nil, all, time.Time{}).ProxyOnly}
+	var matched []Session
+	for _, x := range all {
+		if matchesFilter(x, q.Filter, q.FilterIsAddr) {
+			matched = append(matched, x)
+		}
+	}
+	SortSessions(matched, q.Sort)
+	v.Matched = len(matched)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	v.Sessions = matched[:min(limit, len(matched))]
+	return v, nil
+}
+
+func matchesFilter(x Session, f string, isAddr bool) bool {
+	if f == "" {
+		return true
+	}
+	if isAddr {
+		return strings.HasPrefix(x.Addr, f) || strings.HasPrefix(x.Peer, f)
+	}
+	return strings.Contains(strings.ToLower(x.Name), strings.ToLower(f))
+}
+
+// SortSessions orders sessions most idle first ("idle") or oldest first
+// ("age"), then by address.
+func SortSessions(ss []Session, by string) {
+	slices.SortStableFunc(ss, func(a, b Session) int {
+		x, y := a.Idle, b.Idle
+		if by == "age" {
+			x, y = a.Age, b.Age
+		}
+		if x != y {
+			if x > y {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Addr, b.Addr)
+	})
+}
+
+// NodesView is what /dcs nodes shows.
+type NodesView struct {
+	Instance Instance
+	Nodes    []Node // every node
+	Session  []Node // the nodes session commands take, in index order
+}
+
+// Nodes lists an instance's nodes.
+func (s *Service) Nodes(ctx context.Context, user, channel, instance string) (*NodesView, error) {
+	inst, err := s.checkViewer(user, channel, instance)
+	if err != nil {
+		return nil, err
+	}
+	if s.p.Sessions == nil {
+		return nil, refuse("This bot cannot list nodes.")
+	}
+	nodes, err := s.p.Sessions.Nodes(ctx, inst)
+	if err != nil {
+		return nil, fmt.Errorf("list nodes of %s: %w", inst.Alias, err)
+	}
+	return &NodesView{Instance: inst, Nodes: nodes, Session: SessionNodes(nodes)}, nil
+}
+
+// Remind posts one reminder in the thread of each request still pending
+// after half its TTL, mentioning its approvers. Safe on every replica: the
+// store lets one caller mark each request.
+func (s *Service) Remind(ctx context.Context) error {
+	now := s.p.Now().UTC()
+	pending, err := s.p.Store.List(ctx, ListFilter{States: []State{Pending}, Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("list pending requests: %w", err)
+	}
+	var errs []error
+	for _, r := range pending {
+		half := r.CreatedAt.Add(r.ExpiresAt.Sub(r.CreatedAt) / 2)
+		if !r.RemindedAt.IsZero() || now.Before(half) || !now.Before(r.ExpiresAt) || r.MessageTS == "" {
+			continue
+		}
+		won, err := s.p.Store.MarkReminded(ctx, r.ID, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mark %s reminded: %w", r.ID, err))
+			continue
+		}
+		if !won {
+			continue
+		}
+		n := Note{Kind: NoteReminder, Mention: s.PolicyFor(r.Instance.Alias).Approvers}
+		if err := s.p.Notifier.Thread(ctx, r, n); err != nil {
+			errs = append(errs, fmt.Errorf("remind %s: %w", r.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckChannel refuses a channel where no instance allows /dcs.
+func (s *Service) CheckChannel(channel string) error {
+	if slices.Contains(s.p.Policy.Channels, channel) {
+		return nil
+	}
+	for _, p := range s.p.Policies {
+		if slices.Contains(p.Channels, channel) {
+			return nil
+		}
+	}
+	return refuse("`/dcs` is not enabled in this channel.")
+}

@@ -300,7 +300,8 @@ func TestFaultSQLiteLocked(t *testing.T) {
 }
 
 // The write lock is held for less than the bot's default busy timeout
-// (10 s): the command is acked at once and completes when the lock goes.
+// (10 s): the command is acked at once, other envelopes are still served,
+// and the command completes when the lock goes.
 func TestFaultSQLiteBusyWaits(t *testing.T) {
 	t.Parallel()
 	f := newFx(t)
@@ -311,7 +312,13 @@ func TestFaultSQLiteBusyWaits(t *testing.T) {
 	if ack := f.slash(requester, channel, killOf(a)); ack.Latency >= hold {
 		t.Fatalf("the ack waited for the store: %v", ack.Latency)
 	}
-	time.Sleep(hold)
+	// The socket reader is not held up: another user's command is answered.
+	start := time.Now()
+	help := f.slash(approver2, channel, "help")
+	if reply, _ := help.PayloadMap()["text"].(string); !strings.Contains(reply, "/dcs kill") || help.Latency >= hold {
+		t.Fatalf("/dcs help while the store is locked: %q after %v", reply, help.Latency)
+	}
+	time.Sleep(hold - time.Since(start))
 	if n := len(f.topLevel()); n != 0 {
 		t.Fatal("posted before the store recorded the request")
 	}

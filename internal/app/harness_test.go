@@ -66,6 +66,17 @@ type envConfig struct {
 	timeout string
 	store   string // whole store: block
 	sweep   string
+	extra   map[string]string // more lines under a top-level key: "huaweicloud", "instances", "schedule"
+}
+
+// withExtra adds lines (indented as they go) under a top-level key.
+func withExtra(key, lines string) envOption {
+	return func(c *envConfig) {
+		if c.extra == nil {
+			c.extra = map[string]string{}
+		}
+		c.extra[key] += lines
+	}
 }
 
 func withPolicy(lines string) envOption { return func(c *envConfig) { c.policy = lines } }
@@ -98,10 +109,10 @@ huaweicloud:
   project_id: %s
   endpoint: %s
   timeout: %s
-instances:
+%sinstances:
   orders-prod:
     id: %s
-policy:
+%spolicy:
   channels: [%s]
   approvers: [%s, %s, %s, %s]
   ttl: 15m
@@ -110,11 +121,12 @@ policy:
   listen: 127.0.0.1:0
 schedule:
   sweep: "%s"
-log:
+%slog:
   level: debug
   format: json
 shutdown_timeout: 10s
-`, e.slack.APIURL(), projectID, e.dcs.URL, c.timeout, instanceID, channel, approver1, approver2, requester, group, c.policy, c.store, c.sweep)
+`, e.slack.APIURL(), projectID, e.dcs.URL, c.timeout, c.extra["huaweicloud"], instanceID, c.extra["instances"],
+		channel, approver1, approver2, requester, group, c.policy, c.store, c.sweep, c.extra["schedule"])
 	return e
 }
 

@@ -582,6 +582,7 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 		return outcome(s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes))
 	}
 	targets := r.Addrs
+	send := targets
 	var skipped []Skip
 	if s.p.Sessions != nil && r.Preview != nil {
 		now, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
@@ -596,11 +597,20 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 		if len(targets) == 0 {
 			return Failed, &Result{Skipped: skipped, Detail: "every address changed since the request was made, so nothing was killed"}
 		}
+		// DCS's kill API takes the session's peer address, which differs
+		// from the address CLIENT LIST shows behind some proxies.
+		send = make([]string, len(targets))
+		for i, a := range targets {
+			send[i] = a
+			if x := findSession(now, a); x != nil && x.Peer != "" {
+				send[i] = x.Peer
+			}
+		}
 	}
 	if r.DryRun {
 		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: "dry run: no DCS write call was made"}
 	}
-	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, targets))
+	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, send))
 	res.Killed, res.Skipped = targets, skipped
 	return to, res
 }

@@ -21,7 +21,7 @@ type Session struct {
 
 // Node is one node of a DCS instance.
 type Node struct {
-	ID     string // the node ID session commands take (DCS logical_node_id)
+	ID     string // the node ID session commands take (DCS node_id)
 	Name   string
 	Role   string // "redis-server" or "redis-proxy"
 	Type   string // "master", "slave" or "proxy"

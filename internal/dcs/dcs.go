@@ -9,9 +9,15 @@
 // on shutdown an in-flight kill finishes (or times out) so that its outcome
 // can be recorded, instead of becoming unknown.
 //
-// A kill is never retried. Read-only calls are retried a few times, with
-// backoff and jitter, on HTTP 429 and 5xx and on connections that could not
-// be opened.
+// A kill (HangUpClients, HangUpKillAllClients) is never retried. Read-only
+// calls are retried a few times, with backoff and jitter, on HTTP 429 and
+// 5xx and on connections that could not be opened. Starting a session scan
+// (ScanClients) counts as a read: it changes nothing but DCS's cached list.
+//
+// DCS lists a node's sessions from its last session scan, so Sessions
+// starts a scan (clean_cache), polls ListClients until the scan has
+// finished, and reads every page. Kill-all is a job on the DCS side: a nil
+// error from KillAll means DCS accepted the job (its job_id is logged).
 package dcs
 
 import (
@@ -50,7 +56,10 @@ type Params struct {
 	Instances map[string]Endpoint // by instance alias
 	AK, SK    string              // revealed secrets; never logged or put in errors
 	Timeout   time.Duration       // per call (per attempt for retried reads); DefaultTimeout if zero
-	Logger    *slog.Logger        // nil discards
+	// ScanWait bounds how long Sessions waits for DCS's session scan to
+	// finish; twice the Timeout if zero.
+	ScanWait time.Duration
+	Logger   *slog.Logger // nil discards
 }
 
 // Endpoint is where one instance lives.
@@ -69,14 +78,18 @@ type Endpoint struct {
 // Client is a DCS client for the configured instances. It is safe for
 // concurrent use.
 type Client struct {
-	targets map[string]*target // by alias
-	sdks    int                // distinct SDK clients built (one per URL and project)
-	timeout time.Duration
-	log     *slog.Logger
-	redact  *strings.Replacer
+	targets  map[string]*target // by alias
+	sdks     int                // distinct SDK clients built (one per URL and project)
+	timeout  time.Duration
+	scanWait time.Duration
+	log      *slog.Logger
+	redact   *strings.Replacer
 }
 
-var _ approvals.Killer = (*Client)(nil)
+var (
+	_ approvals.Killer        = (*Client)(nil)
+	_ approvals.SessionReader = (*Client)(nil)
+)
 
 type target struct {
 	alias string
@@ -106,6 +119,9 @@ func New(p Params) (*Client, error) {
 	}
 	if p.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("dcs: timeout %s is negative", p.Timeout))
+	}
+	if p.ScanWait < 0 {
+		errs = append(errs, fmt.Errorf("dcs: scan wait %s is negative", p.ScanWait))
 	}
 	if len(p.Instances) == 0 {
 		errs = append(errs, errors.New("dcs: no instances configured"))
@@ -160,15 +176,20 @@ func New(p Params) (*Client, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
+	scanWait := p.ScanWait
+	if scanWait == 0 {
+		scanWait = 2 * timeout
+	}
 	log := p.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		targets: map[string]*target{},
-		timeout: timeout,
-		log:     log,
-		redact:  strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
+		targets:  map[string]*target{},
+		timeout:  timeout,
+		scanWait: scanWait,
+		log:      log,
+		redact:   strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
 	}
 
 	type sdkKey struct{ url, project string }
@@ -260,22 +281,68 @@ func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID strin
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: not sent: %w", op, err)
 	}
-
 	req := &model.HangUpClientsRequest{
 		InstanceId: id,
 		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
 	}
-	inv := t.sdk.HangUpClientsInvoker(req)
-	start := time.Now()
-	_, err = inv.Invoke()
-	status, rid := callInfo(inv.Exchange, err)
-	log := c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID,
-		"addrs", len(addrs), "status", status, "dcs_request_id", rid, "duration", time.Since(start))
+	return c.write(op, t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
+		func() (*exchange.SdkExchange, error) {
+			inv := t.sdk.HangUpClientsInvoker(req)
+			_, err := inv.Invoke()
+			return inv.Exchange, err
+		})
+}
 
-	var sre *sdkerr.ServiceResponseError
-	if err != nil && errors.As(err, &sre) && sre.StatusCode > 0 && sre.StatusCode < 400 {
-		// A 2xx whose body the SDK could not decode: DCS accepted the kill.
-		log.Warn("dcs call: kill accepted, answer not understood")
+// KillAll asks DCS to close every session on node, or on every node of the
+// instance when allNodes is true (nodeID must then be empty)
+// (HangUpKillAllClients). DCS runs the kill as a job: a nil error means it
+// accepted the job. It sends one request and never retries it. A cancelled
+// ctx stops it only before it is sent.
+func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID string, allNodes bool) error {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return fmt.Errorf("kill all sessions: %w", err)
+	}
+	op := "kill all sessions on " + t.alias
+	switch {
+	case allNodes && nodeID != "":
+		return fmt.Errorf("%s: node ID %q given for a kill on all nodes", op, nodeID)
+	case !allNodes && nodeID == "":
+		return fmt.Errorf("%s: node ID is empty", op)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: not sent: %w", op, err)
+	}
+	body := &model.HangUpKillAllClientsRequestBody{KillAllNodes: ptr(allNodes)}
+	if !allNodes {
+		body.NodeId = ptr(nodeID)
+	}
+	req := &model.HangUpKillAllClientsRequest{InstanceId: id, Body: body}
+	var job string
+	log := c.log.With("api", "HangUpKillAllClients", "instance", t.alias, "node_id", nodeID, "all_nodes", allNodes)
+	err = c.write(op, t, log, func() (*exchange.SdkExchange, error) {
+		inv := t.sdk.HangUpKillAllClientsInvoker(req)
+		resp, err := inv.Invoke()
+		if resp != nil {
+			job = jobID(resp.Body)
+		}
+		return inv.Exchange, err
+	})
+	if err == nil && job != "" {
+		log.Info("dcs kill-all job accepted", "job_id", job)
+	}
+	return err
+}
+
+// write sends a request that changes something, once. A 2xx answer whose
+// body the SDK could not decode still means DCS accepted the request.
+func (c *Client) write(op string, t *target, log *slog.Logger, call func() (*exchange.SdkExchange, error)) error {
+	start := time.Now()
+	exch, err := call()
+	status, rid := callInfo(exch, err)
+	log = log.With("status", status, "dcs_request_id", rid, "duration", time.Since(start))
+	if err != nil && accepted(err) {
+		log.Warn("dcs call: accepted, answer not understood")
 		return nil
 	}
 	if err != nil {
@@ -287,31 +354,49 @@ func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID strin
 	return nil
 }
 
-// Session is one Redis client connection as DCS lists it.
-type Session struct {
-	ID      string
-	Addr    string // ip:port
-	Name    string
-	Cmd     string // last command
-	DB      string
-	Flags   string
-	User    string
-	Age     time.Duration // connected for
-	Idle    time.Duration
-	Network string
-	Peer    string
+// accepted says whether err is the SDK failing to decode a 2xx answer.
+func accepted(err error) bool {
+	var sre *sdkerr.ServiceResponseError
+	return errors.As(err, &sre) && sre.StatusCode >= 200 && sre.StatusCode < 300
 }
 
-// ListFilter narrows ListClients.
-type ListFilter struct {
-	Addr   string // DCS's filter on the client address
-	Offset int
-	Limit  int // 1..1000; 1000 if zero
+// jobID pulls job_id out of a response body the SDK keeps as interface{}.
+func jobID(body *any) string {
+	if body == nil {
+		return ""
+	}
+	if m, ok := (*body).(map[string]any); ok {
+		if job, ok := m["job_id"].(string); ok {
+			return job
+		}
+	}
+	return ""
 }
 
-// ListClients lists the sessions on a node from DCS's last session scan
-// (see Scan). It returns one page.
-func (c *Client) ListClients(ctx context.Context, inst approvals.Instance, nodeID string, f ListFilter) ([]Session, error) {
+// Session listing: DCS serves the session list of a node from its last
+// session scan. Sessions starts a scan, waits for it, then reads the list.
+const (
+	pageSize     = 1000 // ListClients' largest limit
+	pollBase     = 200 * time.Millisecond
+	pollMax      = time.Second
+	listRestarts = 2    // times the reading restarts when the list changes under it
+	maxPages     = 1000 // pages read at most for one list
+)
+
+// DCS error codes that mean "a job is running; ask again shortly".
+const (
+	codeTaskState  = "DCS.4957" // not allowed in the task's current state (scan not finished)
+	codeJobRunning = "DCS.4017"
+)
+
+// Sessions returns every session on node as of a session scan started by
+// this call (ScanClients with clean_cache, then ListClients, all pages).
+// While DCS answers that the scan has not finished (DCS.4957, DCS.4017) it
+// asks again, waiting 200 ms doubling to 1 s, for up to Params.ScanWait.
+// Each call is a read: retried on 429, 5xx and connections never opened.
+// A node where session management is not supported answers DCS.4848,
+// returned as an *approvals.DCSError like every DCS answer.
+func (c *Client) Sessions(ctx context.Context, inst approvals.Instance, nodeID string) ([]approvals.Session, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
@@ -320,100 +405,178 @@ func (c *Client) ListClients(ctx context.Context, inst approvals.Instance, nodeI
 	if nodeID == "" {
 		return nil, fmt.Errorf("%s: node ID is empty", op)
 	}
-	limit := f.Limit
-	if limit == 0 {
-		limit = 1000
+	start := time.Now()
+	deadline := start.Add(c.scanWait)
+
+	var job string
+	err = c.poll(ctx, op, "session scan could not start", deadline, func() error {
+		var err error
+		job, err = c.scan(ctx, t, id, nodeID)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if limit < 1 || limit > 1000 || f.Offset < 0 {
-		return nil, fmt.Errorf("%s: limit must be 1..1000 and offset >= 0", op)
+
+	for restart := 0; ; restart++ {
+		var first *model.ListClientsResponse
+		err = c.poll(ctx, op, "session scan did not finish", deadline, func() error {
+			var err error
+			first, err = c.listPage(ctx, t, id, nodeID, 0)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		out, pages, err := c.readPages(ctx, t, id, nodeID, first)
+		if errors.Is(err, errListChanged) && restart < listRestarts {
+			c.log.Info("dcs session list changed while read; reading again", "instance", t.alias, "node_id", nodeID)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		c.log.Info("dcs sessions read", "instance", t.alias, "node_id", nodeID, "job_id", job,
+			"sessions", len(out), "pages", pages, "list_time", deref(first.Time), "duration", time.Since(start))
+		return out, nil
 	}
-	req := &model.ListClientsRequest{InstanceId: id, NodeId: &nodeID, Limit: ptr(int32(limit))}
-	if f.Offset > 0 {
-		req.Offset = ptr(int32(f.Offset))
+}
+
+var errListChanged = errors.New("the session list changed while it was read (another scan?)")
+
+// readPages reads the pages after first, offset by offset, until count
+// sessions are read. Pages shorter than asked do not end the reading (DCS
+// may cap them); an empty one does, and then fewer sessions than count is an
+// error: a partial list must not pass for the whole.
+func (c *Client) readPages(ctx context.Context, t *target, id, nodeID string, first *model.ListClientsResponse) ([]approvals.Session, int, error) {
+	total := int(deref32(first.Count))
+	out := make([]approvals.Session, 0, min(max(total, 0), 1<<16))
+	out = appendSessions(out, first.Clients)
+	pages := 1
+	for n := clientsLen(first.Clients); n > 0 && len(out) < total; {
+		if pages >= maxPages {
+			return nil, pages, fmt.Errorf("session list of %d sessions not read after %d pages", total, pages)
+		}
+		page, err := c.listPage(ctx, t, id, nodeID, len(out))
+		if busy(err) {
+			return nil, pages, errListChanged
+		}
+		if err != nil {
+			return nil, pages, err
+		}
+		if deref32(page.Count) != deref32(first.Count) || deref(page.Time) != deref(first.Time) {
+			return nil, pages, errListChanged
+		}
+		pages++
+		n = clientsLen(page.Clients)
+		out = appendSessions(out, page.Clients)
 	}
-	if f.Addr != "" {
-		req.Addr = &f.Addr
+	if len(out) < total {
+		return nil, pages, fmt.Errorf("read %d sessions of the %d DCS counted", len(out), total)
+	}
+	if len(out) > total {
+		c.log.Warn("dcs session list longer than its count", "instance", t.alias, "node_id", nodeID,
+			"count", total, "read", len(out))
+	}
+	return out, pages, nil
+}
+
+// poll runs call until it answers something other than "a job is
+// running", waiting between tries, until deadline.
+func (c *Client) poll(ctx context.Context, op, what string, deadline time.Time, call func() error) error {
+	wait := pollBase
+	for {
+		err := call()
+		if !busy(err) {
+			return err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("%s: %s within %s: %w", op, what, seconds(c.scanWait), err)
+		}
+		timer := time.NewTimer(min(wait, left))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("%s: %s: %w (last answer: %w)", op, what, ctx.Err(), err)
+		}
+		wait = min(2*wait, pollMax)
+	}
+}
+
+// busy says whether err is DCS saying a job is running.
+func busy(err error) bool {
+	var de *approvals.DCSError
+	return errors.As(err, &de) && (de.Code == codeTaskState || de.Code == codeJobRunning)
+}
+
+// scan starts a session scan of node (ScanClients) and returns its job ID.
+func (c *Client) scan(ctx context.Context, t *target, id, nodeID string) (string, error) {
+	req := &model.ScanClientsRequest{InstanceId: id,
+		Body: &model.ScanClientsRequestBody{NodeId: ptr(nodeID), CleanCache: ptr(true)}}
+	var job string
+	err := c.read(ctx, "scan sessions on "+t.alias, t, "ScanClients", func() (*exchange.SdkExchange, error) {
+		inv := t.sdk.ScanClientsInvoker(req)
+		resp, err := inv.Invoke()
+		if err != nil && accepted(err) {
+			return inv.Exchange, nil // started; the answer had no job ID
+		}
+		if resp != nil {
+			job = jobID(resp.Body)
+		}
+		return inv.Exchange, err
+	})
+	return job, err
+}
+
+// listPage reads one page of node's session list (ListClients).
+func (c *Client) listPage(ctx context.Context, t *target, id, nodeID string, offset int) (*model.ListClientsResponse, error) {
+	req := &model.ListClientsRequest{InstanceId: id, NodeId: ptr(nodeID), Limit: ptr(int32(pageSize))}
+	if offset > 0 {
+		req.Offset = ptr(int32(offset))
 	}
 	var resp *model.ListClientsResponse
-	err = c.read(ctx, op, t, "ListClients", func() (*exchange.SdkExchange, error) {
+	err := c.read(ctx, "list sessions on "+t.alias, t, "ListClients", func() (*exchange.SdkExchange, error) {
 		inv := t.sdk.ListClientsInvoker(req)
 		var err error
 		resp, err = inv.Invoke()
 		return inv.Exchange, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	var out []Session
-	if resp.Clients != nil {
-		for _, ci := range *resp.Clients {
-			s := Session{
-				ID: deref(ci.Id), Addr: deref(ci.Addr), Name: deref(ci.Name), Cmd: deref(ci.Cmd),
-				DB: deref(ci.Db), Flags: deref(ci.Flags), User: deref(ci.User),
-				Network: deref(ci.Network), Peer: deref(ci.Peer),
-			}
-			if ci.Age != nil {
-				s.Age = time.Duration(*ci.Age) * time.Second
-			}
-			if ci.Idle != nil {
-				s.Idle = time.Duration(*ci.Idle) * time.Second
-			}
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return resp, err
 }
 
-// Scan asks DCS to refresh its session list for a node (ScanClients), which
-// ListClients reads. It returns the scan job's ID.
-func (c *Client) Scan(ctx context.Context, inst approvals.Instance, nodeID string) (string, error) {
-	t, id, err := c.resolve(inst)
-	if err != nil {
-		return "", fmt.Errorf("scan sessions: %w", err)
+func clientsLen(cs *[]model.ClientInfo) int {
+	if cs == nil {
+		return 0
 	}
-	op := "scan sessions on " + t.alias
-	if nodeID == "" {
-		return "", fmt.Errorf("%s: node ID is empty", op)
-	}
-	clean := true
-	req := &model.ScanClientsRequest{InstanceId: id, Body: &model.ScanClientsRequestBody{NodeId: &nodeID, CleanCache: &clean}}
-	var resp *model.ScanClientsResponse
-	err = c.read(ctx, op, t, "ScanClients", func() (*exchange.SdkExchange, error) {
-		inv := t.sdk.ScanClientsInvoker(req)
-		var err error
-		resp, err = inv.Invoke()
-		return inv.Exchange, err
-	})
-	if err != nil {
-		return "", err
-	}
-	if resp.Body != nil {
-		if m, ok := (*resp.Body).(map[string]any); ok {
-			if job, ok := m["job_id"].(string); ok {
-				return job, nil
-			}
-		}
-	}
-	return "", nil
+	return len(*cs)
 }
 
-// Node is one node of an instance.
-type Node struct {
-	ID        string // node_id: what HangUpClients and ListClients take
-	LogicalID string
-	Name      string
-	Role      string // redis-server or redis-proxy
-	Type      string // master, slave or proxy
-	Status    string // e.g. Active
-	IP        string
-	Port      int
-	GroupID   string
-	GroupName string
-	Access    bool
+func appendSessions(out []approvals.Session, cs *[]model.ClientInfo) []approvals.Session {
+	if cs == nil {
+		return out
+	}
+	for _, ci := range *cs {
+		out = append(out, approvals.Session{
+			ID:   deref(ci.Id),
+			Addr: deref(ci.Addr),
+			Peer: deref(ci.Peer),
+			Name: deref(ci.Name),
+			User: deref(ci.User),
+			DB:   deref(ci.Db),
+			Cmd:  deref(ci.Cmd),
+			Age:  time.Duration(deref32(ci.Age)) * time.Second,
+			Idle: time.Duration(deref32(ci.Idle)) * time.Second,
+		})
+	}
+	return out
 }
 
-// Nodes lists the nodes of an instance (ShowNodesInformation).
-func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]Node, error) {
+// Nodes lists the nodes of an instance (ShowNodesInformation). A node's ID
+// is its node_id, which the session APIs take, or its logical_node_id when
+// node_id is empty.
+func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]approvals.Node, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
@@ -430,13 +593,17 @@ func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]Node, er
 	if err != nil {
 		return nil, err
 	}
-	var out []Node
+	var out []approvals.Node
 	if resp.Nodes != nil {
 		for _, n := range *resp.Nodes {
-			node := Node{
-				ID: deref(n.NodeId), LogicalID: deref(n.LogicalNodeId), Name: deref(n.Name),
-				IP: deref(n.NodeIp), GroupID: deref(n.GroupId), GroupName: deref(n.GroupName),
-				Access: n.IsAccess != nil && *n.IsAccess,
+			node := approvals.Node{
+				ID:   deref(n.NodeId),
+				Name: deref(n.Name),
+				IP:   deref(n.NodeIp),
+				Port: deref(n.NodePort),
+			}
+			if node.ID == "" {
+				node.ID = deref(n.LogicalNodeId)
 			}
 			if n.NodeRole != nil {
 				node.Role = n.NodeRole.Value()
@@ -446,9 +613,6 @@ func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]Node, er
 			}
 			if n.Status != nil {
 				node.Status = n.Status.Value()
-			}
-			if n.NodePort != nil {
-				node.Port, _ = strconv.Atoi(*n.NodePort)
 			}
 			out = append(out, node)
 		}
@@ -614,6 +778,13 @@ func ptr[T any](v T) *T { return &v }
 func deref(p *string) string {
 	if p == nil {
 		return ""
+	}
+	return *p
+}
+
+func deref32(p *int32) int32 {
+	if p == nil {
+		return 0
 	}
 	return *p
 }

@@ -60,7 +60,7 @@ func newSetup(t *testing.T, mod func(*dcs.Params)) setup {
 		AK:        ak,
 		SK:        sk,
 		Timeout:   5 * time.Second,
-		Logger:    slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:    newLogger(logs),
 	}
 	if mod != nil {
 		mod(&p)
@@ -70,6 +70,10 @@ func newSetup(t *testing.T, mod func(*dcs.Params)) setup {
 		t.Fatal(err)
 	}
 	return setup{fake, c, logs}
+}
+
+func newLogger(w *syncBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func TestKillHappyPath(t *testing.T) {
@@ -300,11 +304,17 @@ func TestUnknownAliasAndBadInput(t *testing.T) {
 	if s.fake.Calls(fakedcs.APIKill)+s2.fake.Calls(fakedcs.APIKill) != 0 {
 		t.Fatal("a bad request reached DCS")
 	}
-	if _, err := s.c.ListClients(ctx, approvals.Instance{Alias: "nope"}, node, dcs.ListFilter{}); err == nil {
-		t.Fatal("ListClients: unknown alias accepted")
+	if _, err := s.c.Sessions(ctx, approvals.Instance{Alias: "nope"}, node); err == nil {
+		t.Fatal("Sessions: unknown alias accepted")
+	}
+	if _, err := s.c.Sessions(ctx, prod, ""); err == nil || !strings.Contains(err.Error(), "node ID is empty") {
+		t.Fatalf("Sessions: empty node: %v", err)
 	}
 	if _, err := s.c.Nodes(ctx, approvals.Instance{Alias: "nope"}); err == nil {
 		t.Fatal("Nodes: unknown alias accepted")
+	}
+	if s.fake.Calls(fakedcs.APIScanClients)+s.fake.Calls(fakedcs.APIListClients)+s.fake.Calls(fakedcs.APINodes) != 0 {
+		t.Fatal("a bad read reached DCS")
 	}
 }
 
@@ -418,60 +428,6 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	}
 }
 
-func TestListClientsAndNodes(t *testing.T) {
-	s := newSetup(t, nil)
-	s.fake.SetClients(instID, node, []fakedcs.Client{
-		{ID: "1", Addr: "10.0.0.1:5000", Name: "api", Cmd: "get", Age: 3600, Idle: 12, DB: "0", Flags: "N", User: "default"},
-		{ID: "2", Addr: "10.0.0.2:5000", Age: 5, Idle: 0},
-	})
-	s.fake.SetNodes(instID, []fakedcs.Node{{NodeID: node, LogicalNodeID: "ln1", Name: "redis-1", Status: "Active",
-		NodeRole: "redis-server", NodeType: "master", NodeIP: "192.0.2.7", NodePort: "6379", IsAccess: true, GroupID: "g1", GroupName: "group-0"}})
-	ctx := context.Background()
-
-	job, err := s.c.Scan(ctx, prod, node)
-	if err != nil || job == "" {
-		t.Fatalf("Scan = %q, %v", job, err)
-	}
-	got, err := s.c.ListClients(ctx, prod, node, dcs.ListFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 {
-		t.Fatalf("sessions = %+v", got)
-	}
-	want := dcs.Session{ID: "1", Addr: "10.0.0.1:5000", Name: "api", Cmd: "get", DB: "0", Flags: "N", User: "default",
-		Age: time.Hour, Idle: 12 * time.Second}
-	if got[0] != want {
-		t.Fatalf("session = %+v, want %+v", got[0], want)
-	}
-	got, err = s.c.ListClients(ctx, prod, node, dcs.ListFilter{Addr: "10.0.0.2"})
-	if err != nil || len(got) != 1 || got[0].Addr != "10.0.0.2:5000" {
-		t.Fatalf("filtered = %+v, %v", got, err)
-	}
-
-	nodes, err := s.c.Nodes(ctx, prod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantNode := dcs.Node{ID: node, LogicalID: "ln1", Name: "redis-1", Role: "redis-server", Type: "master", Status: "Active",
-		IP: "192.0.2.7", Port: 6379, GroupID: "g1", GroupName: "group-0", Access: true}
-	if len(nodes) != 1 || nodes[0] != wantNode {
-		t.Fatalf("nodes = %+v", nodes)
-	}
-
-	// A kill removes the sessions from the fake's list.
-	if err := s.c.Kill(ctx, prod, node, []string{"10.0.0.1:5000"}); err != nil {
-		t.Fatal(err)
-	}
-	got, err = s.c.ListClients(ctx, prod, node, dcs.ListFilter{})
-	if err != nil || len(got) != 1 {
-		t.Fatalf("after kill = %+v, %v", got, err)
-	}
-	if s.fake.BadSignatures() != 0 {
-		t.Fatal("bad signatures")
-	}
-}
-
 func TestReadsRetryOnThrottleAndServerErrors(t *testing.T) {
 	s := newSetup(t, nil)
 	s.fake.SetReply(fakedcs.APINodes, func(call int) fakedcs.Reply {
@@ -492,22 +448,13 @@ func TestReadsRetryOnThrottleAndServerErrors(t *testing.T) {
 
 	// Bounded: always failing stops after 3 attempts.
 	s.fake.SetReply(fakedcs.APIListClients, func(int) fakedcs.Reply { return fakedcs.Error(503, "DCS.5006", "busy") })
-	_, err := s.c.ListClients(context.Background(), prod, node, dcs.ListFilter{})
+	_, err := s.c.Sessions(context.Background(), prod, node)
 	var de *approvals.DCSError
-	if !errors.As(err, &de) || de.HTTPStatus != 503 {
+	if !errors.As(err, &de) || de.HTTPStatus != 503 || de.Code != "DCS.5006" {
 		t.Fatalf("err = %v", err)
 	}
 	if n := s.fake.Calls(fakedcs.APIListClients); n != 3 {
 		t.Fatalf("calls = %d, want 3", n)
-	}
-
-	// A client error is not retried.
-	s.fake.SetReply(fakedcs.APIScanClients, func(int) fakedcs.Reply { return fakedcs.Error(400, "DCS.4848", "not supported") })
-	if _, err := s.c.Scan(context.Background(), prod, node); err == nil {
-		t.Fatal("Scan succeeded")
-	}
-	if n := s.fake.Calls(fakedcs.APIScanClients); n != 1 {
-		t.Fatalf("calls = %d, want 1", n)
 	}
 
 	// A cancelled context stops the retries.

@@ -6,10 +6,22 @@
 // Routes served, under /v2/{project_id}/instances/{instance_id}:
 //
 //	POST /clients/kill      HangUpClients         {"node_id","client_addrs"} -> 204
-//	POST /clients/kill-all  HangUpKillAllClients  {"node_id","kill_all_nodes"} -> 200 {}
-//	GET  /clients           ListClients           ?node_id&offset&limit&addr&sort&order
+//	POST /clients/kill-all  HangUpKillAllClients  {"node_id","kill_all_nodes"} -> 200 {"job_id"}
 //	POST /clients           ScanClients           {"node_id","clean_cache"} -> 200 {"job_id"}
+//	GET  /clients           ListClients           ?node_id&offset&limit&addr&sort&order
 //	GET  /logical-nodes     ShowNodesInformation
+//
+// Session lists work as on DCS: ListClients serves the result of the last
+// session scan (ScanClients) of the node, a snapshot taken when the scan
+// finished. Before a node's first scan, and while a scan runs
+// (Options.ScanDelay), ListClients answers 400 DCS.4957. A scan with
+// clean_cache true starts a new scan; without it a finished scan's
+// snapshot is kept. Kills change the live sessions (SetClients, Clients),
+// not the snapshot: a new scan shows them.
+//
+// Once SetNodes has been called for an instance, the session routes accept
+// only the node IDs it listed (NodeID, or LogicalNodeID when NodeID is
+// empty) and answer 400 DCS.3053 to others.
 package fakedcs
 
 import (
@@ -48,8 +60,12 @@ type Options struct {
 	// Instances are the known instance IDs; others get 404 DCS.3022. Empty
 	// means every instance ID is known.
 	Instances []string
-	// Now is the server's clock for the X-Sdk-Date check; time.Now if nil.
+	// Now is the server's clock for the X-Sdk-Date check and the times it
+	// reports; time.Now if nil. Scan delays run on the real clock.
 	Now func() time.Time
+	// ScanDelay is how long a session scan runs. Zero means a scan finishes
+	// at once (the next ListClients sees it), but one is still required.
+	ScanDelay time.Duration
 }
 
 // KillCall is one HangUpClients request that passed authentication.
@@ -57,6 +73,15 @@ type KillCall struct {
 	InstanceID string
 	NodeID     string
 	Addrs      []string
+	At         time.Time
+}
+
+// KillAllCall is one well-formed HangUpKillAllClients request that passed
+// authentication. NodeID is empty when the request carried none.
+type KillAllCall struct {
+	InstanceID string
+	NodeID     string
+	AllNodes   bool
 	At         time.Time
 }
 
@@ -142,12 +167,23 @@ type Server struct {
 	kill     func(KillCall) Reply
 	replies  map[string]func(call int) Reply
 	calls    map[string]int
+	bodies   map[string][][]byte
 	kills    []KillCall
-	killed   chan struct{} // closed and replaced on every recorded kill
+	killAlls []KillAllCall
+	killed   chan struct{} // closed and replaced on every recorded kill or kill-all
 	badSigs  int
-	clients  map[string]map[string][]Client // instance -> node -> sessions
+	clients  map[string]map[string][]Client // instance -> node -> live sessions
 	nodes    map[string][]Node              // instance -> nodes
-	scanJobs int
+	scans    map[string]map[string]*scan    // instance -> node -> last scan
+	jobs     int
+}
+
+// scan is a node's last session scan.
+type scan struct {
+	job      string
+	done     bool      // finished: snapshot is what ListClients serves
+	at       time.Time // when it finished (Options.Now)
+	snapshot []Client
 }
 
 // New starts a fake and closes it when the test ends.
@@ -165,9 +201,11 @@ func New(t testing.TB, o Options) *Server {
 		done:    make(chan struct{}),
 		replies: map[string]func(int) Reply{},
 		calls:   map[string]int{},
+		bodies:  map[string][][]byte{},
 		killed:  make(chan struct{}),
 		clients: map[string]map[string][]Client{},
 		nodes:   map[string][]Node{},
+		scans:   map[string]map[string]*scan{},
 	}
 	if len(o.Instances) > 0 {
 		s.known = map[string]bool{}
@@ -200,6 +238,8 @@ func (s *Server) SetKill(f func(KillCall) Reply) {
 // SetReply programs the answer to another API (APIListClients, APIScanClients,
 // APINodes, APIKillAll); call is the 1-based count of authenticated calls
 // to that API so far. A zero Reply serves normally; nil removes the program.
+// A kill-all is recorded before its program runs, and empties the sessions
+// unless the Reply's Status is an error (as SetKill).
 func (s *Server) SetReply(api string, f func(call int) Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -217,6 +257,18 @@ func (s *Server) Calls(api string) int {
 	return s.calls[api]
 }
 
+// Bodies returns the exact bodies of the authenticated requests to api,
+// oldest first.
+func (s *Server) Bodies(api string) [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([][]byte, len(s.bodies[api]))
+	for i, b := range s.bodies[api] {
+		out[i] = slices.Clone(b)
+	}
+	return out
+}
+
 // Kills returns the recorded kill calls, oldest first.
 func (s *Server) Kills() []KillCall {
 	s.mu.Lock()
@@ -229,24 +281,50 @@ func (s *Server) Kills() []KillCall {
 	return out
 }
 
+// KillAlls returns the recorded kill-all calls, oldest first.
+func (s *Server) KillAlls() []KillAllCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.killAlls)
+}
+
 // WaitKills waits until at least n kills are recorded and returns them. It
 // gives up when ctx is done or the server closes.
 func (s *Server) WaitKills(ctx context.Context, n int) ([]KillCall, error) {
+	err := s.wait(ctx, func() int { return len(s.kills) }, n, "kills")
+	return s.Kills(), err
+}
+
+// WaitKillAlls waits until at least n kill-all calls are recorded and
+// returns them. It gives up when ctx is done or the server closes.
+func (s *Server) WaitKillAlls(ctx context.Context, n int) ([]KillAllCall, error) {
+	err := s.wait(ctx, func() int { return len(s.killAlls) }, n, "kill-all calls")
+	return s.KillAlls(), err
+}
+
+// wait waits until count (called under s.mu) reaches n.
+func (s *Server) wait(ctx context.Context, count func() int, n int, what string) error {
 	for {
 		s.mu.Lock()
-		got, ch := len(s.kills), s.killed
+		got, ch := count(), s.killed
 		s.mu.Unlock()
 		if got >= n {
-			return s.Kills(), nil
+			return nil
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return s.Kills(), fmt.Errorf("waiting for %d kills, have %d: %w", n, got, ctx.Err())
+			return fmt.Errorf("waiting for %d %s, have %d: %w", n, what, got, ctx.Err())
 		case <-s.done:
-			return s.Kills(), fmt.Errorf("waiting for %d kills, have %d: %w", n, got, ErrClosed)
+			return fmt.Errorf("waiting for %d %s, have %d: %w", n, what, got, ErrClosed)
 		}
 	}
+}
+
+// notifyLocked wakes the waiters. s.mu must be held.
+func (s *Server) notifyLocked() {
+	close(s.killed)
+	s.killed = make(chan struct{})
 }
 
 // BadSignatures is how many requests failed authentication.
@@ -256,8 +334,9 @@ func (s *Server) BadSignatures() int {
 	return s.badSigs
 }
 
-// SetClients sets the sessions ListClients shows for a node. A successful
-// kill removes the killed addresses from it.
+// SetClients sets the live sessions of a node. ListClients shows them
+// after the next scan of the node. A successful kill removes the killed
+// sessions.
 func (s *Server) SetClients(instanceID, nodeID string, cs []Client) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -267,14 +346,36 @@ func (s *Server) SetClients(instanceID, nodeID string, cs []Client) {
 	s.clients[instanceID][nodeID] = slices.Clone(cs)
 }
 
-// Clients returns the sessions currently on a node.
+// ReplaceClient replaces the live session at addr on a node with c, as when
+// a client disconnects and a new one reuses its ip:port: give c a new ID and
+// a small Age. c.Addr is set to addr when empty. It reports whether a
+// session was at addr. Like SetClients, it shows after the next scan.
+func (s *Server) ReplaceClient(instanceID, nodeID, addr string, c Client) bool {
+	if c.Addr == "" {
+		c.Addr = addr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.clients[instanceID][nodeID]
+	i := slices.IndexFunc(cs, func(x Client) bool { return x.Addr == addr })
+	if i < 0 {
+		return false
+	}
+	cs = slices.Clone(cs)
+	cs[i] = c
+	s.clients[instanceID][nodeID] = cs
+	return true
+}
+
+// Clients returns the live sessions of a node.
 func (s *Server) Clients(instanceID, nodeID string) []Client {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.clients[instanceID][nodeID])
 }
 
-// SetNodes sets the nodes ShowNodesInformation shows for an instance.
+// SetNodes sets the nodes ShowNodesInformation shows for an instance. From
+// then on the session routes refuse other node IDs of the instance.
 func (s *Server) SetNodes(instanceID string, ns []Node) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -319,12 +420,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[api]++
 	n := s.calls[api]
+	s.bodies[api] = append(s.bodies[api], body)
 	program := s.replies[api]
 	s.mu.Unlock()
 
 	switch api {
 	case APIKill:
 		s.serveKill(w, r, instanceID, body)
+		return
+	case APIKillAll:
+		s.serveKillAll(w, r, instanceID, body, program, n)
 		return
 	}
 
@@ -340,8 +445,6 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch api {
-	case APIKillAll:
-		s.serveKillAll(w, instanceID, body)
 	case APIListClients:
 		s.serveList(w, r, instanceID)
 	case APIScanClients:
@@ -395,6 +498,29 @@ func (s *Server) isKnown(id string) bool {
 	return s.known == nil || s.known[id]
 }
 
+// nodeKnown says whether node is a node of the instance: always, until
+// SetNodes is called for it.
+func (s *Server) nodeKnown(instanceID, node string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ns, ok := s.nodes[instanceID]
+	if !ok {
+		return true
+	}
+	return slices.ContainsFunc(ns, func(n Node) bool {
+		id := n.NodeID
+		if id == "" {
+			id = n.LogicalNodeID
+		}
+		return id == node
+	})
+}
+
+var (
+	errWrongNode = errBody("DCS.3053", "The node ID is incorrect.")
+	errTaskState = errBody("DCS.4957", "This operation is not allowed when the task is in the current state.")
+)
+
 func (s *Server) serveKill(w http.ResponseWriter, r *http.Request, instanceID string, body []byte) {
 	var in struct {
 		NodeID      *string   `json:"node_id"`
@@ -409,11 +535,14 @@ func (s *Server) serveKill(w http.ResponseWriter, r *http.Request, instanceID st
 
 	s.mu.Lock()
 	s.kills = append(s.kills, call)
-	close(s.killed)
-	s.killed = make(chan struct{})
+	s.notifyLocked()
 	program := s.kill
 	s.mu.Unlock()
 
+	if !s.nodeKnown(instanceID, call.NodeID) {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
+		return
+	}
 	var rep Reply
 	if program != nil {
 		rep = program(KillCall{InstanceID: call.InstanceID, NodeID: call.NodeID, Addrs: slices.Clone(call.Addrs), At: call.At})
@@ -433,6 +562,9 @@ func (s *Server) serveKill(w http.ResponseWriter, r *http.Request, instanceID st
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// removeClients removes from the live sessions of a node those whose addr
+// or peer is one of addrs. (DCS documents client_addrs as the peer
+// address; the fake accepts either.)
 func (s *Server) removeClients(instanceID, nodeID string, addrs []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -441,28 +573,114 @@ func (s *Server) removeClients(instanceID, nodeID string, addrs []string) {
 		return
 	}
 	s.clients[instanceID][nodeID] = slices.DeleteFunc(slices.Clone(cs), func(c Client) bool {
-		return slices.Contains(addrs, c.Addr)
+		return slices.Contains(addrs, c.Addr) || (c.Peer != "" && slices.Contains(addrs, c.Peer))
 	})
 }
 
-func (s *Server) serveKillAll(w http.ResponseWriter, instanceID string, body []byte) {
+func (s *Server) serveKillAll(w http.ResponseWriter, r *http.Request, instanceID string, body []byte, program func(int) Reply, n int) {
 	var in struct {
-		NodeID       string `json:"node_id"`
-		KillAllNodes bool   `json:"kill_all_nodes"`
+		NodeID       *string `json:"node_id"`
+		KillAllNodes *bool   `json:"kill_all_nodes"`
 	}
-	if err := json.Unmarshal(body, &in); err != nil || (!in.KillAllNodes && in.NodeID == "") {
+	err := json.Unmarshal(body, &in)
+	all := in.KillAllNodes != nil && *in.KillAllNodes
+	node := ""
+	if in.NodeID != nil {
+		node = *in.NodeID
+	}
+	if err != nil || (!all && node == "") {
 		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required unless kill_all_nodes is true."))
 		return
 	}
 	s.mu.Lock()
-	for node := range s.clients[instanceID] {
-		if in.KillAllNodes || node == in.NodeID {
-			s.clients[instanceID][node] = nil
-		}
-	}
+	s.killAlls = append(s.killAlls, KillAllCall{InstanceID: instanceID, NodeID: node, AllNodes: all, At: s.opts.Now()})
+	s.notifyLocked()
 	s.mu.Unlock()
-	// The SDK decodes a body for this API, so a 204 would fail it.
-	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{})
+
+	if !all && !s.nodeKnown(instanceID, node) {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
+		return
+	}
+	var rep Reply
+	if program != nil {
+		rep = program(n)
+	}
+	if rep.Status < 400 {
+		// DCS accepted the job, whether or not the answer gets back.
+		s.mu.Lock()
+		for nd := range s.clients[instanceID] {
+			if all || nd == node {
+				s.clients[instanceID][nd] = nil
+			}
+		}
+		s.mu.Unlock()
+	}
+	if !s.pause(w, r, rep) {
+		return
+	}
+	if rep.Status != 0 || rep.Body != nil {
+		s.writeReply(w, rep)
+		return
+	}
+	// The SDK decodes a body for this API: a 204 would fail it.
+	s.writeJSON(w, rep, http.StatusOK, map[string]any{"job_id": s.newJob()})
+}
+
+func (s *Server) newJob() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jobs++
+	return fmt.Sprintf("ff8080%026x", s.jobs)
+}
+
+func (s *Server) serveScan(w http.ResponseWriter, instanceID string, body []byte) {
+	var in struct {
+		NodeID     string `json:"node_id"`
+		CleanCache bool   `json:"clean_cache"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil || in.NodeID == "" {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required."))
+		return
+	}
+	if !s.nodeKnown(instanceID, in.NodeID) {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
+		return
+	}
+	job := s.newJob()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scans[instanceID] == nil {
+		s.scans[instanceID] = map[string]*scan{}
+	}
+	last := s.scans[instanceID][in.NodeID]
+	switch {
+	case last != nil && !last.done:
+		// A scan of the node is running.
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errTaskState)
+		return
+	case last != nil && !in.CleanCache:
+		// No new scan: the cached list stays.
+		s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{"job_id": last.job})
+		return
+	}
+	sc := &scan{job: job}
+	s.scans[instanceID][in.NodeID] = sc
+	finish := func() {
+		sc.snapshot = slices.Clone(s.clients[instanceID][in.NodeID])
+		sc.at = s.opts.Now()
+		sc.done = true
+	}
+	if s.opts.ScanDelay <= 0 {
+		finish()
+	} else {
+		time.AfterFunc(s.opts.ScanDelay, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			finish()
+		})
+	}
+	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{"job_id": job})
 }
 
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, instanceID string) {
@@ -486,10 +704,24 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, instanceID st
 			return
 		}
 	}
+	if !s.nodeKnown(instanceID, node) {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
+		return
+	}
 
 	s.mu.Lock()
-	all := slices.Clone(s.clients[instanceID][node])
+	sc := s.scans[instanceID][node]
+	ready := sc != nil && sc.done
+	var all []Client
+	var at time.Time
+	if ready {
+		all, at = slices.Clone(sc.snapshot), sc.at
+	}
 	s.mu.Unlock()
+	if !ready {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errTaskState)
+		return
+	}
 
 	if addr := q.Get("addr"); addr != "" {
 		all = slices.DeleteFunc(all, func(c Client) bool { return !strings.Contains(c.Addr, addr) })
@@ -509,7 +741,7 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, instanceID st
 		page = all[offset:min(total, offset+limit)]
 	}
 	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{
-		"time":    s.opts.Now().UTC().Format("2006-01-02T15:04:05Z"),
+		"time":    at.UTC().Format("2006-01-02T15:04:05.000Z"),
 		"count":   total,
 		"clients": page,
 	})
@@ -520,21 +752,6 @@ func less[T int | string](a, b T, desc bool) bool {
 		return a > b
 	}
 	return a < b
-}
-
-func (s *Server) serveScan(w http.ResponseWriter, instanceID string, body []byte) {
-	var in struct {
-		NodeID string `json:"node_id"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil || in.NodeID == "" {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required."))
-		return
-	}
-	s.mu.Lock()
-	s.scanJobs++
-	job := fmt.Sprintf("%032x", s.scanJobs)
-	s.mu.Unlock()
-	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{"job_id": job})
 }
 
 func (s *Server) serveNodes(w http.ResponseWriter, instanceID string) {

@@ -93,11 +93,30 @@ func kill(c *dcsv2.DcsClient, instance, node string, addrs ...string) error {
 	return err
 }
 
+// scan starts a session scan of node, with clean_cache.
+func scan(c *dcsv2.DcsClient, instance, node string) (string, error) {
+	clean := true
+	resp, err := c.ScanClients(&model.ScanClientsRequest{InstanceId: instance,
+		Body: &model.ScanClientsRequestBody{NodeId: &node, CleanCache: &clean}})
+	if err != nil {
+		return "", err
+	}
+	if resp.Body == nil {
+		return "", errors.New("no body")
+	}
+	m, _ := (*resp.Body).(map[string]any)
+	job, _ := m["job_id"].(string)
+	return job, nil
+}
+
 func TestSDKRequestsVerify(t *testing.T) {
 	s := newFake(t)
 	c := sdkClient(t, s.URL, ak, sk, nil)
 	if err := kill(c, inst, node, "10.0.0.1:5000", "10.0.0.2:5001"); err != nil {
 		t.Fatalf("kill: %v", err)
+	}
+	if _, err := scan(c, inst, node); err != nil {
+		t.Fatalf("scan: %v", err)
 	}
 	// A query with characters that need escaping exercises the canonical query.
 	addr := "10.0.0.1:5000"
@@ -176,6 +195,9 @@ func TestTamperedRequestsFail(t *testing.T) {
 	s := newFake(t)
 	rec := &recorder{}
 	c := sdkClient(t, s.URL, ak, sk, rec)
+	if _, err := scan(c, inst, node); err != nil {
+		t.Fatal(err)
+	}
 	addr := "10.0.0.1:5000"
 	if _, err := c.ListClients(&model.ListClientsRequest{InstanceId: inst, NodeId: strPtr(node), Addr: &addr}); err != nil {
 		t.Fatal(err)
@@ -378,6 +400,9 @@ func TestReadRoutesDecodeInTheSDK(t *testing.T) {
 	s.SetNodes(inst, []fakedcs.Node{{NodeID: node, LogicalNodeID: "l1", Name: "n1", Status: "Active",
 		NodeRole: "redis-server", NodeType: "master", NodeIP: "192.0.2.10", NodePort: "6379", PriorityWeight: 100, IsAccess: true}})
 
+	if _, err := scan(c, inst, node); err != nil {
+		t.Fatal(err)
+	}
 	order := model.GetListClientsRequestOrderEnum().DESC
 	lr, err := c.ListClients(&model.ListClientsRequest{InstanceId: inst, NodeId: strPtr(node),
 		Sort: strPtr("age"), Order: &order, Limit: i32Ptr(2)})
@@ -403,21 +428,20 @@ func TestReadRoutesDecodeInTheSDK(t *testing.T) {
 		t.Fatalf("node = %+v", n)
 	}
 
-	sr, err := c.ScanClients(&model.ScanClientsRequest{InstanceId: inst, Body: &model.ScanClientsRequestBody{NodeId: strPtr(node)}})
+	killAll := true
+	kr, err := c.HangUpKillAllClients(&model.HangUpKillAllClientsRequest{InstanceId: inst,
+		Body: &model.HangUpKillAllClientsRequestBody{KillAllNodes: &killAll}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m, ok := (*sr.Body).(map[string]any); !ok || m["job_id"] == "" {
-		t.Fatalf("scan = %+v", *sr.Body)
-	}
-
-	killAll := true
-	if _, err := c.HangUpKillAllClients(&model.HangUpKillAllClientsRequest{InstanceId: inst,
-		Body: &model.HangUpKillAllClientsRequestBody{KillAllNodes: &killAll}}); err != nil {
-		t.Fatal(err)
+	if m, ok := (*kr.Body).(map[string]any); !ok || m["job_id"] == "" || kr.HttpStatusCode != 200 {
+		t.Fatalf("kill-all answer = %+v", kr)
 	}
 	if len(s.Clients(inst, node)) != 0 {
 		t.Fatal("kill-all left sessions")
+	}
+	if ka := s.KillAlls(); len(ka) != 1 || !ka[0].AllNodes || ka[0].NodeID != "" || ka[0].InstanceID != inst {
+		t.Fatalf("kill-alls = %+v", ka)
 	}
 
 	s.SetReply(fakedcs.APINodes, func(call int) fakedcs.Reply {

@@ -40,6 +40,22 @@ func sampleRequest(state approvals.State) *approvals.Request {
 	return r
 }
 
+// variants are requests beyond the plain kill, drawn pending.
+func variants() map[string]*approvals.Request {
+	preview := sampleRequest(approvals.Pending)
+	preview.Reason = "KEYS * storm <from> batch & co"
+	preview.Preview = &approvals.Preview{At: preview.CreatedAt, Sessions: 2, Targets: []approvals.Target{
+		{Addr: "10.0.0.1:5000", Session: &approvals.Session{ID: "7", Addr: "10.0.0.1:5000", Name: "orders-worker", User: "default", DB: "0", Cmd: "keys", Age: time.Hour, Idle: 2 * time.Second}},
+		{Addr: "[fe80::1]:6379"},
+	}}
+	killAll := sampleRequest(approvals.Pending)
+	killAll.Kind, killAll.Addrs, killAll.ApprovalsRequired = approvals.KindKillAll, nil, 2
+	killAll.Preview = &approvals.Preview{Sessions: 37, ProxyOnly: true}
+	dry := sampleRequest(approvals.Pending)
+	dry.DryRun, dry.AllNodes, dry.Kind, dry.NodeID, dry.Addrs = true, true, approvals.KindKillAll, "", nil
+	return map[string]*approvals.Request{"preview": preview, "killall": killAll, "dryrun_allnodes": dry}
+}
+
 // TestApprovalBlocksGolden pins the Block Kit JSON of the approval message
 // in each state. Run with -update after an intended change and review the diff.
 func TestApprovalBlocksGolden(t *testing.T) {
@@ -67,6 +83,32 @@ func TestApprovalBlocksGolden(t *testing.T) {
 				t.Errorf("buttons present=%v in state %s", hasActions, st)
 			}
 		})
+	}
+	for name, r := range variants() {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(approvalBlocks(r), "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "approval_"+name+".json", got)
+		})
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if strings.TrimSpace(string(want)) != strings.TrimSpace(string(got)) {
+		t.Errorf("%s differs from the golden file; got:\n%s", path, got)
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -42,7 +41,7 @@ func run(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bot: configuration in %s is valid\n", *path)
 		return exitOK
 	}
-	log := slog.New(cfg.Log.Handler(stderr))
+	log := app.NewLogger(cfg, stderr)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

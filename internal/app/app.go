@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -19,14 +21,20 @@ import (
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/config"
 	"dcsbot/internal/dcs"
+	"dcsbot/internal/logging"
 	"dcsbot/internal/metrics"
 	"dcsbot/internal/slackbot"
 	"dcsbot/internal/store/postgres"
 	"dcsbot/internal/store/sqlite"
 )
 
-// Options are what tests may change; production uses the zero value.
+// Options are what tests may change; production sets LogOutput only.
 type Options struct {
+	// LogOutput receives the logs, in the format and at the level of the
+	// configuration's log: section, with every secret's value redacted.
+	// Default: discard.
+	LogOutput io.Writer
+	// Logger, if set, replaces the logger built on LogOutput (tests).
 	Logger *slog.Logger
 	// Now is the lifecycle's clock; time.Now when nil.
 	Now func() time.Time
@@ -58,8 +66,9 @@ type store interface {
 func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	log := opt.Logger
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = NewLogger(cfg, opt.LogOutput)
 	}
+	debug := log.Enabled(ctx, slog.LevelDebug)
 	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
 
 	var err error
@@ -99,10 +108,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		return nil, fmt.Errorf("dcs client: %w", err)
 	}
 
+	slackLog := log.With("component", "slack")
 	a.api = slackbot.NewClient(slackbot.ClientParams{
 		APIURL:   cfg.Slack.APIURL,
 		BotToken: cfg.Secrets.SlackBotToken.Reveal(),
 		AppToken: cfg.Secrets.SlackAppToken.Reveal(),
+		Debug:    debug,
+		Logger:   slackLog,
 	})
 	notifier := slackbot.NewNotifier(a.api, log.With("component", "slack"), a.metrics)
 	staleAfter := opt.StaleAfter
@@ -111,14 +123,14 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		staleAfter = cfg.HuaweiCloud.Timeout.Duration + time.Minute
 	}
 	a.svc, err = approvals.NewService(approvals.Params{
-		Store:     a.store,
-		Killer:    killer,
-		Notifier:  notifier,
-		Directory: slackbot.NewDirectory(a.api, time.Minute),
-		Sessions:  killer,
-		Policy:    policy(cfg.Policy),
-		Policies:  policies,
-		DryRun:    cfg.HuaweiCloud.DryRun,
+		Store:      a.store,
+		Killer:     killer,
+		Notifier:   notifier,
+		Directory:  slackbot.NewDirectory(a.api, time.Minute),
+		Sessions:   killer,
+		Policy:     policy(cfg.Policy),
+		Policies:   policies,
+		DryRun:     cfg.HuaweiCloud.DryRun,
 		Instances:  instances,
 		Now:        opt.Now,
 		StaleAfter: staleAfter,
@@ -134,7 +146,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Ephemeral: notifier,
 		Views:     notifier,
 		MaxAddrs:  maxAddrs(cfg),
-		Logger:    log.With("component", "slack"),
+		Debug:     debug,
+		Logger:    slackLog,
 		Observer:  a.metrics,
 	})
 	a.metrics.RegisterPending(a.pendingCount)
@@ -147,6 +160,24 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}
 	ok = true
 	return a, nil
+}
+
+// NewLogger builds the bot's logger from the configuration's log: section,
+// writing to out (nothing when nil) through a redactor that blanks the
+// value of every secret, whatever logs it: the bot, slack-go's debug
+// output, a driver's error.
+func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
+	if out == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	secrets := []string{cfg.Secrets.SlackAppToken.Reveal(), cfg.Secrets.SlackBotToken.Reveal(),
+		cfg.Secrets.AccessKey.Reveal(), cfg.Secrets.SecretKey.Reveal(), cfg.Store.DSN.Reveal()}
+	if u, err := url.Parse(cfg.Store.DSN.Reveal()); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			secrets = append(secrets, pw)
+		}
+	}
+	return slog.New(cfg.Log.Handler(logging.NewRedactor(out, secrets...)))
 }
 
 // HTTPAddr is the address the health and metrics server listens on.

@@ -2,14 +2,15 @@ package app_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"dcsbot/internal/app"
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/config"
 	"dcsbot/internal/fakedcs"
 	"dcsbot/internal/fakeslack"
 	"dcsbot/internal/store/sqlite"
@@ -488,8 +489,8 @@ func TestSecretsNeverLogged(t *testing.T) {
 	e.threadHas(msg3, "Outcome unknown")
 	e.stop()
 	logs := e.logs.String()
-	if !strings.Contains(logs, "request_id") {
-		t.Fatal("no logs captured")
+	if !strings.Contains(logs, "request_id") || !strings.Contains(logs, `"component":"slack-go"`) || !strings.Contains(logs, `"level":"DEBUG"`) {
+		t.Fatal("the logs lack debug lines, request IDs or slack-go's own output")
 	}
 	for name, secret := range map[string]string{"app token": appToken, "bot token": botToken, "AK": accessKey, "SK": secretKey} {
 		if strings.Contains(logs, secret) {
@@ -555,6 +556,34 @@ func TestHealthEndpoints(t *testing.T) {
 			t.Errorf("metrics lack %q", want)
 		}
 	}
+	// Socket down (and Slack refusing new ones): not ready, and says why.
+	e.slack.SetFault("apps.connections.open", fakeslack.ServerError(1000))
 	e.slack.DropConnections()
-	_ = fmt.Sprint()
+	e.waitFor("not ready", func() bool { return httpStatus(t, base+"/readyz") == 503 })
+	if body := httpBody(t, base+"/readyz"); !strings.Contains(body, "slack: socket not connected") {
+		t.Fatalf("readyz body %q", body)
+	}
+	if s := httpStatus(t, base+"/healthz"); s != 200 {
+		t.Fatalf("healthz %d while the socket is down", s)
+	}
+	e.slack.ClearFault("apps.connections.open")
+	e.waitFor("ready again", func() bool { return httpStatus(t, base+"/readyz") == 200 })
+	if body := httpBody(t, base+"/metrics"); !strings.Contains(body, "dcsbot_slack_socket_reconnects_total 1") {
+		t.Errorf("reconnect not counted")
+	}
+}
+
+func TestStoreUnreachableAtStart(t *testing.T) {
+	e := newEnv(t, withStore("  driver: postgres\n  dsn: postgres://dcsbot:hunter2secret@127.0.0.1:1/dcsbot?connect_timeout=2\n"))
+	cfg, err := config.Parse([]byte(e.yaml), e.env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = app.New(context.Background(), cfg, app.Options{LogOutput: e.logs})
+	if err == nil || !strings.Contains(err.Error(), "open postgres store") {
+		t.Fatalf("New with an unreachable database: %v", err)
+	}
+	if strings.Contains(err.Error(), "hunter2secret") || strings.Contains(e.logs.String(), "hunter2secret") {
+		t.Fatal("the database password leaked")
+	}
 }

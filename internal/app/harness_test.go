@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -192,9 +191,10 @@ func (e *env) start() {
 	if err != nil {
 		e.t.Fatalf("config: %v", err)
 	}
-	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, app.Options{Logger: log, Now: e.clock.Now})
+	// The app's own logger (debug, JSON, redacting), slack-go's debug
+	// output included.
+	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now})
 	if err != nil {
 		cancel()
 		e.t.Fatalf("app.New: %v", err)

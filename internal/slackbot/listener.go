@@ -15,6 +15,7 @@ import (
 
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/commands"
+	"dcsbot/internal/logging"
 )
 
 // Lifecycle is what the listener asks of the request lifecycle.
@@ -64,7 +65,9 @@ type ListenerParams struct {
 	MaxAddrs  int
 	// Workers bounds how many commands and clicks are handled at once.
 	// Default 16.
-	Workers  int
+	Workers int
+	// Debug turns on socket mode's own debug output to Logger.
+	Debug    bool
 	Logger   *slog.Logger
 	Observer ListenerObserver
 }
@@ -106,7 +109,11 @@ var ErrInvalidAuth = errors.New("slack refused the token")
 // slack-go reconnects by itself when the socket drops. Handlers still
 // running when Run returns go on; Wait waits for them.
 func (l *Listener) Run(ctx context.Context) error {
-	sm := socketmode.New(l.p.Client)
+	var opts []socketmode.Option
+	if l.p.Debug {
+		opts = append(opts, socketmode.OptionDebug(true), socketmode.OptionLog(logging.SlackLogger{Log: l.log}))
+	}
+	sm := socketmode.New(l.p.Client, opts...)
 	// Handlers must outlive the socket: a kill in flight is finished and
 	// reported during shutdown.
 	workCtx := context.WithoutCancel(ctx)
@@ -165,14 +172,15 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 		l.p.Observer.Connected(true)
 		l.log.Info("slack socket connected")
 		return
-	case socketmode.EventTypeConnecting:
-		l.log.Debug("slack socket connecting")
-		return
-	case socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
+	case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
 		if l.up.Swap(false) {
 			l.p.Observer.Connected(false)
 		}
-		l.log.Warn("slack socket dropped; reconnecting", "event", string(evt.Type))
+		if evt.Type == socketmode.EventTypeConnecting {
+			l.log.Debug("slack socket connecting")
+		} else {
+			l.log.Warn("slack socket dropped; reconnecting", "event", string(evt.Type))
+		}
 		return
 	case socketmode.EventTypeInvalidAuth:
 		l.log.Error("slack refused the app token")
@@ -183,7 +191,9 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 	}
 	received := time.Now()
 	req := *evt.Request
-	defer func() { l.log.Debug("envelope handled", "envelope_id", req.EnvelopeID, "type", req.Type, "took", time.Since(received)) }()
+	defer func() {
+		l.log.Debug("envelope handled", "envelope_id", req.EnvelopeID, "type", req.Type, "took", time.Since(received))
+	}()
 	if l.seen.addSeen(req.EnvelopeID) {
 		// A redelivery of an envelope already acked and handled.
 		_ = sm.Ack(req)

@@ -11,6 +11,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/logging"
 )
 
 // Notifier shows requests in Slack: the approval message, its updates, and
@@ -48,6 +49,10 @@ type ClientParams struct {
 	// Retries is how many times a rate-limited or 5xx call is retried
 	// (honouring Retry-After). Default 8.
 	Retries int
+	// Debug turns on slack-go's own debug output, to Logger at debug
+	// level. It includes whole payloads: the logger must redact secrets.
+	Debug  bool
+	Logger *slog.Logger
 }
 
 // NewClient builds the slack-go client the bot uses, with retries on 429
@@ -62,11 +67,15 @@ func NewClient(p ClientParams) *slack.Client {
 	rc.RetryAfterJitter = 250 * time.Millisecond
 	rc.BackoffMax = 5 * time.Second
 	rc.Handlers = []slack.RetryHandler{slack.NewRateLimitErrorRetryHandler(rc), slack.NewServerErrorRetryHandler(rc)}
-	return slack.New(p.BotToken,
+	opts := []slack.Option{
 		slack.OptionAPIURL(p.APIURL),
 		slack.OptionAppLevelToken(p.AppToken),
 		slack.OptionRetryConfig(rc),
-	)
+	}
+	if p.Debug && p.Logger != nil {
+		opts = append(opts, slack.OptionDebug(true), slack.OptionLog(logging.SlackLogger{Log: p.Logger}))
+	}
+	return slack.New(p.BotToken, opts...)
 }
 
 func (n *Notifier) failed(method string, err error) error {

@@ -1,0 +1,33 @@
+package logging
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestRedactor(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(NewRedactor(&buf, "xoxb-123-secret", "", "ak"), nil))
+	log.Info("token xoxb-123-secret leaked", "k", "prefix-xoxb-123-secret-suffix", "ak", "ak")
+	out := buf.String()
+	if strings.Contains(out, "xoxb-123-secret") {
+		t.Fatalf("secret in %s", out)
+	}
+	if strings.Count(out, Redacted) != 2 {
+		t.Fatalf("want 2 redactions in %s", out)
+	}
+	if !strings.Contains(out, `"ak":"ak"`) {
+		t.Fatalf("a short secret blanked an ordinary word: %s", out)
+	}
+}
+
+func TestSlackLogger(t *testing.T) {
+	var buf bytes.Buffer
+	l := SlackLogger{Log: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	_ = l.Output(2, "Dialing WebSocket endpoint\n")
+	if !strings.Contains(buf.String(), `msg="Dialing WebSocket endpoint" component=slack-go`) {
+		t.Fatalf("got %q", buf.String())
+	}
+}

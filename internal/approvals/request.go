@@ -148,7 +148,7 @@ type Request struct {
 	Requester         string // Slack user ID
 	ChannelID         string
 	MessageTS         string // ts of the approval message; empty until posted
-	Kind              Kind // KindKill when empty
+	Kind              Kind   // KindKill when empty
 	Instance          Instance
 	NodeID            string // empty for a kill-all on every node
 	AllNodes          bool   // kill-all on every node of the instance

@@ -103,6 +103,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		SK:        cfg.Secrets.SecretKey.Reveal(),
 		Timeout:   cfg.HuaweiCloud.Timeout.Duration,
 		Logger:    log.With("component", "dcs"),
+		Observe:   a.metrics.DCSCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dcs client: %w", err)

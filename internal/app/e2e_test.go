@@ -551,6 +551,8 @@ func TestHealthEndpoints(t *testing.T) {
 		`dcsbot_slack_socket_connected 1`,
 		`dcsbot_dcs_kill_seconds_count{outcome="succeeded"} 1`,
 		`dcsbot_ack_seconds_count`,
+		`dcsbot_dcs_calls_total{api="HangUpClients",status="204"} 1`,
+		`dcsbot_dcs_call_seconds_count{api="ListClients"}`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

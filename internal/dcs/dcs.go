@@ -60,6 +60,9 @@ type Params struct {
 	// finish; twice the Timeout if zero.
 	ScanWait time.Duration
 	Logger   *slog.Logger // nil discards
+	// Observe, if set, is told about every API call: its SDK name, the HTTP
+	// status (0 when no answer came) and how long it took (metrics).
+	Observe func(api string, status int, d time.Duration)
 }
 
 // Endpoint is where one instance lives.
@@ -84,6 +87,7 @@ type Client struct {
 	scanWait time.Duration
 	log      *slog.Logger
 	redact   *strings.Replacer
+	onCall   func(api string, status int, d time.Duration)
 }
 
 var (
@@ -190,6 +194,7 @@ func New(p Params) (*Client, error) {
 		scanWait: scanWait,
 		log:      log,
 		redact:   strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
+		onCall:   p.Observe,
 	}
 
 	type sdkKey struct{ url, project string }
@@ -285,7 +290,7 @@ func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID strin
 		InstanceId: id,
 		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
 	}
-	return c.write(op, t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
+	return c.write(op, "HangUpClients", t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
 		func() (*exchange.SdkExchange, error) {
 			inv := t.sdk.HangUpClientsInvoker(req)
 			_, err := inv.Invoke()
@@ -320,7 +325,7 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 	req := &model.HangUpKillAllClientsRequest{InstanceId: id, Body: body}
 	var job string
 	log := c.log.With("api", "HangUpKillAllClients", "instance", t.alias, "node_id", nodeID, "all_nodes", allNodes)
-	err = c.write(op, t, log, func() (*exchange.SdkExchange, error) {
+	err = c.write(op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
 		inv := t.sdk.HangUpKillAllClientsInvoker(req)
 		resp, err := inv.Invoke()
 		if resp != nil {
@@ -336,10 +341,11 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 
 // write sends a request that changes something, once. A 2xx answer whose
 // body the SDK could not decode still means DCS accepted the request.
-func (c *Client) write(op string, t *target, log *slog.Logger, call func() (*exchange.SdkExchange, error)) error {
+func (c *Client) write(op, api string, t *target, log *slog.Logger, call func() (*exchange.SdkExchange, error)) error {
 	start := time.Now()
 	exch, err := call()
 	status, rid := callInfo(exch, err)
+	c.observe(api, status, time.Since(start))
 	log = log.With("status", status, "dcs_request_id", rid, "duration", time.Since(start))
 	if err != nil && accepted(err) {
 		log.Warn("dcs call: accepted, answer not understood")
@@ -636,6 +642,7 @@ func (c *Client) read(ctx context.Context, op string, t *target, api string, cal
 		var exch *exchange.SdkExchange
 		exch, err = call()
 		status, rid := callInfo(exch, err)
+		c.observe(api, status, time.Since(start))
 		if err == nil {
 			c.log.Debug("dcs call", "api", api, "instance", t.alias, "status", status,
 				"dcs_request_id", rid, "duration", time.Since(start), "attempt", attempt)
@@ -655,6 +662,12 @@ func (c *Client) read(ctx context.Context, op string, t *target, api string, cal
 		case <-ctx.Done():
 			timer.Stop()
 		}
+	}
+}
+
+func (c *Client) observe(api string, status int, d time.Duration) {
+	if c.onCall != nil {
+		c.onCall(api, status, d)
 	}
 }
 

@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +21,8 @@ type Metrics struct {
 	finished   *prometheus.CounterVec
 	decisions  *prometheus.CounterVec
 	kills      *prometheus.HistogramVec
+	dcsCalls   *prometheus.CounterVec
+	dcsLatency *prometheus.HistogramVec
 	apiErrors  *prometheus.CounterVec
 	reconnects prometheus.Counter
 	connected  prometheus.Gauge
@@ -45,6 +48,13 @@ func New() *Metrics {
 			Name: "dcsbot_dcs_kill_seconds", Help: "Duration of DCS kill calls by outcome (succeeded, failed, unknown).",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30},
 		}, []string{"outcome"}),
+		dcsCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dcsbot_dcs_calls_total", Help: "DCS API calls by API and HTTP status (\"error\" when no answer came).",
+		}, []string{"api", "status"}),
+		dcsLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "dcsbot_dcs_call_seconds", Help: "DCS API call latency by API.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20, 30},
+		}, []string{"api"}),
 		apiErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dcsbot_slack_api_errors_total", Help: "Slack Web API calls that failed after retries, by method.",
 		}, []string{"method"}),
@@ -59,7 +69,7 @@ func New() *Metrics {
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}),
 	}
-	m.Registry.MustRegister(m.commands, m.finished, m.decisions, m.kills, m.apiErrors, m.reconnects, m.connected, m.ack,
+	m.Registry.MustRegister(m.commands, m.finished, m.decisions, m.kills, m.dcsCalls, m.dcsLatency, m.apiErrors, m.reconnects, m.connected, m.ack,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -80,6 +90,16 @@ func (m *Metrics) Decision(kind string) { m.decisions.WithLabelValues(kind).Inc(
 // KillDone implements approvals.Observer.
 func (m *Metrics) KillDone(outcome approvals.State, d time.Duration) {
 	m.kills.WithLabelValues(string(outcome)).Observe(d.Seconds())
+}
+
+// DCSCall counts one DCS API call (dcs.Params.Observe).
+func (m *Metrics) DCSCall(api string, status int, d time.Duration) {
+	s := "error"
+	if status != 0 {
+		s = strconv.Itoa(status)
+	}
+	m.dcsCalls.WithLabelValues(api, s).Inc()
+	m.dcsLatency.WithLabelValues(api).Observe(d.Seconds())
 }
 
 // APIError implements slackbot.APIObserver.

@@ -17,6 +17,7 @@ help:
 	@echo "make build    build bin/bot"
 
 run:
+	@test -f $(CONFIG) || { echo "make run: $(CONFIG) not found: cp config.example.yaml $(CONFIG) and edit it"; exit 2; }
 	$(GO) run ./cmd/bot -config $(CONFIG)
 
 build:

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"dcsbot/internal/commands"
 )
 
 // Params are what a Service needs.
@@ -116,28 +118,8 @@ func (s *Service) Wait(ctx context.Context) error {
 }
 
 // NodeRef is how a user named a node: its ID, its ip:port, or its index in
-// the /dcs nodes listing.
-type NodeRef struct {
-	ID      string
-	Addr    string
-	Index   int
-	IsIndex bool
-}
-
-// IsZero reports whether no node was named.
-func (n NodeRef) IsZero() bool { return n.ID == "" && n.Addr == "" && !n.IsIndex }
-
-func (n NodeRef) String() string {
-	switch {
-	case n.ID != "":
-		return n.ID
-	case n.Addr != "":
-		return n.Addr
-	case n.IsIndex:
-		return fmt.Sprintf("#%d", n.Index)
-	}
-	return ""
-}
+// the /dcs nodes listing, as the parser gives it.
+type NodeRef = commands.NodeRef
 
 // KillRequest is what a user asked for, already parsed.
 type KillRequest struct {

@@ -65,19 +65,7 @@ func TestApprovalBlocksGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", "golden", "approval_"+string(st)+".json")
-			if *update {
-				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if strings.TrimSpace(string(want)) != strings.TrimSpace(string(got)) {
-				t.Errorf("%s differs from the golden file; got:\n%s", path, got)
-			}
+			golden(t, "approval_"+string(st)+".json", got)
 			hasActions := strings.Contains(string(got), `"type": "actions"`)
 			if hasActions != (st == approvals.Pending) {
 				t.Errorf("buttons present=%v in state %s", hasActions, st)

@@ -51,14 +51,14 @@ func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context))
 		return escape(commands.UsageFor(c.Topic)), nil
 	case commands.Kill:
 		k := approvals.KillRequest{User: cmd.UserID, Channel: cmd.ChannelID, Instance: c.Instance,
-			Node: nodeRef(c.Node), Addrs: c.Addrs, Reason: c.Reason}
+			Node: c.Node, Addrs: c.Addrs, Reason: c.Reason}
 		if _, err := l.p.Service.Precheck(k); err != nil {
 			return refused(err)
 		}
 		return answer(func(ctx context.Context) (string, error) { return l.submit(ctx, k) })
 	case commands.KillAll:
 		k := approvals.KillRequest{User: cmd.UserID, Channel: cmd.ChannelID, Instance: c.Instance,
-			Node: nodeRef(c.Node), AllNodes: c.AllNodes, Reason: c.Reason, KillAll: true}
+			Node: c.Node, AllNodes: c.AllNodes, Reason: c.Reason, KillAll: true}
 		if _, err := l.p.Service.Precheck(k); err != nil {
 			return refused(err)
 		}
@@ -66,7 +66,7 @@ func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context))
 	case commands.Clients:
 		return answer(func(ctx context.Context) (string, error) {
 			v, err := l.p.Service.Clients(ctx, approvals.ClientsQuery{User: cmd.UserID, Channel: cmd.ChannelID,
-				Instance: c.Instance, Node: nodeRef(c.Node), Filter: c.Filter, FilterIsAddr: c.FilterIsAddrPrefix(), Sort: c.Sort})
+				Instance: c.Instance, Node: c.Node, Filter: c.Filter, FilterIsAddr: c.FilterIsAddrPrefix(), Sort: c.Sort})
 			if err != nil {
 				return "", err
 			}
@@ -136,8 +136,4 @@ func (l *Listener) reply(ctx context.Context, cmd slack.SlashCommand, text strin
 		l.log.Warn("reply through response_url; trying chat.postEphemeral", "err", err)
 	}
 	l.tell(ctx, cmd.ChannelID, cmd.UserID, text)
-}
-
-func nodeRef(n commands.NodeRef) approvals.NodeRef {
-	return approvals.NodeRef{ID: n.ID, Addr: n.Addr, Index: n.Index, IsIndex: n.IsIndex}
 }

@@ -517,10 +517,18 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 		// the sweep will mark it unknown. Better than a blind call.
 		return
 	}
-	s.notify(ctx, r, Note{Kind: NoteExecuting, Actor: actor})
+	// Tell the channel while the kill goes out, not before it: Slack's
+	// latency stays off the kill's path. The result waits for this note, so
+	// the thread reads in order.
+	announced := make(chan struct{})
+	go func() {
+		defer close(announced)
+		s.notify(ctx, r, Note{Kind: NoteExecuting, Actor: actor})
+	}()
 
 	start := time.Now()
 	to, res := s.run(ctx, r)
+	<-announced
 	s.p.Observer.KillDone(to, time.Since(start))
 	log.Info("kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
 	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}

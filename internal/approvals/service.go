@@ -328,12 +328,15 @@ func quoteAll(ss []string) []string {
 }
 
 func (s *Service) withdraw(ctx context.Context, r *Request, why string) {
-	ok, err := s.p.Store.Apply(context.WithoutCancel(ctx), r.ID, Transition{From: Pending, To: Cancelled, At: s.p.Now().UTC(), Note: why})
-	if err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if _, err := s.p.Store.Apply(ctx, r.ID, Transition{From: Pending, To: Cancelled, At: s.p.Now().UTC(), Note: why}); err != nil {
+		// Still pending in the store, but nobody can approve it: Approve
+		// refuses a request whose message was never recorded, and the
+		// sweep expires it.
 		s.log.Error("withdraw request", "request_id", r.ID, "err", err)
-		return
 	}
-	if ok && r.MessageTS != "" {
+	if r.MessageTS != "" {
+		// Take the buttons off the posted message whatever the store said.
 		r.State, r.Note = Cancelled, why
 		if err := s.p.Notifier.Update(ctx, r); err != nil {
 			s.log.Warn("update withdrawn request's message", "request_id", r.ID, "err", err)
@@ -361,6 +364,11 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	log := s.log.With("request_id", id, "user", user)
 	if err := s.checkPending(ctx, r); err != nil {
 		return err
+	}
+	if r.MessageTS == "" {
+		// Its approval message was never recorded (the request was being
+		// withdrawn): executing it would leave nowhere to report.
+		return refuse("Request `%s` was not fully recorded and cannot be approved; ask for the kill again.", r.ID)
 	}
 	if user == r.Requester {
 		return refuse("You cannot approve your own request `%s`: another approver must.", r.ID)
@@ -625,19 +633,43 @@ func (s *Service) applyHard(ctx context.Context, id string, t Transition) error 
 	return err
 }
 
+// Explainer is an error that can say, in a sentence for people, what
+// happened (internal/dcs's errors do).
+type Explainer interface{ Explain() string }
+
 // outcome maps a Killer error to the state it leads to and what to record.
+// A gateway's 502/503/504 without a DCS error code means the kill may have
+// reached DCS: unknown, not failed.
 func outcome(err error) (State, *Result) {
 	if err == nil {
 		return Succeeded, &Result{Detail: "DCS accepted the kill"}
 	}
+	detail := "the bot could not complete the call to DCS (its logs say why)"
+	var ex Explainer
+	if errors.As(err, &ex) {
+		detail = ex.Explain()
+	}
 	var de *DCSError
 	if errors.As(err, &de) {
-		return Failed, &Result{Code: de.Code, Message: de.Message, HTTPStatus: de.HTTPStatus, DCSRequestID: de.RequestID}
+		res := &Result{Code: de.Code, Message: de.Message, HTTPStatus: de.HTTPStatus, DCSRequestID: de.RequestID}
+		if isGatewayFailure(de) {
+			res.Detail = fmt.Sprintf("a gateway in front of DCS answered HTTP %d, so DCS may or may not have done the kill", de.HTTPStatus)
+			return Unknown, res
+		}
+		return Failed, res
 	}
 	if errors.Is(err, ErrOutcomeUnknown) {
-		return Unknown, &Result{Detail: err.Error()}
+		return Unknown, &Result{Detail: detail}
 	}
-	return Failed, &Result{Detail: err.Error()}
+	return Failed, &Result{Detail: detail}
+}
+
+func isGatewayFailure(de *DCSError) bool {
+	switch de.HTTPStatus {
+	case 502, 503, 504:
+		return !strings.HasPrefix(de.Code, "DCS.")
+	}
+	return false
 }
 
 func (s *Service) expire(ctx context.Context, r *Request) {

@@ -299,10 +299,18 @@ func TestKillOutcomes(t *testing.T) {
 			approvals.Failed, func(r *approvals.Result) bool {
 				return r.Code == "DCS.4800" && r.HTTPStatus == 400 && r.DCSRequestID == "abc" && r.Message == "Invalid parameter"
 			}},
-		{"timeout", fmt.Errorf("kill: no answer within 20 s: %w", approvals.ErrOutcomeUnknown),
-			approvals.Unknown, func(r *approvals.Result) bool { return strings.Contains(r.Detail, "no answer within 20 s") }},
-		{"unreachable", errors.New("kill: connection refused"),
-			approvals.Failed, func(r *approvals.Result) bool { return strings.Contains(r.Detail, "connection refused") }},
+		{"timeout", &explained{"no answer within 20 s", fmt.Errorf("kill: %w: Post http://x: i/o timeout", approvals.ErrOutcomeUnknown)},
+			approvals.Unknown, func(r *approvals.Result) bool { return r.Detail == "no answer within 20 s" }},
+		{"unreachable", &explained{"the bot could not reach DCS", errors.New("kill: dial tcp: connection refused")},
+			approvals.Failed, func(r *approvals.Result) bool { return r.Detail == "the bot could not reach DCS" }},
+		{"raw error never shown", errors.New("kill: weird internal thing"),
+			approvals.Failed, func(r *approvals.Result) bool { return !strings.Contains(r.Detail, "weird") }},
+		{"gateway 502", &approvals.DCSError{HTTPStatus: 502, Code: "APIGW.0101", Message: "bad gateway"},
+			approvals.Unknown, func(r *approvals.Result) bool {
+				return r.HTTPStatus == 502 && strings.Contains(r.Detail, "may or may not")
+			}},
+		{"DCS 500", &approvals.DCSError{HTTPStatus: 500, Code: "DCS.5000", Message: "internal"},
+			approvals.Failed, func(r *approvals.Result) bool { return r.Code == "DCS.5000" }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -460,5 +468,38 @@ func TestIDs(t *testing.T) {
 	}
 	if len(seen) < 1990 {
 		t.Fatalf("ids repeat too often: %d distinct of 2000", len(seen))
+	}
+}
+
+type explained struct {
+	text string
+	err  error
+}
+
+func (e *explained) Error() string   { return e.err.Error() }
+func (e *explained) Unwrap() error   { return e.err }
+func (e *explained) Explain() string { return e.text }
+
+func TestApproveRefusesUnrecordedMessage(t *testing.T) {
+	h := newHarness(t, nil)
+	h.store.failAt["SetMessage"] = errors.New("database is locked")
+	_, err := h.svc.Submit(context.Background(), approvals.KillRequest{User: requester, Channel: channel, Instance: "orders-prod",
+		Node: approvals.NodeRef{ID: "0123456789abcdef0123456789abcdef"}, Addrs: []string{"10.0.0.1:5000"}})
+	if err == nil {
+		t.Fatal("Submit succeeded although the message could not be recorded")
+	}
+	var id string
+	h.store.mu.Lock()
+	for k := range h.store.reqs {
+		id = k
+	}
+	h.store.reqs[id].State = approvals.Pending // as if the withdrawal never landed
+	h.store.mu.Unlock()
+	wantRefusal(t, h.svc.Approve(context.Background(), id, approver1), "not fully recorded")
+	if len(h.killer.Calls()) != 0 {
+		t.Fatal("killed a request whose message was never recorded")
+	}
+	if h.notifier.LastUpdate(id) != approvals.Cancelled {
+		t.Fatal("the posted message kept its buttons")
 	}
 }

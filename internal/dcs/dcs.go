@@ -696,6 +696,19 @@ func callInfo(exch *exchange.SdkExchange, err error) (int, string) {
 
 // notSentError is a transport failure before the request left: DCS never
 // saw it.
+// explained carries, beside the error, a sentence for people
+// (approvals.Explainer): the thread shows it instead of Go's error text.
+type explained struct {
+	text string
+	err  error
+}
+
+func (e *explained) Error() string   { return e.err.Error() }
+func (e *explained) Unwrap() error   { return e.err }
+func (e *explained) Explain() string { return e.text }
+
+var _ approvals.Explainer = (*explained)(nil)
+
 type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }
@@ -736,12 +749,15 @@ func (c *Client) mapErr(op string, t *target, err error) error {
 		}
 		switch {
 		case neverSent(ue):
-			return &redacted{err: fmt.Errorf("%s: could not reach DCS at %s: %w", op, t.host, &notSentError{cause}), r: c.redact}
+			return &explained{text: "the bot could not reach DCS (connection refused, DNS or TLS failure), so nothing was sent",
+				err: &redacted{err: fmt.Errorf("%s: could not reach DCS at %s: %w", op, t.host, &notSentError{cause}), r: c.redact}}
 		case ue.Timeout():
-			return &redacted{err: fmt.Errorf("%s: %w: no answer within %s", op, approvals.ErrOutcomeUnknown, seconds(c.timeout)), r: c.redact}
+			return &explained{text: "no answer within " + seconds(c.timeout),
+				err: &redacted{err: fmt.Errorf("%s: %w: no answer within %s", op, approvals.ErrOutcomeUnknown, seconds(c.timeout)), r: c.redact}}
 		default:
-			return &redacted{err: fmt.Errorf("%s: %w: connection to %s failed after the request was sent: %w",
-				op, approvals.ErrOutcomeUnknown, t.host, cause), r: c.redact}
+			return &explained{text: "the connection to DCS broke after the request was sent",
+				err: &redacted{err: fmt.Errorf("%s: %w: connection to %s failed after the request was sent: %w",
+					op, approvals.ErrOutcomeUnknown, t.host, cause), r: c.redact}}
 		}
 	}
 	// Errors from building or signing the request: nothing was sent.

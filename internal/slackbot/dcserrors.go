@@ -47,12 +47,23 @@ func nextStep(code string, status int) string {
 // dcsAnswer renders a DCS error answer: code, HTTP status, message, request
 // ID, then what to do about it.
 func dcsAnswer(code string, status int, message, requestID string) string {
-	s := fmt.Sprintf("DCS answered `%s` (HTTP %d): %s.", orDash(code), status, strings.TrimSuffix(orDash(message), "."))
+	s := fmt.Sprintf("DCS answered `%s` (HTTP %d): %s.", code1(code), status, strings.TrimSuffix(oneLine(orDash(message)), "."))
 	if requestID != "" {
-		s += fmt.Sprintf(" DCS request ID `%s`.", requestID)
+		s += fmt.Sprintf(" DCS request ID `%s`.", code1(requestID))
 	}
 	if step := nextStep(code, status); step != "" {
 		s += " " + step
 	}
 	return s
 }
+
+// oneLine makes text from outside (a DCS message, an HTML error page) safe
+// as a line of a Slack message: escaped, without newlines or backticks,
+// and short.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "'")), " ")
+	return escape(truncate(s, 300))
+}
+
+// code1 is a code or ID from outside, safe inside backticks.
+func code1(s string) string { return oneLine(orDash(s)) }

@@ -163,7 +163,7 @@ func stateLine(r *approvals.Request) string {
 	case approvals.Failed:
 		return fmt.Sprintf(":x: *Failed*: %s See the thread.", failureSummary(r.Result))
 	case approvals.Unknown:
-		return ":warning: *Outcome unknown*: DCS did not answer; the sessions may or may not have been killed. See the thread."
+		return ":warning: *Outcome unknown*: the sessions may or may not have been killed. See the thread."
 	case approvals.Denied:
 		return fmt.Sprintf(":no_entry: *Denied* by <@%s>%s. Nothing was killed.", r.DecidedBy, reasonSuffix(r.Note))
 	case approvals.Expired:
@@ -235,9 +235,16 @@ func resultText(r *approvals.Request) string {
 	case approvals.Failed:
 		s = fmt.Sprintf(":x: The kill failed: %s %s", failureSummary(res), who)
 	case approvals.Unknown:
-		detail := res.Detail
+		detail := oneLine(res.Detail)
 		if detail == "" {
 			detail = "DCS gave no answer"
+		}
+		if res.HTTPStatus != 0 {
+			detail = fmt.Sprintf("%s (HTTP %d", detail, res.HTTPStatus)
+			if res.DCSRequestID != "" {
+				detail += ", request ID `" + code1(res.DCSRequestID) + "`"
+			}
+			detail += ")"
 		}
 		s = fmt.Sprintf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s", strings.TrimSuffix(detail, "."), who)
 	default:
@@ -246,7 +253,7 @@ func resultText(r *approvals.Request) string {
 	if len(res.Skipped) > 0 {
 		s += "\n:shield: Not killed, because the session changed since the request was made:"
 		for _, k := range res.Skipped {
-			s += fmt.Sprintf("\n• `%s`: %s", k.Addr, k.Why)
+			s += fmt.Sprintf("\n• `%s`: %s", k.Addr, oneLine(k.Why))
 		}
 	}
 	return s
@@ -289,10 +296,14 @@ func failureSummary(res *approvals.Result) string {
 		return "no details were recorded."
 	}
 	if res.Code != "" || res.HTTPStatus != 0 {
-		return dcsAnswer(res.Code, res.HTTPStatus, res.Message, res.DCSRequestID) + " Nothing was killed."
+		s := dcsAnswer(res.Code, res.HTTPStatus, res.Message, res.DCSRequestID)
+		if res.HTTPStatus < 500 {
+			s += " Nothing was killed."
+		}
+		return s
 	}
 	if res.Detail != "" {
-		return strings.TrimSuffix(res.Detail, ".") + "."
+		return strings.TrimSuffix(oneLine(res.Detail), ".") + "."
 	}
 	return "no details were recorded."
 }

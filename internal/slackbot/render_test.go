@@ -126,3 +126,17 @@ func TestFailureText(t *testing.T) {
 		}
 	}
 }
+
+func TestOutsideTextIsEscaped(t *testing.T) {
+	res := &approvals.Result{Code: "APIGW.0101", HTTPStatus: 502,
+		Message: "<html><body>Bad gateway <!channel> & `boom`\n</body></html>", DCSRequestID: "r`1"}
+	got := failureSummary(res)
+	for _, bad := range []string{"<!channel>", "<html>", "\n", "`boom`"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%q survives in %q", bad, got)
+		}
+	}
+	if strings.Contains(got, "Nothing was killed") {
+		t.Errorf("a 5xx answer must not claim nothing was killed: %q", got)
+	}
+}

@@ -90,6 +90,7 @@ type world struct {
 	dbPath   string
 	config   string
 	lastConn int
+	cur      *proc // the process started last
 }
 
 func newWorld(t *testing.T) *world {
@@ -191,6 +192,7 @@ func (w *world) start() *proc {
 	}
 	ids := w.slack.ConnIDs()
 	w.lastConn = ids[len(ids)-1]
+	w.cur = p
 	return p
 }
 
@@ -234,7 +236,14 @@ func (w *world) approve(m fakeslack.Message) {
 		w.t.Fatal(err)
 	}
 	if _, err := w.dcs.WaitKills(w.ctx(), 1); err != nil {
-		w.t.Fatal(err)
+		out := ""
+		if w.cur != nil {
+			out = w.cur.stderr.String()
+			if len(out) > 6000 {
+				out = out[len(out)-6000:]
+			}
+		}
+		w.t.Fatalf("%v\nbot output (end):\n%s", err, out)
 	}
 }
 

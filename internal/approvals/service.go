@@ -344,6 +344,21 @@ func (s *Service) withdraw(ctx context.Context, r *Request, why string) {
 	}
 }
 
+// Adopt records where a request's approval message is, learnt from a click
+// on it, when the store does not know yet: the click can come between the
+// post and its record. It changes nothing for a request that knows its
+// message, is not pending, or lives in another channel.
+func (s *Service) Adopt(ctx context.Context, id, channel, ts string) error {
+	r, err := s.p.Store.Get(ctx, id)
+	if err != nil || r.MessageTS != "" || r.State != Pending || r.ChannelID != channel || ts == "" {
+		return nil
+	}
+	if err := s.p.Store.SetMessage(ctx, id, channel, ts); err != nil {
+		return fmt.Errorf("record approval message of %s: %w", id, err)
+	}
+	return nil
+}
+
 // Get returns a stored request.
 func (s *Service) Get(ctx context.Context, id string) (*Request, error) {
 	r, err := s.p.Store.Get(ctx, id)
@@ -368,7 +383,7 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	if r.MessageTS == "" {
 		// Its approval message was never recorded (the request was being
 		// withdrawn): executing it would leave nowhere to report.
-		return refuse("Request `%s` was not fully recorded and cannot be approved; ask for the kill again.", r.ID)
+		return refuse("Request `%s` is still being set up (or was withdrawn); try again in a moment, or ask for the kill again.", r.ID)
 	}
 	if user == r.Requester {
 		return refuse("You cannot approve your own request `%s`: another approver must.", r.ID)

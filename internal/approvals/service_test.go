@@ -495,11 +495,42 @@ func TestApproveRefusesUnrecordedMessage(t *testing.T) {
 	}
 	h.store.reqs[id].State = approvals.Pending // as if the withdrawal never landed
 	h.store.mu.Unlock()
-	wantRefusal(t, h.svc.Approve(context.Background(), id, approver1), "not fully recorded")
+	wantRefusal(t, h.svc.Approve(context.Background(), id, approver1), "still being set up")
 	if len(h.killer.Calls()) != 0 {
 		t.Fatal("killed a request whose message was never recorded")
 	}
 	if h.notifier.LastUpdate(id) != approvals.Cancelled {
 		t.Fatal("the posted message kept its buttons")
+	}
+}
+
+func TestAdoptMessageFromClick(t *testing.T) {
+	h := newHarness(t, nil)
+	r := h.submit(t)
+	h.store.mu.Lock()
+	h.store.reqs[r.ID].MessageTS = "" // the click beat SetMessage
+	h.store.mu.Unlock()
+	ctx := context.Background()
+	if err := h.svc.Adopt(ctx, r.ID, "COTHER0000", "1.2"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := h.store.Get(ctx, r.ID); got.MessageTS != "" {
+		t.Fatal("adopted a message from another channel")
+	}
+	if err := h.svc.Adopt(ctx, r.ID, channel, "1700000000.0001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
+		t.Fatal(err)
+	}
+	if h.state(t, r.ID) != approvals.Succeeded {
+		t.Fatalf("state %s", h.state(t, r.ID))
+	}
+	// A known message is never replaced.
+	if err := h.svc.Adopt(ctx, r.ID, channel, "9.9"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := h.store.Get(ctx, r.ID); got.MessageTS != "1700000000.0001" {
+		t.Fatalf("message ts %q", got.MessageTS)
 	}
 }

@@ -23,6 +23,7 @@ type Lifecycle interface {
 	Precheck(k approvals.KillRequest) (approvals.Instance, error)
 	CheckChannel(channel string) error
 	Submit(ctx context.Context, k approvals.KillRequest) (*approvals.Request, error)
+	Adopt(ctx context.Context, id, channel, ts string) error
 	Approve(ctx context.Context, id, user string) error
 	CanDeny(ctx context.Context, id, user string) error
 	Deny(ctx context.Context, id, user, reason string) error
@@ -248,6 +249,9 @@ func (l *Listener) click(ctx context.Context, cb slack.InteractionCallback) {
 	for _, a := range cb.ActionCallback.BlockActions {
 		if a.BlockID != decisionBlockID {
 			continue
+		}
+		if err := l.p.Service.Adopt(ctx, a.Value, cb.Channel.ID, cb.Container.MessageTs); err != nil {
+			l.log.Warn("record approval message from a click", "request_id", a.Value, "err", err)
 		}
 		var err error
 		switch a.ActionID {

@@ -195,11 +195,11 @@ func (a *App) Store() approvals.Store { return a.store }
 func (a *App) pendingCount() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	rs, err := a.store.List(ctx, approvals.ListFilter{States: []approvals.State{approvals.Pending}, Limit: 1000})
+	n, err := a.store.Count(ctx, approvals.Pending)
 	if err != nil {
 		return -1
 	}
-	return float64(len(rs))
+	return float64(n)
 }
 
 // Run serves until ctx ends, then shuts down gracefully: the socket closes

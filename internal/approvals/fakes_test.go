@@ -343,3 +343,15 @@ func (f *fakeSessions) set(node string, ss ...approvals.Session) {
 	defer f.mu.Unlock()
 	f.sessions[node] = ss
 }
+
+func (m *memStore) Count(_ context.Context, st approvals.State) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, r := range m.reqs {
+		if r.State == st {
+			n++
+		}
+	}
+	return n, nil
+}

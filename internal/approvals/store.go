@@ -31,6 +31,8 @@ type Store interface {
 	ListStale(ctx context.Context, state State, before time.Time, limit int) ([]*Request, error)
 	// List returns the newest requests first, filtered.
 	List(ctx context.Context, f ListFilter) ([]*Request, error)
+	// Count returns how many requests are in state.
+	Count(ctx context.Context, state State) (int, error)
 	// Events returns a request's audit trail, oldest first.
 	Events(ctx context.Context, id string) ([]Event, error)
 	// MarkReminded records that a reminder is being posted for a pending

@@ -377,6 +377,16 @@ ORDER BY `+order+`, a.at, a.seq`, args...)
 	return scanRequests(rows)
 }
 
+// Count returns how many requests are in state.
+func (s *Store) Count(ctx context.Context, state approvals.State) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM requests WHERE state = ?`), string(state)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count %s requests: %w", state, err)
+	}
+	return n, nil
+}
+
 // Events returns the request's audit trail, oldest first (ties in the order
 // they were recorded), or ErrNotFound.
 func (s *Store) Events(ctx context.Context, id string) ([]approvals.Event, error) {

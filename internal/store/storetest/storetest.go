@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"RaceApplyApprovedExecuting", testRaceApplyApprovedExecuting},
 		{"KindPreviewResultExtras", testKindPreviewResultExtras},
 		{"RaceMarkReminded", testRaceMarkReminded},
+		{"Count", testCount},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -916,5 +917,18 @@ func testRaceMarkReminded(t *testing.T, s approvals.Store) {
 	mustApply(t, s, "done", approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: t0.Add(time.Minute), Actor: "U0X"})
 	if ok, err := s.MarkReminded(context.Background(), "done", t0.Add(8*time.Minute)); ok || err != nil {
 		t.Fatalf("MarkReminded on a denied request: %v %v", ok, err)
+	}
+}
+
+func testCount(t *testing.T, s approvals.Store) {
+	for i := range 1205 {
+		mustCreate(t, s, newRequest(fmt.Sprintf("c-%04d", i), t0))
+	}
+	mustApply(t, s, "c-0000", approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: t0.Add(time.Minute), Actor: "U0X"})
+	for st, want := range map[approvals.State]int{approvals.Pending: 1204, approvals.Denied: 1, approvals.Executing: 0} {
+		n, err := s.Count(context.Background(), st)
+		if err != nil || n != want {
+			t.Errorf("Count(%s) = %d, %v; want %d", st, n, err, want)
+		}
 	}
 }

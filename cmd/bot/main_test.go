@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"dcsbot/internal/fakedcs"
 	"dcsbot/internal/fakeslack"
 	"dcsbot/internal/store/sqlite"
+	"dcsbot/internal/testkit"
 )
 
 const (
@@ -43,41 +43,10 @@ var secrets = map[string]string{
 	"CLOUD_SDK_AK": accessKey, "CLOUD_SDK_SK": secretKey,
 }
 
-var build struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if build.dir != "" {
-		os.RemoveAll(build.dir)
-	}
+	testkit.Cleanup()
 	os.Exit(code)
-}
-
-// binary builds this command once (go build -o <tmp>/bot .).
-func binary(t *testing.T) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("SKIPPING: the go command is not on PATH, so the bot binary cannot be built for the process tests (%v)", err)
-	}
-	build.once.Do(func() {
-		if build.dir, build.err = os.MkdirTemp("", "dcsbot-cmd-"); build.err != nil {
-			return
-		}
-		build.bin = filepath.Join(build.dir, "bot")
-		if out, err := exec.Command(goBin, "build", "-o", build.bin, ".").CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if build.err != nil {
-		t.Fatal(build.err)
-	}
-	return build.bin
 }
 
 // world is the fakes and the files a bot process runs with.
@@ -97,7 +66,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{
 		t:     t,
-		bin:   binary(t),
+		bin:   testkit.BotBinary(t),
 		slack: fakeslack.New(t, fakeslack.Options{AppToken: appToken, BotToken: botToken}),
 		dcs:   fakedcs.New(t, fakedcs.Options{AK: accessKey, SK: secretKey, ProjectID: projectID}),
 		dir:   t.TempDir(),
@@ -152,19 +121,19 @@ func (w *world) ctx() context.Context {
 type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 	done   chan struct{}
 }
 
 // command returns the bot command with args, its environment holding only
 // PATH and the secrets in env.
-func (w *world) command(env map[string]string, args ...string) (*exec.Cmd, *syncBuffer) {
+func (w *world) command(env map[string]string, args ...string) (*exec.Cmd, *testkit.SyncBuffer) {
 	cmd := exec.Command(w.bin, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	out := &syncBuffer{}
+	out := &testkit.SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	return cmd, out
 }
@@ -401,21 +370,4 @@ unknown_key: 1
 	if t.Failed() {
 		t.Logf("output:\n%s", out)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"dcsbot/internal/config"
 	"dcsbot/internal/fakedcs"
 	"dcsbot/internal/fakeslack"
+	"dcsbot/internal/testkit"
 )
 
 const (
@@ -44,7 +44,7 @@ type env struct {
 	dbPath string
 	yaml   string
 	clock  *clock
-	logs   *syncBuffer
+	logs   *testkit.SyncBuffer
 
 	mu      sync.Mutex
 	running []*running
@@ -93,7 +93,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		slack: fakeslack.New(t, fakeslack.Options{AppToken: appToken, BotToken: botToken}),
 		dcs:   fakedcs.New(t, fakedcs.Options{AK: accessKey, SK: secretKey, ProjectID: projectID}),
 		clock: &clock{},
-		logs:  &syncBuffer{},
+		logs:  &testkit.SyncBuffer{},
 	}
 	e.slack.SetUsergroup(group, groupMate)
 	e.seedSessions()
@@ -420,21 +420,4 @@ func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,46 +19,13 @@ import (
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/fakeslack"
 	"dcsbot/internal/store/sqlite"
+	"dcsbot/internal/testkit"
 )
-
-var build struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if build.dir != "" {
-		os.RemoveAll(build.dir)
-	}
+	testkit.Cleanup()
 	os.Exit(code)
-}
-
-// botBinary builds ./cmd/bot once, as `make build` does.
-func botBinary(tb testing.TB) string {
-	tb.Helper()
-	build.once.Do(func() {
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			build.err = fmt.Errorf("the go command is needed to build the bot: %w", err)
-			return
-		}
-		if build.dir, build.err = os.MkdirTemp("", "dcsbot-bench-"); build.err != nil {
-			return
-		}
-		build.bin = filepath.Join(build.dir, "bot")
-		cmd := exec.Command(goBin, "build", "-trimpath", "-o", build.bin, "dcsbot/cmd/bot")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("go build ./cmd/bot: %v\n%s", err, out)
-		}
-	})
-	if build.err != nil {
-		tb.Fatal(build.err)
-	}
-	return build.bin
 }
 
 // proc is the bot running as its own process.
@@ -210,7 +176,7 @@ func freePort(tb testing.TB) string {
 // restarts the bot and measures process start -> socket connected, on that
 // database and on an empty one.
 func BenchmarkProcess(b *testing.B) {
-	bin := botBinary(b)
+	bin := testkit.BotBinary(b)
 	const pending, expired, starts = 10000, 500, 5
 	for b.Loop() {
 		r := newRig(b)

@@ -1,7 +1,6 @@
 package dcs_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/dcs"
 	"dcsbot/internal/fakedcs"
+	"dcsbot/internal/testkit"
 )
 
 const (
@@ -27,34 +27,16 @@ const (
 
 var prod = approvals.Instance{Alias: alias, ID: instID}
 
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type setup struct {
 	fake *fakedcs.Server
 	c    *dcs.Client
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 func newSetup(t *testing.T, mod func(*dcs.Params)) setup {
 	t.Helper()
 	fake := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project, Instances: []string{instID}})
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	p := dcs.Params{
 		Instances: map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: fake.URL}},
 		AK:        ak,
@@ -72,7 +54,7 @@ func newSetup(t *testing.T, mod func(*dcs.Params)) setup {
 	return setup{fake, c, logs}
 }
 
-func newLogger(w *syncBuffer) *slog.Logger {
+func newLogger(w *testkit.SyncBuffer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 

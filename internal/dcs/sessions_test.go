@@ -13,6 +13,7 @@ import (
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/dcs"
 	"dcsbot/internal/fakedcs"
+	"dcsbot/internal/testkit"
 )
 
 const node2 = "ff80808179c0e6e50179c0ee4b0c0006"
@@ -21,7 +22,7 @@ const node2 = "ff80808179c0e6e50179c0ee4b0c0006"
 func newScanSetup(t *testing.T, scanDelay time.Duration, mod func(*dcs.Params)) setup {
 	t.Helper()
 	fake := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project, Instances: []string{instID}, ScanDelay: scanDelay})
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	p := dcs.Params{
 		Instances: map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: fake.URL}},
 		AK:        ak,

@@ -8,12 +8,15 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 # Pure Go (the SQLite driver needs no cgo): a static binary.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/bot ./cmd/bot
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/bot ./cmd/bot \
+ && mkdir -p /out/data
 
 # distroless/static: CA certificates, tzdata, a non-root user, no shell.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/bot /usr/local/bin/bot
-# The SQLite file lives here by default; mount a volume to keep it.
+# The SQLite file (store.dsn: dcsbot.db, relative) lives here, writable by
+# the non-root user; mount a volume here to keep it across containers.
+COPY --from=build --chown=65532:65532 /out/data /var/lib/dcsbot
 WORKDIR /var/lib/dcsbot
 USER nonroot:nonroot
 EXPOSE 8080

@@ -26,6 +26,20 @@ type KillAllPolicy struct {
 	ApprovalsRequired int
 }
 
+// withDefaults fills p's unset numbers from def.
+func (p Policy) withDefaults(def Policy) Policy {
+	if p.ApprovalsRequired < 1 {
+		p.ApprovalsRequired = def.ApprovalsRequired
+	}
+	if p.TTL <= 0 {
+		p.TTL = def.TTL
+	}
+	if p.KillAll.ApprovalsRequired < 1 {
+		p.KillAll.ApprovalsRequired = def.KillAll.ApprovalsRequired
+	}
+	return p
+}
+
 // Refusal is a decision against what a user asked, with the reason to show
 // them. It is not a fault: nothing went wrong, the answer is no.
 type Refusal struct{ Reason string }

@@ -75,12 +75,12 @@ func NewService(p Params) (*Service, error) {
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("approvals service: missing %s", strings.Join(missing, ", "))
 	}
-	if p.Policy.ApprovalsRequired < 1 {
-		p.Policy.ApprovalsRequired = 1
+	p.Policy = p.Policy.withDefaults(Policy{ApprovalsRequired: 1, TTL: 15 * time.Minute, KillAll: KillAllPolicy{ApprovalsRequired: 2}})
+	policies := make(map[string]Policy, len(p.Policies))
+	for alias, pol := range p.Policies {
+		policies[alias] = pol.withDefaults(p.Policy)
 	}
-	if p.Policy.TTL <= 0 {
-		p.Policy.TTL = 15 * time.Minute
-	}
+	p.Policies = policies
 	if p.StaleAfter <= 0 {
 		p.StaleAfter = 2 * time.Minute
 	}
@@ -101,9 +101,6 @@ type nopObserver struct{}
 func (nopObserver) Finished(State, State)         {}
 func (nopObserver) Decision(string)               {}
 func (nopObserver) KillDone(State, time.Duration) {}
-
-// Policy returns the policy in force.
-func (s *Service) Policy() Policy { return s.p.Policy }
 
 // Wait blocks until every kill in flight has been recorded, or ctx ends.
 func (s *Service) Wait(ctx context.Context) error {
@@ -395,31 +392,9 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	if !ok {
 		return refuse("You are not an approver for `%s`, so you cannot approve `%s`.", r.Instance.Alias, r.ID)
 	}
-	if r.ApprovedBy(user) {
-		return refuse("You have already approved `%s`; it needs another approver.", r.ID)
-	}
-	added, count, err := s.p.Store.AddApproval(ctx, id, Approval{User: user, At: s.p.Now().UTC()})
+	count, err := s.recordApproval(ctx, r, user)
 	if err != nil {
-		return fmt.Errorf("record approval: %w", err)
-	}
-	if !added {
-		// The same user clicked twice, the request moved on, or an earlier
-		// click recorded this approval and then failed before finishing.
-		cur, err := s.Get(ctx, id)
-		if err != nil {
-			return err
-		}
-		if cur.State != Pending {
-			return refuse("Request `%s` is already %s.", r.ID, cur.State)
-		}
-		count = len(cur.Approvals)
-		if !cur.ApprovedBy(user) || count < r.ApprovalsRequired {
-			return refuse("You have already approved `%s`; it needs another approver.", r.ID)
-		}
-		// Enough approvals are recorded but the request is still pending:
-		// finish what the earlier click started.
-	} else {
-		s.p.Observer.Decision("approval")
+		return err
 	}
 	log.Info("approval recorded", "approvals", count, "required", r.ApprovalsRequired)
 	if count < r.ApprovalsRequired {
@@ -441,6 +416,39 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	}
 	s.execute(ctx, id, user)
 	return nil
+}
+
+// recordApproval adds user's approval and returns how many the request
+// has. A user who approved already is refused, unless their approval
+// completed the count and an earlier click failed before acting on it:
+// then the count is returned so this click finishes the job.
+func (s *Service) recordApproval(ctx context.Context, r *Request, user string) (int, error) {
+	already := func(cur *Request) (int, error) {
+		if n := len(cur.Approvals); n >= cur.ApprovalsRequired {
+			return n, nil
+		}
+		return 0, refuse("You have already approved `%s`; it needs another approver.", cur.ID)
+	}
+	if r.ApprovedBy(user) {
+		return already(r)
+	}
+	added, count, err := s.p.Store.AddApproval(ctx, r.ID, Approval{User: user, At: s.p.Now().UTC()})
+	if err != nil {
+		return 0, fmt.Errorf("record approval: %w", err)
+	}
+	if added {
+		s.p.Observer.Decision("approval")
+		return count, nil
+	}
+	// The same user's other click won, or the request moved on.
+	cur, err := s.Get(ctx, r.ID)
+	if err != nil {
+		return 0, err
+	}
+	if cur.State != Pending {
+		return 0, refuse("Request `%s` is already %s.", r.ID, cur.State)
+	}
+	return already(cur)
 }
 
 // checkPending refuses a request that is not pending, and expires one whose

@@ -534,3 +534,30 @@ func TestAdoptMessageFromClick(t *testing.T) {
 		t.Fatalf("message ts %q", got.MessageTS)
 	}
 }
+
+// An approval recorded by a click that then failed (the store went away
+// before pending -> approved) is finished by the next click of the same
+// approver, not refused as "already approved".
+func TestApprovalRetryAfterFault(t *testing.T) {
+	h := newHarness(t, nil)
+	r := h.submit(t)
+	ctx := context.Background()
+	h.store.mu.Lock()
+	h.store.failAt["Apply"] = errors.New("database is locked")
+	h.store.mu.Unlock()
+	if err := h.svc.Approve(ctx, r.ID, approver1); err == nil || errors.As(err, new(*approvals.Refusal)) {
+		t.Fatalf("want a fault, got %v", err)
+	}
+	if len(h.killer.Calls()) != 0 || h.state(t, r.ID) != approvals.Pending {
+		t.Fatal("the failed click changed more than the approval")
+	}
+	h.store.mu.Lock()
+	delete(h.store.failAt, "Apply")
+	h.store.mu.Unlock()
+	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if h.state(t, r.ID) != approvals.Succeeded || len(h.killer.Calls()) != 1 {
+		t.Fatalf("state %s, kills %d", h.state(t, r.ID), len(h.killer.Calls()))
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/fakedcs"
 	"dcsbot/internal/fakeslack"
+	"dcsbot/internal/store/pgtest"
 )
 
 // fx is the end-to-end env with what the fault tests add: every request
@@ -163,21 +163,9 @@ func (f *fx) tryAgainTo(user string) { f.t.Helper(); f.ephemeralTo(user, "Try ag
 
 // ---- PostgreSQL ----
 
-const postgresDSNEnv = "DCSBOT_TEST_POSTGRES_DSN"
-
-// faultPostgresDSN returns the test database's DSN. Without one it skips
-// loudly, or in CI fails: CI must run these tests.
-func faultPostgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv(postgresDSNEnv)
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not set, and CI must run the PostgreSQL tests", postgresDSNEnv)
-		}
-		t.Skipf("SKIPPING POSTGRESQL FAULT TESTS: run them with %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable", postgresDSNEnv)
-	}
-	return dsn
-}
+// faultPostgresDSN returns the test database's DSN: skipped loudly without
+// a reachable database, failed in CI (CI must run these tests).
+func faultPostgresDSN(t *testing.T) string { return pgtest.DSN(t) }
 
 // faultSchema creates an empty schema, dropped when the test ends, and
 // returns the DSN with its search_path set to it and its host and port
@@ -202,7 +190,7 @@ func faultSchema(t *testing.T, dsn, via string) string {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
-			t.Fatalf("%s: %v", postgresDSNEnv, err)
+			t.Fatalf("%s: %v", pgtest.EnvDSN, err)
 		}
 		u.Host = via
 		q := u.Query()

@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,12 +44,18 @@ func DSN(t testing.TB) string {
 	return dsn
 }
 
+// loud makes the first skip of a test process say how to run the tests;
+// the others say only that they skipped.
+var loud sync.Once
+
 func unavailable(t testing.TB, why string) {
 	t.Helper()
 	if os.Getenv("CI") != "" {
 		t.Fatalf("%s, and CI must run the PostgreSQL tests", why)
 	}
-	t.Skipf("SKIPPING POSTGRESQL TEST (%s): run them with %s", why, howTo)
+	msg := "skipped: no PostgreSQL (see the first SKIPPING line)"
+	loud.Do(func() { msg = fmt.Sprintf("SKIPPING POSTGRESQL TESTS (%s): run them with %s", why, howTo) })
+	t.Skip(msg)
 }
 
 // FreshSchema creates an empty schema, dropped when the test ends, and

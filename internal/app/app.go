@@ -178,7 +178,7 @@ func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
 			secrets = append(secrets, pw)
 		}
 	}
-	return slog.New(cfg.Log.Handler(logging.NewRedactor(out, secrets...)))
+	return slog.New(logging.ContextHandler{Handler: cfg.Log.Handler(logging.NewRedactor(out, secrets...))})
 }
 
 // HTTPAddr is the address the health and metrics server listens on.

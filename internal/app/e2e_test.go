@@ -492,6 +492,19 @@ func TestSecretsNeverLogged(t *testing.T) {
 	if !strings.Contains(logs, "request_id") || !strings.Contains(logs, `"component":"slack-go"`) || !strings.Contains(logs, `"level":"DEBUG"`) {
 		t.Fatal("the logs lack debug lines, request IDs or slack-go's own output")
 	}
+	// The DCS client's lines about a kill carry the request's ID too.
+	killLines := 0
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, `"api":"HangUpClients"`) {
+			killLines++
+			if !strings.Contains(line, `"request_id":"`) {
+				t.Errorf("a DCS log line about a kill has no request_id: %s", line)
+			}
+		}
+	}
+	if killLines == 0 {
+		t.Error("no DCS log line about the kills")
+	}
 	for name, secret := range map[string]string{"app token": appToken, "bot token": botToken, "AK": accessKey, "SK": secretKey} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("the %s appears in the logs", name)

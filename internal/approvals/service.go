@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dcsbot/internal/commands"
+	"dcsbot/internal/logging"
 )
 
 // Params are what a Service needs.
@@ -298,6 +299,7 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("record request: %w", err)
 	}
+	ctx = logging.WithRequestID(ctx, r.ID)
 	log := s.log.With("request_id", r.ID)
 	log.Info("request created", "kind", r.Kind, "requester", r.Requester, "instance", inst.Alias, "node", r.NodeID, "addrs", len(r.Addrs))
 
@@ -529,7 +531,7 @@ func (s *Service) Deny(ctx context.Context, id, user, reason string) error {
 func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
-	ctx = context.WithoutCancel(ctx)
+	ctx = logging.WithRequestID(context.WithoutCancel(ctx), id)
 	log := s.log.With("request_id", id)
 
 	won, err := s.p.Store.Apply(ctx, id, Transition{From: Approved, To: Executing, At: s.p.Now().UTC(), Actor: actor})

@@ -290,7 +290,7 @@ func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID strin
 		InstanceId: id,
 		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
 	}
-	return c.write(op, "HangUpClients", t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
+	return c.write(ctx, op, "HangUpClients", t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
 		func() (*exchange.SdkExchange, error) {
 			inv := t.sdk.HangUpClientsInvoker(req)
 			_, err := inv.Invoke()
@@ -325,7 +325,7 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 	req := &model.HangUpKillAllClientsRequest{InstanceId: id, Body: body}
 	var job string
 	log := c.log.With("api", "HangUpKillAllClients", "instance", t.alias, "node_id", nodeID, "all_nodes", allNodes)
-	err = c.write(op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
+	err = c.write(ctx, op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
 		inv := t.sdk.HangUpKillAllClientsInvoker(req)
 		resp, err := inv.Invoke()
 		if resp != nil {
@@ -334,29 +334,29 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 		return inv.Exchange, err
 	})
 	if err == nil && job != "" {
-		log.Info("dcs kill-all job accepted", "job_id", job)
+		log.InfoContext(ctx, "dcs kill-all job accepted", "job_id", job)
 	}
 	return err
 }
 
 // write sends a request that changes something, once. A 2xx answer whose
 // body the SDK could not decode still means DCS accepted the request.
-func (c *Client) write(op, api string, t *target, log *slog.Logger, call func() (*exchange.SdkExchange, error)) error {
+func (c *Client) write(ctx context.Context, op, api string, t *target, log *slog.Logger, call func() (*exchange.SdkExchange, error)) error {
 	start := time.Now()
 	exch, err := call()
 	status, rid := callInfo(exch, err)
 	c.observe(api, status, time.Since(start))
 	log = log.With("status", status, "dcs_request_id", rid, "duration", time.Since(start))
 	if err != nil && accepted(err) {
-		log.Warn("dcs call: accepted, answer not understood")
+		log.WarnContext(ctx, "dcs call: accepted, answer not understood")
 		return nil
 	}
 	if err != nil {
 		err = c.mapErr(op, t, err)
-		log.Info("dcs call failed", "err", err)
+		log.InfoContext(ctx, "dcs call failed", "err", err)
 		return err
 	}
-	log.Info("dcs call")
+	log.InfoContext(ctx, "dcs call")
 	return nil
 }
 
@@ -436,13 +436,13 @@ func (c *Client) Sessions(ctx context.Context, inst approvals.Instance, nodeID s
 		}
 		out, pages, err := c.readPages(ctx, t, id, nodeID, first)
 		if errors.Is(err, errListChanged) && restart < listRestarts {
-			c.log.Info("dcs session list changed while read; reading again", "instance", t.alias, "node_id", nodeID)
+			c.log.InfoContext(ctx, "dcs session list changed while read; reading again", "instance", t.alias, "node_id", nodeID)
 			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		c.log.Info("dcs sessions read", "instance", t.alias, "node_id", nodeID, "job_id", job,
+		c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", nodeID, "job_id", job,
 			"sessions", len(out), "pages", pages, "list_time", deref(first.Time), "duration", time.Since(start))
 		return out, nil
 	}
@@ -481,7 +481,7 @@ func (c *Client) readPages(ctx context.Context, t *target, id, nodeID string, fi
 		return nil, pages, fmt.Errorf("read %d sessions of the %d DCS counted", len(out), total)
 	}
 	if len(out) > total {
-		c.log.Warn("dcs session list longer than its count", "instance", t.alias, "node_id", nodeID,
+		c.log.WarnContext(ctx, "dcs session list longer than its count", "instance", t.alias, "node_id", nodeID,
 			"count", total, "read", len(out))
 	}
 	return out, pages, nil
@@ -644,12 +644,12 @@ func (c *Client) read(ctx context.Context, op string, t *target, api string, cal
 		status, rid := callInfo(exch, err)
 		c.observe(api, status, time.Since(start))
 		if err == nil {
-			c.log.Debug("dcs call", "api", api, "instance", t.alias, "status", status,
+			c.log.DebugContext(ctx, "dcs call", "api", api, "instance", t.alias, "status", status,
 				"dcs_request_id", rid, "duration", time.Since(start), "attempt", attempt)
 			return nil
 		}
 		err = c.mapErr(op, t, err)
-		c.log.Debug("dcs call failed", "api", api, "instance", t.alias, "status", status,
+		c.log.DebugContext(ctx, "dcs call failed", "api", api, "instance", t.alias, "status", status,
 			"dcs_request_id", rid, "duration", time.Since(start), "attempt", attempt, "err", err)
 		if attempt >= readAttempts || !retryable(err) {
 			return err

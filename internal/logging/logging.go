@@ -5,6 +5,7 @@ package logging
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"log/slog"
 	"strings"
@@ -53,4 +54,40 @@ type SlackLogger struct{ Log *slog.Logger }
 func (l SlackLogger) Output(_ int, s string) error {
 	l.Log.Debug(string(bytes.TrimSpace([]byte(s))), "component", "slack-go")
 	return nil
+}
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying a request ID: every line logged with
+// a *Context method and that ctx carries it as request_id, in whatever
+// package logs it (the DCS client, the Slack edge).
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request ID ctx carries, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// ContextHandler adds the request ID a record's context carries.
+type ContextHandler struct{ slog.Handler }
+
+// Handle implements slog.Handler.
+func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+// WithAttrs implements slog.Handler.
+func (h ContextHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return ContextHandler{h.Handler.WithAttrs(as)}
+}
+
+// WithGroup implements slog.Handler.
+func (h ContextHandler) WithGroup(name string) slog.Handler {
+	return ContextHandler{h.Handler.WithGroup(name)}
 }

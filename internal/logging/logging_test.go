@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"strings"
 	"testing"
@@ -29,5 +30,16 @@ func TestSlackLogger(t *testing.T) {
 	_ = l.Output(2, "Dialing WebSocket endpoint\n")
 	if !strings.Contains(buf.String(), `msg="Dialing WebSocket endpoint" component=slack-go`) {
 		t.Fatalf("got %q", buf.String())
+	}
+}
+
+func TestContextHandlerAddsRequestID(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(ContextHandler{slog.NewTextHandler(&buf, nil)}).With("component", "dcs")
+	log.InfoContext(WithRequestID(context.Background(), "7K2QFM"), "dcs call")
+	log.Info("no request")
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "request_id=7K2QFM") || strings.Contains(lines[1], "request_id") {
+		t.Fatalf("got %q", lines)
 	}
 }

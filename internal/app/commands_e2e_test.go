@@ -98,11 +98,17 @@ func TestApprovalMessageShowsTargets(t *testing.T) {
 	text := blocksText(t, msg.Blocks)
 	mustContain(t, "approval message", text, "orders-worker", "age 1h00m", "last `keys`", "`10.0.0.99:1234`: :warning: *not connected now*", "KEYS * storm")
 
+	// The node may be named by its index or address; the message shows its ID.
+	byIndex := e.request("kill orders-prod #0 10.0.0.7:41000")
+	mustContain(t, "approval message for node #0", blocksText(t, byIndex.Blocks), "*Node*\n`"+nodeID+"`")
+	byAddr := e.request("kill orders-prod 192.168.0.10:6379 [fe80::1]:6379")
+	mustContain(t, "approval message for node 192.168.0.10:6379", blocksText(t, byAddr.Blocks), "*Node*\n`"+nodeID+"`")
+
 	// Every address absent: refused at once, nothing posted.
 	out := e.reply(requester, "kill orders-prod "+nodeID+" 10.0.0.98:1 10.0.0.99:2")
 	mustContain(t, "all-absent refusal", out, "None of the addresses is connected", "nothing was requested")
-	if n := len(e.topLevel()); n != 1 {
-		t.Fatalf("%d approval messages, want 1", n)
+	if n := len(e.topLevel()); n != 3 {
+		t.Fatalf("%d approval messages, want 3", n)
 	}
 }
 

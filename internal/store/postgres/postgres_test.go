@@ -13,8 +13,6 @@ import (
 	"dcsbot/internal/store/storetest"
 )
 
-const dsnEnv = pgtest.EnvDSN
-
 func testDSN(t *testing.T) string { return pgtest.DSN(t) }
 
 func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }

@@ -17,10 +17,6 @@ func testDSN(t *testing.T) string { return pgtest.DSN(t) }
 
 func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }
 
-func withSearchPath(t *testing.T, dsn, schema string) string {
-	return pgtest.WithSearchPath(t, dsn, schema)
-}
-
 // openFresh opens a store on a fresh schema, closed when the test ends
 // (before the schema is dropped).
 func openFresh(t *testing.T) *Store {

@@ -283,3 +283,22 @@ func TestDCSErrorAdvice(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// A DCS that cannot list sessions (an older API, a gateway error) still
+// lets a kill through, with the message saying what it could not check.
+func TestKillWithoutSessionList(t *testing.T) {
+	e := newEnv(t)
+	e.dcs.SetReply(fakedcs.APIScanClients, func(int) fakedcs.Reply { return fakedcs.Error(404, "APIGW.0101", "The API does not exist.") })
+	e.start()
+	msg := e.request(killText)
+	mustContain(t, "approval message", blocksText(t, msg.Blocks), "could not be read", "APIGW.0101", "10.0.0.1:5000")
+	e.mustClick(approver1, msg, "dcs_approve")
+	kills, err := e.dcs.WaitKills(e.ctx(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kills[0].Addrs, []string{"10.0.0.1:5000", "[fe80::1]:6379"}) {
+		t.Fatalf("killed %v", kills[0].Addrs)
+	}
+	e.threadHas(msg, "DCS accepted the kill of 2 sessions")
+}

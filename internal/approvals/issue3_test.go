@@ -316,3 +316,31 @@ func TestCancelAndRemind(t *testing.T) {
 		t.Fatalf("second cancel: %v", err)
 	}
 }
+
+// When the sessions cannot be read, the request still goes ahead on its
+// addresses, marked as such, and the guard stands aside.
+func TestSessionsUnreadableAtRequest(t *testing.T) {
+	f := newSessions()
+	f.err = &approvals.DCSError{HTTPStatus: 404, Code: "APIGW.0101", Message: "not found"}
+	h := newHarness(t, withSessions(f))
+	r, err := submitKill(t, h, approvals.KillRequest{Addrs: []string{"10.0.0.1:5000", "10.0.0.9:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Preview == nil || r.Preview.Usable() || !strings.Contains(r.Preview.Unavailable, "APIGW.0101") {
+		t.Fatalf("preview %+v", r.Preview)
+	}
+	if err := h.svc.Approve(context.Background(), r.ID, approver1); err != nil {
+		t.Fatal(err)
+	}
+	calls := h.killer.Calls()
+	if len(calls) != 1 || !slices.Equal(calls[0].Addrs, []string{"10.0.0.1:5000", "10.0.0.9:1"}) {
+		t.Fatalf("kills %+v", calls)
+	}
+	// A refusal from the reader (a wrong node, say) still stops the request.
+	f.mu.Lock()
+	f.err = &approvals.Refusal{Reason: "no such node"}
+	f.mu.Unlock()
+	_, err = submitKill(t, h, approvals.KillRequest{Addrs: []string{"10.0.0.1:5000"}})
+	wantRefusal(t, err, "no such node")
+}

@@ -87,7 +87,14 @@ type Preview struct {
 	ProxyOnly bool
 	// Sessions is how many sessions the node had.
 	Sessions int
+	// Unavailable, when set, says why the sessions could not be read: the
+	// request went ahead with its addresses alone, and the stale-target
+	// guard cannot run for it.
+	Unavailable string `json:",omitempty"`
 }
+
+// Usable reports whether p holds what the sessions looked like.
+func (p *Preview) Usable() bool { return p != nil && p.Unavailable == "" }
 
 // Target is one address of a request and the session found at it.
 type Target struct {

@@ -280,11 +280,19 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	}
 	if s.p.Sessions != nil && !r.AllNodes {
 		sessions, err := s.p.Sessions.Sessions(ctx, inst, nodeID)
-		if err != nil {
-			return nil, fmt.Errorf("read sessions on %s node %s: %w", inst.Alias, nodeID, err)
+		switch {
+		case errors.As(err, new(*Refusal)):
+			return nil, err
+		case err != nil:
+			// In an incident a kill must stay possible when the session
+			// list cannot be read: go ahead on the addresses alone, and
+			// say so in the message.
+			s.log.Warn("read sessions for the preview; requesting without one", "instance", inst.Alias, "node", nodeID, "err", err)
+			r.Preview = &Preview{At: s.p.Now().UTC(), Unavailable: sentence(err)}
+		default:
+			r.Preview = BuildPreview(r.Addrs, sessions, s.p.Now().UTC())
 		}
-		r.Preview = BuildPreview(r.Addrs, sessions, s.p.Now().UTC())
-		if !r.IsKillAll() && len(r.Preview.Absent()) == len(r.Addrs) {
+		if r.Preview.Usable() && !r.IsKillAll() && len(r.Preview.Absent()) == len(r.Addrs) {
 			return nil, refuse("None of the addresses is connected to `%s` node `%s` now, so nothing was requested: %s. "+
 				"`/dcs clients %s` lists the sessions.", inst.Alias, nodeID, strings.Join(quoteAll(r.Addrs), ", "), inst.Alias)
 		}
@@ -607,7 +615,7 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 	targets := r.Addrs
 	send := targets
 	var skipped []Skip
-	if s.p.Sessions != nil && r.Preview != nil {
+	if s.p.Sessions != nil && r.Preview.Usable() {
 		now, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
 		if err != nil {
 			// Without a fresh look the guard cannot vouch for any
@@ -687,6 +695,26 @@ func outcome(err error) (State, *Result) {
 		return Unknown, &Result{Detail: detail}
 	}
 	return Failed, &Result{Detail: detail}
+}
+
+// sentence says in words why a read failed, for the approval message.
+func sentence(err error) string {
+	var de *DCSError
+	if errors.As(err, &de) {
+		return fmt.Sprintf("DCS answered %s (HTTP %d)", orDash(de.Code), de.HTTPStatus)
+	}
+	var ex Explainer
+	if errors.As(err, &ex) {
+		return ex.Explain()
+	}
+	return "the read failed (the bot's logs say why)"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func isGatewayFailure(de *DCSError) bool {

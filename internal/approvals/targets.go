@@ -94,7 +94,11 @@ func Verify(killed []string, before *Preview, after []Session, sinceKill time.Du
 			}
 		}
 		if cur := findSession(after, addr); cur != nil {
-			if old != nil && cur.ID == old.ID && cur.Age+ageSlack >= old.Age {
+			if old == nil {
+				out = append(out, Check{Addr: addr, Outcome: CheckStillConnected, Detail: "a session is there; the bot had no earlier view to compare"})
+				continue
+			}
+			if cur.ID == old.ID && cur.Age+ageSlack >= old.Age {
 				out = append(out, Check{Addr: addr, Outcome: CheckStillConnected})
 			} else {
 				out = append(out, Check{Addr: addr, Outcome: CheckReconnected, Detail: fmt.Sprintf("a new session on the same address, %s old", cur.Age.Round(time.Second))})

@@ -60,7 +60,7 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 			scope = "*every node of the instance*"
 		}
 		warn := fmt.Sprintf(":rotating_light: *This closes EVERY client connection on %s*", scope)
-		if r.Preview != nil {
+		if r.Preview.Usable() {
 			warn += fmt.Sprintf(" (%d session%s now)", r.Preview.Sessions, plural(r.Preview.Sessions))
 		}
 		warn += ". Every application using it will have to reconnect."
@@ -68,8 +68,13 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 	} else {
 		blocks = append(blocks, slack.NewSectionBlock(md("*Client addresses*\n%s", targetList(r)), nil, nil))
 	}
-	if r.Preview != nil && r.Preview.ProxyOnly {
+	if r.Preview.Usable() && r.Preview.ProxyOnly {
 		blocks = append(blocks, slack.NewContextBlock("", md("%s", proxyWarning)))
+	}
+	if r.Preview != nil && !r.Preview.Usable() {
+		blocks = append(blocks, slack.NewContextBlock("", md(
+			":warning: The live sessions could not be read (%s): approvers see only the addresses, and the bot cannot check before the kill that they are still the same clients.",
+			oneLine(r.Preview.Unavailable))))
 	}
 	if r.State == approvals.Pending {
 		n := fmt.Sprintf("%d session%s", len(r.Addrs), plural(len(r.Addrs)))
@@ -95,7 +100,7 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 
 // targetList lists the addresses with what the preview found at each.
 func targetList(r *approvals.Request) string {
-	if r.Preview == nil {
+	if !r.Preview.Usable() {
 		return addrList(r.Addrs)
 	}
 	var lines []string

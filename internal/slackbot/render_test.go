@@ -53,7 +53,9 @@ func variants() map[string]*approvals.Request {
 	killAll.Preview = &approvals.Preview{Sessions: 37, ProxyOnly: true}
 	dry := sampleRequest(approvals.Pending)
 	dry.DryRun, dry.AllNodes, dry.Kind, dry.NodeID, dry.Addrs = true, true, approvals.KindKillAll, "", nil
-	return map[string]*approvals.Request{"preview": preview, "killall": killAll, "dryrun_allnodes": dry}
+	blind := sampleRequest(approvals.Pending)
+	blind.Preview = &approvals.Preview{At: blind.CreatedAt, Unavailable: "DCS answered APIGW.0101 (HTTP 404)"}
+	return map[string]*approvals.Request{"preview": preview, "killall": killAll, "dryrun_allnodes": dry, "nopreview": blind}
 }
 
 // TestApprovalBlocksGolden pins the Block Kit JSON of the approval message

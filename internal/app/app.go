@@ -209,11 +209,19 @@ func (a *App) pendingCount() float64 {
 func (a *App) Run(ctx context.Context) error {
 	defer a.store.Close()
 	// Fail fast on a bad bot token, before anything is connected.
+	// A refused token is fatal; any other failure of this check (a proxy
+	// that does not pass auth.test, a blip) is left to the calls that
+	// follow.
 	auth, err := a.api.AuthTestContext(ctx)
-	if err != nil {
+	var se slack.SlackErrorResponse
+	switch {
+	case err == nil:
+		a.log.Info("slack bot token accepted", "team", auth.Team, "bot_user", auth.UserID)
+	case errors.As(err, &se) && slackbot.IsAuthError(se.Err):
 		return fmt.Errorf("slack auth.test with SLACK_BOT_TOKEN: %w", err)
+	default:
+		a.log.Warn("could not check SLACK_BOT_TOKEN with auth.test; going on", "err", err)
 	}
-	a.log.Info("slack bot token accepted", "team", auth.Team, "bot_user", auth.UserID)
 
 	if err := a.svc.Recover(ctx, a.exclusive); err != nil {
 		a.log.Error("recover requests at start", "err", err)

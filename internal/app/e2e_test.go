@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"dcsbot/internal/app"
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/config"
+	"dcsbot/internal/slackbot"
 	"dcsbot/internal/fakedcs"
 	"dcsbot/internal/fakeslack"
 	"dcsbot/internal/store/sqlite"
@@ -537,6 +539,9 @@ func TestInvalidTokensFailFast(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "invalid_auth") {
 				t.Fatalf("Run returned %v, want an invalid_auth error", err)
 			}
+			if c.name == "app token" && !errors.Is(err, slackbot.ErrInvalidAuth) {
+				t.Fatalf("Run returned %v, want slackbot.ErrInvalidAuth", err)
+			}
 			if strings.Contains(err.Error(), c.to) {
 				t.Fatal("the token appears in the error")
 			}
@@ -601,4 +606,15 @@ func TestStoreUnreachableAtStart(t *testing.T) {
 	if strings.Contains(err.Error(), "hunter2secret") || strings.Contains(e.logs.String(), "hunter2secret") {
 		t.Fatal("the database password leaked")
 	}
+}
+
+// A Slack endpoint that does not answer auth.test (a proxy, an old fake)
+// does not stop the bot; only a refused token does.
+func TestAuthTestUnavailableIsNotFatal(t *testing.T) {
+	e := newEnv(t)
+	e.slack.SetFault("auth.test", fakeslack.APIError(1, "unknown_method"))
+	e.start()
+	msg := e.request(killText)
+	e.mustClick(approver1, msg, "dcs_approve")
+	e.threadHas(msg, "DCS accepted the kill")
 }

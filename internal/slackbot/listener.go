@@ -141,14 +141,22 @@ func (l *Listener) fatal(err error) error {
 	if err == nil {
 		return errors.New("slack socket mode stopped")
 	}
-	var se *slack.SlackErrorResponse
-	if errors.As(err, &se) {
-		switch se.Err {
-		case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
-			return fmt.Errorf("%w: %s", ErrInvalidAuth, se.Err)
-		}
+	// slack-go returns its error answers as a value.
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && IsAuthError(se.Err) {
+		return fmt.Errorf("%w: %s", ErrInvalidAuth, se.Err)
 	}
 	return fmt.Errorf("slack socket mode: %w", err)
+}
+
+// IsAuthError reports whether a Slack error code means the token itself
+// was refused: retrying will not help.
+func IsAuthError(code string) bool {
+	switch code {
+	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
+		return true
+	}
+	return false
 }
 
 // Wait blocks until every handler has returned or ctx ends.

@@ -12,9 +12,9 @@ import (
 	"dcsbot/internal/app"
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/config"
-	"dcsbot/internal/slackbot"
 	"dcsbot/internal/fakedcs"
 	"dcsbot/internal/fakeslack"
+	"dcsbot/internal/slackbot"
 	"dcsbot/internal/store/sqlite"
 )
 

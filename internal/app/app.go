@@ -120,8 +120,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	notifier := slackbot.NewNotifier(a.api, log.With("component", "slack"), a.metrics)
 	staleAfter := opt.StaleAfter
 	if staleAfter == 0 {
-		// Longer than any DCS call can take, with room for the store writes.
-		staleAfter = cfg.HuaweiCloud.Timeout.Duration + time.Minute
+		// Longer than a request can be executing while its worker lives:
+		// the bounded session re-read (30 s, plus one call that may
+		// overrun it by a timeout), the kill (a timeout), the store writes.
+		staleAfter = 2*cfg.HuaweiCloud.Timeout.Duration + 90*time.Second
 	}
 	a.svc, err = approvals.NewService(approvals.Params{
 		Store:      a.store,

@@ -81,6 +81,9 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	}
 }
 
+// guardReadTimeout bounds the re-read of the sessions before a kill.
+const guardReadTimeout = 30 * time.Second
+
 // run performs an executing request once: re-checks the targets, then
 // calls DCS (or, in a dry run, does not), and says what happened.
 func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
@@ -94,7 +97,11 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 	send := targets
 	var skipped []Skip
 	if s.p.Sessions != nil && r.Preview.Usable() {
-		now, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+		// Bounded, so that a request is never executing for longer than
+		// the sweep's StaleAfter while its worker is alive.
+		rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
+		now, err := s.p.Sessions.Sessions(rctx, r.Instance, r.NodeID)
+		cancel()
 		if err != nil {
 			// Without a fresh look the guard cannot vouch for any
 			// address: kill nothing rather than a stranger's session.

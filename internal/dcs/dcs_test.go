@@ -35,23 +35,7 @@ type setup struct {
 
 func newSetup(t *testing.T, mod func(*dcs.Params)) setup {
 	t.Helper()
-	fake := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project, Instances: []string{instID}})
-	logs := &testkit.SyncBuffer{}
-	p := dcs.Params{
-		Instances: map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: fake.URL}},
-		AK:        ak,
-		SK:        sk,
-		Timeout:   5 * time.Second,
-		Logger:    newLogger(logs),
-	}
-	if mod != nil {
-		mod(&p)
-	}
-	c, err := dcs.New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return setup{fake, c, logs}
+	return newScanSetup(t, 0, mod)
 }
 
 func newLogger(w *testkit.SyncBuffer) *slog.Logger {

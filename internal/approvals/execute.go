@@ -2,9 +2,7 @@ package approvals
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"dcsbot/internal/logging"
@@ -18,22 +16,8 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), id)
-	log := s.log.With("request_id", id)
-
-	won, err := s.p.Store.Apply(ctx, id, Transition{From: Approved, To: Executing, At: s.p.Now().UTC(), Actor: actor})
-	if err != nil {
-		// Left approved; the sweep picks it up once it is stale.
-		log.Error("claim approved request for execution", "err", err)
-		return
-	}
-	if !won {
-		return
-	}
-	r, err := s.p.Store.Get(ctx, id)
-	if err != nil {
-		log.Error("reload request before kill", "err", err)
-		// Recorded as executing: without the request we cannot call DCS;
-		// the sweep will mark it unknown. Better than a blind call.
+	r, ok := s.claim(ctx, id, actor)
+	if !ok {
 		return
 	}
 	// Tell the channel while the kill goes out, not before it: Slack's
@@ -49,10 +33,10 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	to, res := s.run(ctx, r)
 	<-announced
 	s.p.Observer.KillDone(to, time.Since(start))
-	log.Info("kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
+	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
 	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
 	if err := s.applyHard(ctx, id, t); err != nil {
-		log.Error("record kill outcome", "outcome", to, "err", err)
+		s.log.ErrorContext(ctx, "record kill outcome", "outcome", to, "err", err)
 		// Still tell the humans what DCS said; the record will be
 		// recovered as unknown by the sweep.
 		r.State, r.Result = to, res
@@ -61,23 +45,52 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	}
 	s.finished(Executing, to)
 	s.reloadAndNotify(ctx, id, Note{Kind: NoteResult})
+	if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
+		s.verify(ctx, r, res, start)
+	}
+}
 
-	// After a kill, look again: did the clients go, or come back?
-	if to == Succeeded && !res.DryRun && !r.IsKillAll() && s.p.Sessions != nil && len(res.Killed) > 0 {
-		after, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
-		if err != nil {
-			log.Warn("read sessions after the kill", "err", err)
-			return
-		}
-		checks := Verify(res.Killed, r.Preview, after, time.Since(start))
-		cur, err := s.p.Store.Get(ctx, id)
-		if err != nil {
-			log.Error("reload request to report the check", "err", err)
-			return
-		}
-		if err := s.p.Notifier.Thread(ctx, cur, Note{Kind: NoteVerified, Checks: checks}); err != nil {
-			log.Error("reply in thread", "note", NoteVerified, "err", err)
-		}
+// claim moves id from approved to executing and returns the request; ok
+// is false when another caller won the claim or the store failed.
+func (s *Service) claim(ctx context.Context, id, actor string) (*Request, bool) {
+	won, err := s.p.Store.Apply(ctx, id, Transition{From: Approved, To: Executing, At: s.p.Now().UTC(), Actor: actor})
+	if err != nil {
+		// Left approved; the sweep picks it up once it is stale.
+		s.log.ErrorContext(ctx, "claim approved request for execution", "err", err)
+		return nil, false
+	}
+	if !won {
+		return nil, false
+	}
+	r, err := s.p.Store.Get(ctx, id)
+	if err != nil {
+		// Recorded as executing: without the request we cannot call DCS;
+		// the sweep will mark it unknown. Better than a blind call.
+		s.log.ErrorContext(ctx, "reload request before kill", "err", err)
+		return nil, false
+	}
+	return r, true
+}
+
+// verify looks at the sessions again after a kill: did the clients go, or
+// come back? It reports per address in the thread.
+func (s *Service) verify(ctx context.Context, r *Request, res *Result, start time.Time) {
+	if s.p.Sessions == nil {
+		return
+	}
+	after, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+	if err != nil {
+		s.log.WarnContext(ctx, "read sessions after the kill", "err", err)
+		return
+	}
+	checks := Verify(res.Killed, r.Preview, after, time.Since(start))
+	cur, err := s.p.Store.Get(ctx, r.ID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "reload request to report the check", "err", err)
+		return
+	}
+	if err := s.p.Notifier.Thread(ctx, cur, Note{Kind: NoteVerified, Checks: checks}); err != nil {
+		s.log.ErrorContext(ctx, "reply in thread", "note", NoteVerified, "err", err)
 	}
 }
 
@@ -89,46 +102,58 @@ const guardReadTimeout = 30 * time.Second
 func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 	if r.IsKillAll() {
 		if r.DryRun {
-			return Succeeded, &Result{DryRun: true, Detail: "dry run: no DCS write call was made"}
+			return Succeeded, &Result{DryRun: true, Detail: dryRunDetail}
 		}
 		return outcome(s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes))
 	}
-	targets := r.Addrs
-	send := targets
-	var skipped []Skip
-	if s.p.Sessions != nil && r.Preview.Usable() {
-		// Bounded, so that a request is never executing for longer than
-		// the sweep's StaleAfter while its worker is alive.
-		rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
-		now, err := s.p.Sessions.Sessions(rctx, r.Instance, r.NodeID)
-		cancel()
-		if err != nil {
-			// Without a fresh look the guard cannot vouch for any
-			// address: kill nothing rather than a stranger's session.
-			_, res := outcome(err)
-			res.Detail = "the sessions could not be re-read just before the kill, so nothing was killed; ask again. " + res.Detail
-			return Failed, res
-		}
-		targets, skipped = Guard(r.Preview, now, s.p.Now().UTC())
-		if len(targets) == 0 {
-			return Failed, &Result{Skipped: skipped, Detail: "every address changed since the request was made, so nothing was killed"}
-		}
-		// DCS's kill API takes the session's peer address, which differs
-		// from the address CLIENT LIST shows behind some proxies.
-		send = make([]string, len(targets))
-		for i, a := range targets {
-			send[i] = a
-			if x := findSession(now, a); x != nil && x.Peer != "" {
-				send[i] = x.Peer
-			}
-		}
+	targets, send, skipped, res := s.guard(ctx, r)
+	if res != nil {
+		return Failed, res
 	}
 	if r.DryRun {
-		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: "dry run: no DCS write call was made"}
+		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: dryRunDetail}
 	}
 	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, send))
 	res.Killed, res.Skipped = targets, skipped
 	return to, res
+}
+
+const dryRunDetail = "dry run: no DCS write call was made"
+
+// guard re-reads the sessions and keeps the addresses still held by the
+// sessions the approvers saw. It returns those addresses, what to send DCS
+// for them (each session's peer address), the ones held back, and a failed
+// result when nothing may be killed.
+func (s *Service) guard(ctx context.Context, r *Request) (targets, send []string, skipped []Skip, failed *Result) {
+	if s.p.Sessions == nil || !r.Preview.Usable() {
+		return r.Addrs, r.Addrs, nil, nil
+	}
+	// Bounded, so that a request is never executing for longer than the
+	// sweep's StaleAfter while its worker is alive.
+	rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
+	now, err := s.p.Sessions.Sessions(rctx, r.Instance, r.NodeID)
+	cancel()
+	if err != nil {
+		// Without a fresh look the guard cannot vouch for any address:
+		// kill nothing rather than a stranger's session.
+		_, res := outcome(err)
+		res.Detail = "the sessions could not be re-read just before the kill, so nothing was killed; ask again. " + res.Detail
+		return nil, nil, nil, res
+	}
+	targets, skipped = Guard(r.Preview, now, s.p.Now().UTC())
+	if len(targets) == 0 {
+		return nil, nil, nil, &Result{Skipped: skipped, Detail: "every address changed since the request was made, so nothing was killed"}
+	}
+	// DCS's kill API takes the session's peer address, which differs from
+	// the address CLIENT LIST shows behind some proxies.
+	send = make([]string, len(targets))
+	for i, a := range targets {
+		send[i] = a
+		if x := findSession(now, a); x != nil && x.Peer != "" {
+			send[i] = x.Peer
+		}
+	}
+	return targets, send, skipped, nil
 }
 
 // applyHard retries a transition that must not be lost (the outcome of a
@@ -149,63 +174,4 @@ func (s *Service) applyHard(ctx context.Context, id string, t Transition) error 
 		delay = min(2*delay, 3*time.Second)
 	}
 	return err
-}
-
-// Explainer is an error that can say, in a sentence for people, what
-// happened (internal/dcs's errors do).
-type Explainer interface{ Explain() string }
-
-// outcome maps a Killer error to the state it leads to and what to record.
-// A gateway's 502/503/504 without a DCS error code means the kill may have
-// reached DCS: unknown, not failed.
-func outcome(err error) (State, *Result) {
-	if err == nil {
-		return Succeeded, &Result{Detail: "DCS accepted the kill"}
-	}
-	detail := "the bot could not complete the call to DCS (its logs say why)"
-	var ex Explainer
-	if errors.As(err, &ex) {
-		detail = ex.Explain()
-	}
-	var de *DCSError
-	if errors.As(err, &de) {
-		res := &Result{Code: de.Code, Message: de.Message, HTTPStatus: de.HTTPStatus, DCSRequestID: de.RequestID}
-		if isGatewayFailure(de) {
-			res.Detail = fmt.Sprintf("a gateway in front of DCS answered HTTP %d, so DCS may or may not have done the kill", de.HTTPStatus)
-			return Unknown, res
-		}
-		return Failed, res
-	}
-	if errors.Is(err, ErrOutcomeUnknown) {
-		return Unknown, &Result{Detail: detail}
-	}
-	return Failed, &Result{Detail: detail}
-}
-
-// sentence says in words why a read failed, for the approval message.
-func sentence(err error) string {
-	var de *DCSError
-	if errors.As(err, &de) {
-		return fmt.Sprintf("DCS answered %s (HTTP %d)", orDash(de.Code), de.HTTPStatus)
-	}
-	var ex Explainer
-	if errors.As(err, &ex) {
-		return ex.Explain()
-	}
-	return "the read failed (the bot's logs say why)"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func isGatewayFailure(de *DCSError) bool {
-	switch de.HTTPStatus {
-	case 502, 503, 504:
-		return !strings.HasPrefix(de.Code, "DCS.")
-	}
-	return false
 }

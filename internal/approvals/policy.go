@@ -2,20 +2,22 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
 // Policy says where kills may be requested, by whom, and who approves them.
+// Every number and duration must be set: internal/config holds the
+// defaults, and NewService refuses a policy with a zero one.
 type Policy struct {
 	Channels          []string // channel IDs where /dcs may be used
 	Requesters        []string // user IDs allowed to ask; empty: anyone in Channels
 	Approvers         []string // user IDs (U…, W…) or user-group IDs (S…)
 	ApprovalsRequired int      // distinct approvers needed; the requester never counts
 	TTL               time.Duration
-	MaxAddrs          int  // addresses per request; 0: no limit here (the parser has one)
+	MaxAddrs          int  // addresses per request
 	RequireReason     bool // kills need a --reason
 	KillAll           KillAllPolicy
 }
@@ -26,41 +28,32 @@ type KillAllPolicy struct {
 	ApprovalsRequired int
 }
 
-// withDefaults fills p's unset numbers from def.
-func (p Policy) withDefaults(def Policy) Policy {
+// check reports the numbers p leaves unset.
+func (p Policy) check() error {
+	var errs []error
 	if p.ApprovalsRequired < 1 {
-		p.ApprovalsRequired = def.ApprovalsRequired
+		errs = append(errs, fmt.Errorf("approvals required is %d, want at least 1", p.ApprovalsRequired))
 	}
 	if p.TTL <= 0 {
-		p.TTL = def.TTL
+		errs = append(errs, fmt.Errorf("TTL is %s, want a positive duration", p.TTL))
+	}
+	if p.MaxAddrs < 1 {
+		errs = append(errs, fmt.Errorf("max addresses is %d, want at least 1", p.MaxAddrs))
 	}
 	if p.KillAll.ApprovalsRequired < 1 {
-		p.KillAll.ApprovalsRequired = def.KillAll.ApprovalsRequired
+		errs = append(errs, fmt.Errorf("kill-all approvals required is %d, want at least 1", p.KillAll.ApprovalsRequired))
 	}
-	return p
+	return errors.Join(errs...)
 }
-
-// Refusal is a decision against what a user asked, with the reason to show
-// them. It is not a fault: nothing went wrong, the answer is no.
-type Refusal struct{ Reason string }
-
-func (r *Refusal) Error() string { return r.Reason }
-
-func refuse(format string, args ...any) error {
-	return &Refusal{Reason: fmt.Sprintf(format, args...)}
-}
-
-// isGroup reports whether an approver entry names a Slack user group.
-func isGroup(id string) bool { return strings.HasPrefix(id, "S") }
 
 // CheckRequester refuses a request from a channel or a user the policy does
 // not allow. It is pure, so the Slack edge may call it before it acks.
 func (p Policy) CheckRequester(user, channel string) error {
 	if !slices.Contains(p.Channels, channel) {
-		return refuse("`/dcs` is not enabled in this channel. Ask in one of: %s.", channelList(p.Channels))
+		return &Refusal{Code: RefuseChannel, Channels: p.Channels}
 	}
 	if len(p.Requesters) > 0 && !slices.Contains(p.Requesters, user) {
-		return refuse("You are not on the list of people who may request session kills (policy.requesters).")
+		return &Refusal{Code: RefuseRequester}
 	}
 	return nil
 }
@@ -72,7 +65,7 @@ func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (boo
 		return true, nil
 	}
 	for _, id := range p.Approvers {
-		if !isGroup(id) {
+		if !IsUserGroup(id) {
 			continue
 		}
 		if dir == nil {
@@ -87,12 +80,4 @@ func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (boo
 		}
 	}
 	return false, nil
-}
-
-func channelList(ids []string) string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = "<#" + id + ">"
-	}
-	return strings.Join(out, ", ")
 }

@@ -75,3 +75,7 @@ type Note struct {
 type Directory interface {
 	GroupMembers(ctx context.Context, groupID string) ([]string, error)
 }
+
+// Explainer is an error that can say, in a plain sentence for people, what
+// happened (internal/dcs's errors do). The sentence holds no markup.
+type Explainer interface{ Explain() string }

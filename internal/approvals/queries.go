@@ -2,25 +2,11 @@ package approvals
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 )
-
-// Cancel withdraws a pending request. Only its requester may; approvers
-// deny instead.
-func (s *Service) Cancel(ctx context.Context, id, user string) error {
-	r, err := s.Get(ctx, id)
-	if err != nil {
-		return err
-	}
-	if r.Requester != user {
-		return refuse("Only <@%s>, who asked, can cancel `%s`. Approvers can deny it with its Deny button.", r.Requester, r.ID)
-	}
-	return s.Deny(ctx, id, user, "")
-}
 
 // Status returns a request and its audit trail.
 func (s *Service) Status(ctx context.Context, id string) (*Request, []Event, error) {
@@ -76,12 +62,12 @@ type ClientsView struct {
 
 // Clients reads the live sessions of a node, filtered and sorted.
 func (s *Service) Clients(ctx context.Context, q ClientsQuery) (*ClientsView, error) {
-	inst, err := s.checkViewer(q.User, q.Channel, q.Instance)
+	inst, err := s.checkViewer(q.Channel, q.Instance)
 	if err != nil {
 		return nil, err
 	}
 	if s.p.Sessions == nil {
-		return nil, refuse("This bot cannot read sessions.")
+		return nil, &Refusal{Code: RefuseNoReader}
 	}
 	nodeID, err := s.resolveNode(ctx, inst, q.Node)
 	if err != nil {
@@ -144,61 +130,17 @@ type NodesView struct {
 }
 
 // Nodes lists an instance's nodes.
-func (s *Service) Nodes(ctx context.Context, user, channel, instance string) (*NodesView, error) {
-	inst, err := s.checkViewer(user, channel, instance)
+func (s *Service) Nodes(ctx context.Context, channel, instance string) (*NodesView, error) {
+	inst, err := s.checkViewer(channel, instance)
 	if err != nil {
 		return nil, err
 	}
 	if s.p.Sessions == nil {
-		return nil, refuse("This bot cannot list nodes.")
+		return nil, &Refusal{Code: RefuseNoReader}
 	}
 	nodes, err := s.p.Sessions.Nodes(ctx, inst)
 	if err != nil {
 		return nil, fmt.Errorf("list nodes of %s: %w", inst.Alias, err)
 	}
 	return &NodesView{Instance: inst, Nodes: nodes, Session: SessionNodes(nodes)}, nil
-}
-
-// Remind posts one reminder in the thread of each request still pending
-// after half its TTL, mentioning its approvers. Safe on every replica: the
-// store lets one caller mark each request.
-func (s *Service) Remind(ctx context.Context) error {
-	now := s.p.Now().UTC()
-	pending, err := s.p.Store.List(ctx, ListFilter{States: []State{Pending}, Limit: 1000})
-	if err != nil {
-		return fmt.Errorf("list pending requests: %w", err)
-	}
-	var errs []error
-	for _, r := range pending {
-		half := r.CreatedAt.Add(r.ExpiresAt.Sub(r.CreatedAt) / 2)
-		if !r.RemindedAt.IsZero() || now.Before(half) || !now.Before(r.ExpiresAt) || r.MessageTS == "" {
-			continue
-		}
-		won, err := s.p.Store.MarkReminded(ctx, r.ID, now)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("mark %s reminded: %w", r.ID, err))
-			continue
-		}
-		if !won {
-			continue
-		}
-		n := Note{Kind: NoteReminder, Mention: s.PolicyFor(r.Instance.Alias).Approvers}
-		if err := s.p.Notifier.Thread(ctx, r, n); err != nil {
-			errs = append(errs, fmt.Errorf("remind %s: %w", r.ID, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// CheckChannel refuses a channel where no instance allows /dcs.
-func (s *Service) CheckChannel(channel string) error {
-	if slices.Contains(s.p.Policy.Channels, channel) {
-		return nil
-	}
-	for _, p := range s.p.Policies {
-		if slices.Contains(p.Channels, channel) {
-			return nil
-		}
-	}
-	return refuse("`/dcs` is not enabled in this channel.")
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/requestid"
+	"dcsbot/internal/store/memstore"
 )
 
 const (
@@ -24,7 +26,7 @@ const (
 
 type harness struct {
 	svc      *approvals.Service
-	store    *memStore
+	store    *memstore.Store
 	killer   *fakeKiller
 	notifier *fakeNotifier
 	clock    *clock
@@ -33,7 +35,7 @@ type harness struct {
 func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 	t.Helper()
 	h := &harness{
-		store:    newMemStore(),
+		store:    memstore.New(),
 		killer:   &fakeKiller{},
 		notifier: newFakeNotifier(),
 		clock:    &clock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)},
@@ -48,6 +50,8 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 			Approvers:         []string{approver1, approver2, requester, "SONCALL01"},
 			ApprovalsRequired: 1,
 			TTL:               15 * time.Minute,
+			MaxAddrs:          50,
+			KillAll:           approvals.KillAllPolicy{ApprovalsRequired: 2},
 		},
 		Instances: map[string]approvals.Instance{
 			"orders-prod": {Alias: "orders-prod", ID: "6a1f0e2c-1b2d-4c3e-9f40-5a6b7c8d9e0f"},
@@ -93,8 +97,8 @@ func wantRefusal(t *testing.T, err error, fragment string) {
 	if !errors.As(err, &ref) {
 		t.Fatalf("want a refusal containing %q, got %v", fragment, err)
 	}
-	if !strings.Contains(ref.Reason, fragment) {
-		t.Fatalf("refusal %q does not contain %q", ref.Reason, fragment)
+	if !strings.Contains(ref.Error(), fragment) {
+		t.Fatalf("refusal %q does not contain %q", ref.Error(), fragment)
 	}
 }
 
@@ -146,7 +150,7 @@ func TestApprovalRefusals(t *testing.T) {
 	ctx := context.Background()
 	wantRefusal(t, h.svc.Approve(ctx, r.ID, requester), "cannot approve your own request")
 	wantRefusal(t, h.svc.Approve(ctx, r.ID, outsider), "not an approver")
-	wantRefusal(t, h.svc.Approve(ctx, "NOSUCH", approver1), "no request `NOSUCH`")
+	wantRefusal(t, h.svc.Approve(ctx, "NOSUCH", approver1), "no request NOSUCH")
 	if len(h.killer.Calls()) != 0 || h.state(t, r.ID) != approvals.Pending {
 		t.Fatal("a refused approval changed something")
 	}
@@ -397,7 +401,7 @@ func TestSubmitRefusalsAndFailures(t *testing.T) {
 	bad = k
 	bad.Instance = "orders-staging"
 	_, err = h.svc.Submit(ctx, bad)
-	wantRefusal(t, err, "Unknown instance `orders-staging`")
+	wantRefusal(t, err, "unknown instance orders-staging")
 
 	byID := k
 	byID.Instance = "6A1F0E2C-1B2D-4C3E-9F40-5A6B7C8D9E0F"
@@ -411,10 +415,8 @@ func TestSubmitRefusalsAndFailures(t *testing.T) {
 	if err == nil || errors.As(err, new(*approvals.Refusal)) {
 		t.Fatalf("want a fault, got %v", err)
 	}
-	h.store.mu.Lock()
-	defer h.store.mu.Unlock()
 	cancelled := 0
-	for _, r := range h.store.reqs {
+	for _, r := range h.store.All() {
 		if r.State == approvals.Cancelled {
 			cancelled++
 		}
@@ -460,7 +462,7 @@ func filter(m map[[2]approvals.State]bool, from approvals.State) []approvals.Sta
 func TestIDs(t *testing.T) {
 	seen := map[string]bool{}
 	for range 2000 {
-		id := approvals.NewID()
+		id := requestid.New()
 		if len(id) != 6 || strings.ContainsAny(id, "ILOU") || strings.ToUpper(id) != id {
 			t.Fatalf("bad id %q", id)
 		}
@@ -482,19 +484,14 @@ func (e *explained) Explain() string { return e.text }
 
 func TestApproveRefusesUnrecordedMessage(t *testing.T) {
 	h := newHarness(t, nil)
-	h.store.failAt["SetMessage"] = errors.New("database is locked")
+	h.store.Fail("SetMessage", errors.New("database is locked"))
 	_, err := h.svc.Submit(context.Background(), approvals.KillRequest{User: requester, Channel: channel, Instance: "orders-prod",
 		Node: approvals.NodeRef{ID: "0123456789abcdef0123456789abcdef"}, Addrs: []string{"10.0.0.1:5000"}})
 	if err == nil {
 		t.Fatal("Submit succeeded although the message could not be recorded")
 	}
-	var id string
-	h.store.mu.Lock()
-	for k := range h.store.reqs {
-		id = k
-	}
-	h.store.reqs[id].State = approvals.Pending // as if the withdrawal never landed
-	h.store.mu.Unlock()
+	id := h.store.All()[0].ID
+	h.store.Mutate(id, func(r *approvals.Request) { r.State = approvals.Pending }) // as if the withdrawal never landed
 	wantRefusal(t, h.svc.Approve(context.Background(), id, approver1), "still being set up")
 	if len(h.killer.Calls()) != 0 {
 		t.Fatal("killed a request whose message was never recorded")
@@ -507,9 +504,7 @@ func TestApproveRefusesUnrecordedMessage(t *testing.T) {
 func TestAdoptMessageFromClick(t *testing.T) {
 	h := newHarness(t, nil)
 	r := h.submit(t)
-	h.store.mu.Lock()
-	h.store.reqs[r.ID].MessageTS = "" // the click beat SetMessage
-	h.store.mu.Unlock()
+	h.store.Mutate(r.ID, func(r *approvals.Request) { r.MessageTS = "" }) // the click beat SetMessage
 	ctx := context.Background()
 	if err := h.svc.Adopt(ctx, r.ID, "COTHER0000", "1.2"); err != nil {
 		t.Fatal(err)
@@ -542,18 +537,14 @@ func TestApprovalRetryAfterFault(t *testing.T) {
 	h := newHarness(t, nil)
 	r := h.submit(t)
 	ctx := context.Background()
-	h.store.mu.Lock()
-	h.store.failAt["Apply"] = errors.New("database is locked")
-	h.store.mu.Unlock()
+	h.store.Fail("Apply", errors.New("database is locked"))
 	if err := h.svc.Approve(ctx, r.ID, approver1); err == nil || errors.As(err, new(*approvals.Refusal)) {
 		t.Fatalf("want a fault, got %v", err)
 	}
 	if len(h.killer.Calls()) != 0 || h.state(t, r.ID) != approvals.Pending {
 		t.Fatal("the failed click changed more than the approval")
 	}
-	h.store.mu.Lock()
-	delete(h.store.failAt, "Apply")
-	h.store.mu.Unlock()
+	h.store.Fail("Apply", nil)
 	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
 		t.Fatalf("retry: %v", err)
 	}

@@ -5,17 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"dcsbot/internal/logging"
 )
 
 func (s *Service) expire(ctx context.Context, r *Request) {
+	ctx = logging.WithRequestID(ctx, r.ID)
 	won, err := s.p.Store.Apply(ctx, r.ID, Transition{From: Pending, To: Expired, At: s.p.Now().UTC()})
 	if err != nil {
-		s.log.Error("expire request", "request_id", r.ID, "err", err)
+		s.log.ErrorContext(ctx, "expire request", "err", err)
 		return
 	}
 	if won {
 		s.finished(Pending, Expired)
-		s.log.Info("request expired", "request_id", r.ID)
+		s.log.InfoContext(ctx, "request expired")
 		s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteExpired})
 	}
 }
@@ -52,14 +55,22 @@ func (s *Service) sweep(ctx context.Context, staleAfter time.Duration) error {
 		errs = append(errs, fmt.Errorf("list stalled approved requests: %w", err))
 	}
 	for _, r := range approved {
-		s.log.Warn("executing a request left approved by a stopped worker", "request_id", r.ID)
+		s.log.WarnContext(logging.WithRequestID(ctx, r.ID), "executing a request left approved by a stopped worker")
 		s.execute(ctx, r.ID, r.DecidedBy)
 	}
-	executing, err := s.p.Store.ListStale(ctx, Executing, now.Add(-staleAfter), 100)
+	errs = append(errs, s.recoverExecuting(ctx, now.Add(-staleAfter)))
+	return errors.Join(errs...)
+}
+
+// recoverExecuting marks unknown the requests left executing since before.
+func (s *Service) recoverExecuting(ctx context.Context, before time.Time) error {
+	executing, err := s.p.Store.ListStale(ctx, Executing, before, 100)
 	if err != nil {
-		errs = append(errs, fmt.Errorf("list stalled executing requests: %w", err))
+		return fmt.Errorf("list stalled executing requests: %w", err)
 	}
+	var errs []error
 	for _, r := range executing {
+		ctx := logging.WithRequestID(ctx, r.ID)
 		t := Transition{From: Executing, To: Unknown, At: s.p.Now().UTC(),
 			Note:   "the bot stopped while the kill was in flight",
 			Result: &Result{Detail: "the bot stopped while the kill was in flight; DCS may or may not have killed the sessions"}}
@@ -70,19 +81,17 @@ func (s *Service) sweep(ctx context.Context, staleAfter time.Duration) error {
 		}
 		if won {
 			s.finished(Executing, Unknown)
-			s.log.Warn("request found executing after a stop: outcome unknown", "request_id", r.ID)
+			s.log.WarnContext(ctx, "request found executing after a stop: outcome unknown")
 			s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteRecovered})
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (s *Service) finished(from, to State) { s.p.Observer.Finished(from, to) }
-
 func (s *Service) reloadAndNotify(ctx context.Context, id string, n Note) {
 	r, err := s.p.Store.Get(ctx, id)
 	if err != nil {
-		s.log.Error("reload request to report it", "request_id", id, "err", err)
+		s.log.ErrorContext(ctx, "reload request to report it", "err", err)
 		return
 	}
 	s.notify(ctx, r, n)
@@ -97,9 +106,40 @@ func (s *Service) notify(ctx context.Context, r *Request, n Note) {
 	}
 	ctx = context.WithoutCancel(ctx)
 	if err := s.p.Notifier.Thread(ctx, r, n); err != nil {
-		s.log.Error("reply in thread", "request_id", r.ID, "note", n.Kind, "err", err)
+		s.log.ErrorContext(ctx, "reply in thread", "note", n.Kind, "err", err)
 	}
 	if err := s.p.Notifier.Update(ctx, r); err != nil {
-		s.log.Error("update approval message", "request_id", r.ID, "err", err)
+		s.log.ErrorContext(ctx, "update approval message", "err", err)
 	}
+}
+
+// Remind posts one reminder in the thread of each request still pending
+// after half its TTL, mentioning its approvers. Safe on every replica: the
+// store lets one caller mark each request.
+func (s *Service) Remind(ctx context.Context) error {
+	now := s.p.Now().UTC()
+	pending, err := s.p.Store.List(ctx, ListFilter{States: []State{Pending}, Limit: 1000})
+	if err != nil {
+		return fmt.Errorf("list pending requests: %w", err)
+	}
+	var errs []error
+	for _, r := range pending {
+		half := r.CreatedAt.Add(r.ExpiresAt.Sub(r.CreatedAt) / 2)
+		if !r.RemindedAt.IsZero() || now.Before(half) || !now.Before(r.ExpiresAt) || r.MessageTS == "" {
+			continue
+		}
+		won, err := s.p.Store.MarkReminded(ctx, r.ID, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mark %s reminded: %w", r.ID, err))
+			continue
+		}
+		if !won {
+			continue
+		}
+		n := Note{Kind: NoteReminder, Mention: s.PolicyFor(r.Instance.Alias).Approvers}
+		if err := s.p.Notifier.Thread(ctx, r, n); err != nil {
+			errs = append(errs, fmt.Errorf("remind %s: %w", r.ID, err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -1,7 +1,6 @@
 package approvals
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 )
@@ -59,24 +58,40 @@ func Guard(p *Preview, now []Session, at time.Time) (keep []string, skipped []Sk
 	elapsed := at.Sub(p.At)
 	for _, t := range p.Targets {
 		cur := findSession(now, t.Addr)
-		switch {
-		case t.Session == nil && cur == nil:
-			skipped = append(skipped, Skip{Addr: t.Addr, Why: "not connected when requested, and not now"})
-		case t.Session == nil:
-			skipped = append(skipped, Skip{Addr: t.Addr, Why: "was not connected when the request was approved: the session there now was never shown to the approvers"})
-		case cur == nil:
-			skipped = append(skipped, Skip{Addr: t.Addr, Why: "no longer connected"})
-		case t.Session.ID != "" && cur.ID != "" && cur.ID != t.Session.ID:
-			skipped = append(skipped, Skip{Addr: t.Addr, Why: fmt.Sprintf("reused by a new connection (client id %s, was %s)", cur.ID, t.Session.ID)})
-		case cur.Name != t.Session.Name:
-			skipped = append(skipped, Skip{Addr: t.Addr, Why: fmt.Sprintf("reused by a new connection (client name %q, was %q)", cur.Name, t.Session.Name)})
-		case cur.Age+ageSlack < t.Session.Age+elapsed:
-			skipped = append(skipped, Skip{Addr: t.Addr, Why: fmt.Sprintf("reused by a new connection (connected %s ago, after the request)", cur.Age.Round(time.Second))})
-		default:
-			keep = append(keep, t.Addr)
+		if reason := staleness(t.Session, cur, elapsed); reason != "" {
+			skip := Skip{Addr: t.Addr, Reason: reason}
+			if t.Session != nil {
+				skip.WasID, skip.WasName = t.Session.ID, t.Session.Name
+			}
+			if cur != nil {
+				skip.ID, skip.Name, skip.Age = cur.ID, cur.Name, cur.Age
+			}
+			skipped = append(skipped, skip)
+			continue
 		}
+		keep = append(keep, t.Addr)
 	}
 	return keep, skipped
+}
+
+// staleness says why the session cur, found at an address where the
+// approvers saw was, is not theirs to kill; "" when it is.
+func staleness(was, cur *Session, elapsed time.Duration) SkipReason {
+	switch {
+	case was == nil && cur == nil:
+		return SkipNeverConnected
+	case was == nil:
+		return SkipNewSession
+	case cur == nil:
+		return SkipGone
+	case was.ID != "" && cur.ID != "" && cur.ID != was.ID:
+		return SkipOtherID
+	case cur.Name != was.Name:
+		return SkipOtherName
+	case cur.Age+ageSlack < was.Age+elapsed:
+		return SkipYounger
+	}
+	return ""
 }
 
 // Verify says, for each killed address, what the sessions look like after
@@ -93,25 +108,26 @@ func Verify(killed []string, before *Preview, after []Session, sinceKill time.Du
 				}
 			}
 		}
-		if cur := findSession(after, addr); cur != nil {
-			if old == nil {
-				out = append(out, Check{Addr: addr, Outcome: CheckStillConnected, Detail: "a session is there; the bot had no earlier view to compare"})
-				continue
-			}
-			if cur.ID == old.ID && cur.Age+ageSlack >= old.Age {
-				out = append(out, Check{Addr: addr, Outcome: CheckStillConnected})
-			} else {
-				out = append(out, Check{Addr: addr, Outcome: CheckReconnected, Detail: fmt.Sprintf("a new session on the same address, %s old", cur.Age.Round(time.Second))})
-			}
-			continue
-		}
-		if s := newSessionFromSameIP(addr, after, sinceKill); s != nil {
-			out = append(out, Check{Addr: addr, Outcome: CheckReconnected, Detail: "from " + s.Addr})
-			continue
-		}
-		out = append(out, Check{Addr: addr, Outcome: CheckKilled})
+		out = append(out, check(addr, old, after, sinceKill))
 	}
 	return out
+}
+
+// check is Verify for one address whose session before the kill was old.
+func check(addr string, old *Session, after []Session, sinceKill time.Duration) Check {
+	if cur := findSession(after, addr); cur != nil {
+		switch {
+		case old == nil:
+			return Check{Addr: addr, Outcome: CheckStillConnected, NoBaseline: true}
+		case cur.ID == old.ID && cur.Age+ageSlack >= old.Age:
+			return Check{Addr: addr, Outcome: CheckStillConnected}
+		}
+		return Check{Addr: addr, Outcome: CheckReconnected, NewAge: cur.Age}
+	}
+	if s := newSessionFromSameIP(addr, after, sinceKill); s != nil {
+		return Check{Addr: addr, Outcome: CheckReconnected, NewAddr: s.Addr, NewAge: s.Age}
+	}
+	return Check{Addr: addr, Outcome: CheckKilled}
 }
 
 func newSessionFromSameIP(addr string, after []Session, since time.Duration) *Session {

@@ -5,20 +5,9 @@
 package config
 
 import (
-	"bytes"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"log/slog"
-	"os"
 	"slices"
-	"sort"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
-	"go.yaml.in/yaml/v3"
 )
 
 // Config is the bot's configuration. The yaml tags are the file's key names.
@@ -224,221 +213,19 @@ func Default() *Config {
 	}
 }
 
-// Load reads the config file at path and the secrets through lookupEnv
-// (os.LookupEnv in production), and validates both. On failure the error is
-// Problems, listing every problem found.
-func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		var p problems
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the key already names the file
-		}
-		p.add(path, "cannot read the config file: %v", err)
-		(&Secrets{}).read(lookupEnv, &p)
-		return nil, p.err()
-	}
-	return parse(path, data, lookupEnv)
-}
+// ScanWait is how long a session read waits for DCS's session scan to
+// finish: twice the per-call timeout.
+func (h HuaweiCloud) ScanWait() time.Duration { return 2 * h.Timeout.Duration }
 
-// Parse is Load for a file's contents already in memory. Problems with the
-// document as a whole are reported under the key "config".
-func Parse(data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
-	return parse("config", data, lookupEnv)
-}
+// guardReadTimeout is how long the session re-read before a kill may take
+// (internal/approvals bounds it so).
+const guardReadTimeout = 30 * time.Second
 
-func parse(source string, data []byte, lookupEnv func(string) (string, bool)) (*Config, error) {
-	var p problems
-	c := Default()
-	root, ok := parseYAML(source, data, &p)
-	if ok {
-		d := newDecoder(&p, source)
-		if d.root(root, c) {
-			c.normalise()
-			var v problems
-			c.validateFile(&v)
-			for _, pr := range v.list {
-				if !d.covers(pr.Key) {
-					p.list = append(p.list, pr)
-				}
-			}
-		}
-	}
-	c.Secrets.read(lookupEnv, &p)
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// parseYAML returns the document's root node, nil for an empty document.
-func parseYAML(source string, data []byte, p *problems) (root *yaml.Node, ok bool) {
-	defer func() {
-		// The YAML parser is not ours; a crash in it is a bad file, not a
-		// reason to take the bot down without saying which file.
-		if r := recover(); r != nil {
-			p.add(source, "the YAML parser failed on this file: %v", r)
-			root, ok = nil, false
-		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, true
-		}
-		p.add(source, "%v", err)
-		return nil, false
-	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case errors.Is(err, io.EOF):
-	case err != nil:
-		p.add(source, "%v", err)
-		return nil, false
-	case len(extra.Content) == 0 || isNull(extra.Content[0]):
-		// A trailing "---" with nothing after it.
-	default:
-		p.add(source, "holds more than one YAML document (line %d); want one", extra.Line)
-		return nil, false
-	}
-	if len(doc.Content) == 0 {
-		return nil, true
-	}
-	return doc.Content[0], true
-}
-
-// normalise fills in what is derived rather than defaulted.
-func (c *Config) normalise() {
-	if c.Slack.APIURL == "" {
-		c.Slack.APIURL = DefaultSlackAPIURL
-	}
-	if !strings.HasSuffix(c.Slack.APIURL, "/") {
-		c.Slack.APIURL += "/"
-	}
-}
-
-// Validate checks a Config, including its Secrets, and returns every problem
-// as Problems, or nil. Load and Parse already call it.
-func (c *Config) Validate() error {
-	var p problems
-	c.validateFile(&p)
-	c.Secrets.validate(&p)
-	return p.err()
-}
-
-// DefaultEndpoint is the DCS endpoint of a Huawei Cloud region.
-func DefaultEndpoint(region string) string {
-	return "https://dcs." + region + ".myhuaweicloud.com"
-}
-
-// InstanceTarget is an instance with everything it inherits resolved: what a
-// DCS client needs to reach it, and the policy for requests on it.
-type InstanceTarget struct {
-	Alias     string // the name users type
-	ID        string // the DCS instance ID
-	Region    string
-	ProjectID string
-	Endpoint  string // absolute URL, no trailing slash
-	Policy    Policy // the effective policy, as PolicyFor
-}
-
-// InstanceTargets resolves every instance, by alias. An instance's empty
-// region and project ID come from huaweicloud. Its empty endpoint comes from
-// huaweicloud.endpoint too, unless it names a region of its own, in which
-// case it is that region's DefaultEndpoint.
-func (c *Config) InstanceTargets() map[string]InstanceTarget {
-	out := make(map[string]InstanceTarget, len(c.Instances))
-	for alias, inst := range c.Instances {
-		out[alias] = c.resolve(alias, inst)
-	}
-	return out
-}
-
-// Target resolves one instance by alias.
-func (c *Config) Target(alias string) (InstanceTarget, bool) {
-	inst, ok := c.Instances[alias]
-	if !ok {
-		return InstanceTarget{}, false
-	}
-	return c.resolve(alias, inst), true
-}
-
-// PolicyFor returns the effective policy of the instance alias: the global
-// Policy with the instance's overrides applied. For an unknown alias it is the
-// global Policy. The result shares no slice with c.
-func (c *Config) PolicyFor(alias string) Policy {
-	return c.Instances[alias].Policy.apply(c.Policy)
-}
-
-// Aliases returns the instance aliases, sorted.
-func (c *Config) Aliases() []string {
-	out := make([]string, 0, len(c.Instances))
-	for alias := range c.Instances {
-		out = append(out, alias)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (c *Config) resolve(alias string, inst Instance) InstanceTarget {
-	hc := c.HuaweiCloud
-	t := InstanceTarget{Alias: alias, ID: inst.ID, Region: hc.Region, ProjectID: hc.ProjectID, Policy: inst.Policy.apply(c.Policy)}
-	if inst.Region != "" {
-		t.Region = inst.Region
-	}
-	if inst.ProjectID != "" {
-		t.ProjectID = inst.ProjectID
-	}
-	switch {
-	case inst.Endpoint != "":
-		t.Endpoint = inst.Endpoint
-	case t.Region != hc.Region || hc.Endpoint == "":
-		t.Endpoint = DefaultEndpoint(t.Region)
-	default:
-		t.Endpoint = hc.Endpoint
-	}
-	t.Endpoint = strings.TrimRight(t.Endpoint, "/")
-	return t
-}
-
-// ScheduleParser is the cron parser schedule.sweep and schedule.remind are
-// validated with: five fields, an optional leading seconds field, and
-// descriptors such as "@every 30s". Prefer ParseSchedule, which also survives
-// hostile specs.
-var ScheduleParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
-
-// ParseSchedule parses a cron spec with ScheduleParser.
-func ParseSchedule(spec string) (s cron.Schedule, err error) {
-	defer func() {
-		// cron v3.0.1 panics on "TZ=x" with nothing after it.
-		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("malformed spec")
-		}
-	}()
-	return ScheduleParser.Parse(spec)
-}
-
-// SlogLevel is Level as a slog.Level; an unknown level is info.
-func (l Log) SlogLevel() slog.Level {
-	switch l.Level {
-	case "debug":
-		return slog.LevelDebug
-	case "warn":
-		return slog.LevelWarn
-	case "error":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
-}
-
-// Handler returns a slog handler writing to w in Format ("json", else text)
-// at Level.
-func (l Log) Handler(w io.Writer) slog.Handler {
-	opts := &slog.HandlerOptions{Level: l.SlogLevel()}
-	if l.Format == "json" {
-		return slog.NewJSONHandler(w, opts)
-	}
-	return slog.NewTextHandler(w, opts)
+// StaleAfter is how long a request may sit approved or executing before
+// another replica decides its worker died. It is longer than a live worker
+// can keep a request executing: the bounded session re-read (plus one call
+// that may overrun it by a timeout), the kill (a timeout), the store
+// writes, with a margin.
+func (c *Config) StaleAfter() time.Duration {
+	return guardReadTimeout + 2*c.HuaweiCloud.Timeout.Duration + time.Minute
 }

@@ -286,10 +286,10 @@ func TestLoadValidFull(t *testing.T) {
 	if got := c.InstanceTargets(); !reflect.DeepEqual(got, want) {
 		t.Errorf("targets:\n%+v\nwant:\n%+v", got, want)
 	}
-	if got, ok := c.Target("cache_eu"); !ok || !reflect.DeepEqual(got, want["cache_eu"]) {
+	if got, ok := target(c, "cache_eu"); !ok || !reflect.DeepEqual(got, want["cache_eu"]) {
 		t.Errorf("Target(cache_eu) = %+v, %v", got, ok)
 	}
-	if _, ok := c.Target("nope"); ok {
+	if _, ok := target(c, "nope"); ok {
 		t.Error("Target(nope) found")
 	}
 	if got := c.Aliases(); !reflect.DeepEqual(got, []string{"cache_eu", "orders-prod", "same-region", "sessions.sg"}) {
@@ -328,7 +328,7 @@ func TestLoadMinimalDefaults(t *testing.T) {
 		t.Errorf("defaults: %+v", d)
 	}
 
-	tg, _ := c.Target("orders-prod")
+	tg, _ := target(c, "orders-prod")
 	if want := (InstanceTarget{"orders-prod", "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "ap-southeast-1", "0123456789abcdef0123456789abcdef", "https://dcs.ap-southeast-1.myhuaweicloud.com", want.Policy}); !reflect.DeepEqual(tg, want) {
 		t.Errorf("target = %+v, want %+v", tg, want)
 	}
@@ -390,10 +390,10 @@ func TestExampleConfig(t *testing.T) {
 	want := c.Policy
 	want.ApprovalsRequired = 2
 	want.RequireReason = true
-	if got := c.PolicyFor("payments-prod"); !reflect.DeepEqual(got, want) {
+	if got := policyFor(c, "payments-prod"); !reflect.DeepEqual(got, want) {
 		t.Errorf("payments-prod policy = %+v, want %+v", got, want)
 	}
-	if got := c.PolicyFor("orders-prod"); !reflect.DeepEqual(got, c.Policy) {
+	if got := policyFor(c, "orders-prod"); !reflect.DeepEqual(got, c.Policy) {
 		t.Errorf("orders-prod policy = %+v, want the global %+v", got, c.Policy)
 	}
 }
@@ -583,10 +583,10 @@ func TestPolicyFor(t *testing.T) {
 		"no-such-alias": global,
 	}
 	for alias, w := range want {
-		if got := c.PolicyFor(alias); !reflect.DeepEqual(got, w) {
+		if got := policyFor(c, alias); !reflect.DeepEqual(got, w) {
 			t.Errorf("PolicyFor(%q) =\n%+v\nwant\n%+v", alias, got, w)
 		}
-		if tg, ok := c.Target(alias); ok && !reflect.DeepEqual(tg.Policy, w) {
+		if tg, ok := target(c, alias); ok && !reflect.DeepEqual(tg.Policy, w) {
 			t.Errorf("Target(%q).Policy =\n%+v\nwant\n%+v", alias, tg.Policy, w)
 		}
 	}
@@ -595,17 +595,17 @@ func TestPolicyFor(t *testing.T) {
 			t.Errorf("InstanceTargets()[%q].Policy =\n%+v\nwant\n%+v", alias, tg.Policy, want[alias])
 		}
 	}
-	if got := c.PolicyFor("staging").Requesters; got == nil {
+	if got := policyFor(c, "staging").Requesters; got == nil {
 		t.Error(`requesters: [] override is nil: want empty, "anyone"`)
 	}
 
 	// The result is a copy: changing it changes neither the config nor the
 	// next result.
-	p := c.PolicyFor("orders-prod")
+	p := policyFor(c, "orders-prod")
 	p.Approvers[0] = "U0CHANGED"
-	g := c.PolicyFor("plain")
+	g := policyFor(c, "plain")
 	g.Channels[0] = "C0CHANGED"
-	if !reflect.DeepEqual(c.PolicyFor("orders-prod"), strict) || !reflect.DeepEqual(c.Policy, global) {
+	if !reflect.DeepEqual(policyFor(c, "orders-prod"), strict) || !reflect.DeepEqual(c.Policy, global) {
 		t.Error("PolicyFor shares slices with the config")
 	}
 }
@@ -625,7 +625,7 @@ func TestPolicyForDefaults(t *testing.T) {
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 2},
 	}
 	for _, alias := range []string{"orders-prod", "nope"} {
-		if got := c.PolicyFor(alias); !reflect.DeepEqual(got, want) {
+		if got := policyFor(c, alias); !reflect.DeepEqual(got, want) {
 			t.Errorf("PolicyFor(%q) = %+v, want %+v", alias, got, want)
 		}
 	}
@@ -654,7 +654,7 @@ func TestPolicyOverrideHandBuilt(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
-	got := c.PolicyFor("a")
+	got := policyFor(c, "a")
 	if !reflect.DeepEqual(got.Approvers, approvers) || got.ApprovalsRequired != 2 || got.KillAll != (KillAll{true, 2}) || got.RequireReason {
 		t.Errorf("PolicyFor(a) = %+v", got)
 	}
@@ -665,4 +665,19 @@ func TestPolicyOverrideHandBuilt(t *testing.T) {
 	if err := c.Validate(); err == nil || err.Error() != want {
 		t.Errorf("Validate:\n%v\nwant:\n%s", err, want)
 	}
+}
+
+// target is the resolved instance alias of c.
+func target(c *Config, alias string) (InstanceTarget, bool) {
+	t, ok := c.InstanceTargets()[alias]
+	return t, ok
+}
+
+// policyFor is the effective policy of the instance alias: the global
+// policy for an alias c does not have.
+func policyFor(c *Config, alias string) Policy {
+	if t, ok := c.InstanceTargets()[alias]; ok {
+		return t.Policy
+	}
+	return c.Policy
 }

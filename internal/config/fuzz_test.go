@@ -67,7 +67,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			// Every instance's effective policy is one the global policy
 			// could have been.
-			pol := c.PolicyFor(alias)
+			pol := policyFor(c, alias)
 			var p problems
 			checkPolicy(&p, "policy", pol)
 			if err := p.err(); err != nil {

@@ -20,9 +20,6 @@ type Secret string
 // to the client that needs it.
 func (s Secret) Reveal() string { return string(s) }
 
-// IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s == "" }
-
 func (Secret) String() string   { return Redacted }
 func (Secret) GoString() string { return `config.Secret("` + Redacted + `")` }
 

@@ -1,9 +1,11 @@
 package config
 
 import (
+	"dcsbot/internal/approvals"
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,7 +14,6 @@ var (
 	regionRE    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,3}$`)
 	projectIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 	aliasRE     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
-	uuidRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 	channelRE   = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
 	userRE      = regexp.MustCompile(`^[UW][A-Z0-9]{6,}$`)
 	approverRE  = regexp.MustCompile(`^[UWS][A-Z0-9]{6,}$`)
@@ -94,7 +95,7 @@ func (c *Config) validateInstances(p *problems) {
 		switch id := inst.ID; {
 		case id == "":
 			p.add(key+".id", "required")
-		case !uuidRE.MatchString(id):
+		case !approvals.ValidInstanceID(id):
 			p.add(key+".id", "%s is not an instance ID (a UUID: 8-4-4-4-12 hex digits)", quote(id))
 		default:
 			if first, dup := byID[strings.ToLower(id)]; dup {
@@ -175,14 +176,7 @@ func checkApprovals(p *problems, key string, n int, approvers []string, used boo
 	}
 }
 
-func hasGroup(ids []string) bool {
-	for _, id := range ids {
-		if strings.HasPrefix(id, "S") {
-			return true
-		}
-	}
-	return false
-}
+func hasGroup(ids []string) bool { return slices.ContainsFunc(ids, approvals.IsUserGroup) }
 
 // checkIDs reports each ID that does not match re, and each repeat.
 func checkIDs(p *problems, key string, ids []string, re *regexp.Regexp, want string) {

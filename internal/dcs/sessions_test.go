@@ -28,6 +28,7 @@ func newScanSetup(t *testing.T, scanDelay time.Duration, mod func(*dcs.Params)) 
 		AK:        ak,
 		SK:        sk,
 		Timeout:   5 * time.Second,
+		ScanWait:  10 * time.Second,
 		Logger:    newLogger(logs),
 	}
 	if mod != nil {

@@ -56,14 +56,3 @@ func dcsAnswer(code string, status int, message, requestID string) string {
 	}
 	return s
 }
-
-// oneLine makes text from outside (a DCS message, an HTML error page) safe
-// as a line of a Slack message: escaped, without newlines or backticks,
-// and short.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "'")), " ")
-	return escape(truncate(s, 300))
-}
-
-// code1 is a code or ID from outside, safe inside backticks.
-func code1(s string) string { return oneLine(orDash(s)) }

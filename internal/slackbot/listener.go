@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,26 +12,9 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"dcsbot/internal/approvals"
 	"dcsbot/internal/commands"
 	"dcsbot/internal/logging"
 )
-
-// Lifecycle is what the listener asks of the request lifecycle.
-type Lifecycle interface {
-	Precheck(k approvals.KillRequest) (approvals.Instance, error)
-	CheckChannel(channel string) error
-	Submit(ctx context.Context, k approvals.KillRequest) (*approvals.Request, error)
-	Adopt(ctx context.Context, id, channel, ts string) error
-	Approve(ctx context.Context, id, user string) error
-	CanDeny(ctx context.Context, id, user string) error
-	Deny(ctx context.Context, id, user, reason string) error
-	Cancel(ctx context.Context, id, user string) error
-	Status(ctx context.Context, id string) (*approvals.Request, []approvals.Event, error)
-	History(ctx context.Context, instance string, limit int) ([]*approvals.Request, error)
-	Clients(ctx context.Context, q approvals.ClientsQuery) (*approvals.ClientsView, error)
-	Nodes(ctx context.Context, user, channel, instance string) (*approvals.NodesView, error)
-}
 
 // Ephemeraler shows a message to one user in a channel.
 type Ephemeraler interface {
@@ -59,13 +41,16 @@ func (nopListenerObserver) Connected(bool)         {}
 
 // ListenerParams are what a Listener needs.
 type ListenerParams struct {
-	Client    *slack.Client
-	Service   Lifecycle
+	Client *slack.Client
+	// Service is the lifecycle: each command's handler takes from it the
+	// small interface it declares (see Commands), checked by NewListener.
+	Service   any
+	Decider   Decider
 	Ephemeral Ephemeraler
 	Views     Views
-	MaxAddrs  int
+	// MaxAddrs is the parser's address limit.
+	MaxAddrs int
 	// Workers bounds how many commands and clicks are handled at once.
-	// Default 16.
 	Workers int
 	// Debug turns on socket mode's own debug output to Logger.
 	Debug    bool
@@ -79,6 +64,7 @@ type ListenerParams struct {
 type Listener struct {
 	p       ListenerParams
 	log     *slog.Logger
+	router  *router
 	sem     chan struct{}
 	work    sync.WaitGroup
 	up      atomic.Bool
@@ -86,10 +72,11 @@ type Listener struct {
 	closing atomic.Bool
 }
 
-// NewListener returns a Listener; Run starts it.
-func NewListener(p ListenerParams) *Listener {
+// NewListener returns a Listener; Run starts it. It fails when the service
+// does not provide what a command's handler needs.
+func NewListener(p ListenerParams) (*Listener, error) {
 	if p.Workers <= 0 {
-		p.Workers = 16
+		return nil, fmt.Errorf("slack listener: workers is %d, want at least 1", p.Workers)
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
@@ -97,7 +84,11 @@ func NewListener(p ListenerParams) *Listener {
 	if p.Observer == nil {
 		p.Observer = nopListenerObserver{}
 	}
-	return &Listener{p: p, log: p.Logger, sem: make(chan struct{}, p.Workers), seen: newRecentSet(4096)}
+	rt, err := newRouter(&Commands{log: p.Logger}, p.Service)
+	if err != nil {
+		return nil, fmt.Errorf("slack listener: %w", err)
+	}
+	return &Listener{p: p, log: p.Logger, router: rt, sem: make(chan struct{}, p.Workers), seen: newRecentSet(4096)}, nil
 }
 
 // Connected reports whether the socket is connected now.
@@ -174,28 +165,10 @@ func (l *Listener) Wait(ctx context.Context) error {
 // Drain makes the listener refuse new commands politely (during shutdown).
 func (l *Listener) Drain() { l.closing.Store(true) }
 
+// handle deals with one socket event: connection news, or an envelope to
+// ack and route.
 func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
-	switch evt.Type {
-	case socketmode.EventTypeConnected:
-		l.up.Store(true)
-		l.p.Observer.Connected(true)
-		l.log.Info("slack socket connected")
-		return
-	case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
-		if l.up.Swap(false) {
-			l.p.Observer.Connected(false)
-		}
-		if evt.Type == socketmode.EventTypeConnecting {
-			l.log.Debug("slack socket connecting")
-		} else {
-			l.log.Warn("slack socket dropped; reconnecting", "event", string(evt.Type))
-		}
-		return
-	case socketmode.EventTypeInvalidAuth:
-		l.log.Error("slack refused the app token")
-		return
-	}
-	if evt.Request == nil {
+	if l.connection(evt) || evt.Request == nil {
 		return
 	}
 	received := time.Now()
@@ -230,14 +203,94 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		_ = sm.Ack(req)
 		l.p.Observer.Acked(time.Since(received))
-		switch {
-		case ok && cb.Type == slack.InteractionTypeBlockActions:
-			l.spawn(ctx, func(ctx context.Context) { l.click(ctx, cb) })
-		case ok && cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:
-			l.spawn(ctx, func(ctx context.Context) { l.denySubmitted(ctx, cb) })
+		if ok {
+			l.interactive(ctx, cb)
 		}
-	case socketmode.EventTypeEventsAPI:
+	default:
 		_ = sm.Ack(req)
+	}
+}
+
+// connection tracks the socket's state; it reports whether evt was about
+// the connection rather than an envelope.
+func (l *Listener) connection(evt socketmode.Event) bool {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		l.up.Store(true)
+		l.p.Observer.Connected(true)
+		l.log.Info("slack socket connected")
+	case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
+		if l.up.Swap(false) {
+			l.p.Observer.Connected(false)
+		}
+		if evt.Type == socketmode.EventTypeConnecting {
+			l.log.Debug("slack socket connecting")
+		} else {
+			l.log.Warn("slack socket dropped; reconnecting", "event", string(evt.Type))
+		}
+	case socketmode.EventTypeInvalidAuth:
+		l.log.Error("slack refused the app token")
+	default:
+		return false
+	}
+	return true
+}
+
+// interactive routes a button click or a dialog submission to the pool.
+func (l *Listener) interactive(ctx context.Context, cb slack.InteractionCallback) {
+	switch {
+	case cb.Type == slack.InteractionTypeBlockActions:
+		l.spawn(ctx, func(ctx context.Context) { l.click(ctx, cb) })
+	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:
+		l.spawn(ctx, func(ctx context.Context) { l.denySubmitted(ctx, cb) })
+	}
+}
+
+// slash answers a /dcs command: parsing and the handler's checks that need
+// no I/O happen here, before the ack, so a refusal rides in the ack
+// itself. The rest is returned as work for the pool; its answer goes to
+// the user through the command's response_url.
+func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context)) {
+	if l.closing.Load() {
+		l.p.Observer.Command("unknown", "refused")
+		return "The bot is restarting. Please try again in a few seconds.", nil
+	}
+	parsed, err := commands.Parse(cmd.Text, commands.Options{MaxAddrs: l.p.MaxAddrs})
+	if err != nil {
+		l.p.Observer.Command("invalid", "refused")
+		return userMessage(l.log, err), nil
+	}
+	in := Input{User: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, ResponseURL: cmd.ResponseURL}
+	ans, ok := l.router.dispatch(in, parsed)
+	if !ok {
+		l.p.Observer.Command("unknown", "refused")
+		return escape(commands.Usage()), nil
+	}
+	sub := parsed.Name()
+	switch {
+	case ans.Refused:
+		l.p.Observer.Command(sub, "refused")
+	case ans.Later == nil:
+		l.p.Observer.Command(sub, "ok")
+	}
+	if ans.Later == nil {
+		return ans.Now, nil
+	}
+	return ans.Now, func(ctx context.Context) { l.answer(ctx, in, sub, ans.Later) }
+}
+
+// answer runs a handler's work after the ack and sends its text (or its
+// refusal) to the user alone.
+func (l *Listener) answer(ctx context.Context, in Input, sub string, later func(context.Context) (string, error)) {
+	text, err := later(ctx)
+	if err != nil {
+		l.p.Observer.Command(sub, outcomeOf(err))
+		text = userMessage(l.log.With("user", in.User, "subcommand", sub), err)
+	} else {
+		l.p.Observer.Command(sub, "ok")
+	}
+	if text != "" {
+		l.reply(ctx, in, text)
 	}
 }
 
@@ -250,136 +303,4 @@ func (l *Listener) spawn(ctx context.Context, work func(context.Context)) {
 		defer func() { <-l.sem }()
 		work(ctx)
 	}()
-}
-
-// click handles Approve and Deny.
-func (l *Listener) click(ctx context.Context, cb slack.InteractionCallback) {
-	for _, a := range cb.ActionCallback.BlockActions {
-		if a.BlockID != decisionBlockID {
-			continue
-		}
-		if err := l.p.Service.Adopt(ctx, a.Value, cb.Channel.ID, cb.Container.MessageTs); err != nil {
-			l.log.Warn("record approval message from a click", "request_id", a.Value, "err", err)
-		}
-		var err error
-		switch a.ActionID {
-		case approveActionID:
-			err = l.p.Service.Approve(ctx, a.Value, cb.User.ID)
-		case denyActionID:
-			err = l.deny(ctx, cb, a.Value)
-		default:
-			continue
-		}
-		if err != nil {
-			l.log.Info("click refused or failed", "request_id", a.Value, "user", cb.User.ID, "action", a.ActionID, "err", err)
-			l.tell(ctx, cb.Channel.ID, cb.User.ID, userMessage(l.log.With("request_id", a.Value), err))
-		}
-	}
-}
-
-// deny opens the reason dialog for a user who may deny request id; if the
-// dialog cannot be opened (Slack's trigger expired), it denies at once
-// without a reason rather than drop the decision.
-func (l *Listener) deny(ctx context.Context, cb slack.InteractionCallback, id string) error {
-	if err := l.p.Service.CanDeny(ctx, id, cb.User.ID); err != nil {
-		return err
-	}
-	if l.p.Views == nil {
-		return l.p.Service.Deny(ctx, id, cb.User.ID, "")
-	}
-	if err := l.p.Views.OpenDenyDialog(ctx, cb.TriggerID, id); err != nil {
-		l.log.Warn("open deny dialog; denying without a reason", "request_id", id, "err", err)
-		return l.p.Service.Deny(ctx, id, cb.User.ID, "")
-	}
-	return nil
-}
-
-// denySubmitted denies with the reason typed in the dialog.
-func (l *Listener) denySubmitted(ctx context.Context, cb slack.InteractionCallback) {
-	id := cb.View.PrivateMetadata
-	reason := ""
-	if b, ok := cb.View.State.Values[denyReasonBlockID]; ok {
-		reason = strings.TrimSpace(b[denyReasonActionID].Value)
-	}
-	if len([]rune(reason)) > maxDenyReason {
-		reason = string([]rune(reason)[:maxDenyReason])
-	}
-	if err := l.p.Service.Deny(ctx, id, cb.User.ID, reason); err != nil {
-		l.log.Info("deny refused or failed", "request_id", id, "user", cb.User.ID, "err", err)
-		ch := ""
-		if r, _, serr := l.p.Service.Status(ctx, id); serr == nil {
-			ch = r.ChannelID
-		}
-		if ch != "" {
-			l.tell(ctx, ch, cb.User.ID, userMessage(l.log.With("request_id", id), err))
-		}
-	}
-}
-
-func (l *Listener) tell(ctx context.Context, channel, user, text string) {
-	if err := l.p.Ephemeral.Ephemeral(ctx, channel, user, text); err != nil {
-		l.log.Error("tell user", "user", user, "channel", channel, "err", err)
-	}
-}
-
-func outcomeOf(err error) string {
-	var ref *approvals.Refusal
-	if errors.As(err, &ref) {
-		return "refused"
-	}
-	return "error"
-}
-
-// userMessage turns an error into what the user reads: a refusal's reason
-// or a parse error's message as it is; anything else is a fault, logged
-// with a reference the user can quote, never pasted raw.
-func userMessage(log *slog.Logger, err error) string {
-	var ref *approvals.Refusal
-	if errors.As(err, &ref) {
-		return ref.Reason
-	}
-	var ue *commands.UsageError
-	if errors.As(err, &ue) {
-		return escape(ue.Error())
-	}
-	var de *approvals.DCSError
-	if errors.As(err, &de) {
-		log.Warn("DCS refused a read", "err", err)
-		return dcsAnswer(de.Code, de.HTTPStatus, de.Message, de.RequestID)
-	}
-	id := approvals.NewID()
-	log.Error("request failed", "ref", id, "err", err)
-	return fmt.Sprintf("Sorry, that did not work because of a problem on the bot's side (reference `%s`). "+
-		"Nothing was changed. Try again in a moment; if it keeps failing, give the bot's operators the reference.", id)
-}
-
-// recentSet remembers the last n envelope IDs.
-type recentSet struct {
-	mu   sync.Mutex
-	set  map[string]struct{}
-	ring []string
-	next int
-}
-
-func newRecentSet(n int) *recentSet {
-	return &recentSet{set: make(map[string]struct{}, n), ring: make([]string, n)}
-}
-
-// addSeen records id and reports whether it was already there.
-func (s *recentSet) addSeen(id string) bool {
-	if id == "" {
-		return false
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, ok := s.set[id]; ok {
-		return true
-	}
-	if old := s.ring[s.next]; old != "" {
-		delete(s.set, old)
-	}
-	s.ring[s.next] = id
-	s.set[id] = struct{}{}
-	s.next = (s.next + 1) % len(s.ring)
-	return false
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -249,7 +248,7 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		}
 		done = true
 		return s.addEvent(ctx, tx, approvals.Event{
-			RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: eventDetail(t),
+			RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail(),
 		})
 	})
 	if err != nil {
@@ -278,36 +277,6 @@ WHERE id = ? AND state = ? AND reminded_at IS NULL`, s.d.time(at), id, string(ap
 		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
 	}
 	return n == 1, nil
-}
-
-// eventDetail is the audit detail of a transition: its note, then a short
-// summary of its result.
-func eventDetail(t approvals.Transition) string {
-	var parts []string
-	if t.Note != "" {
-		parts = append(parts, t.Note)
-	}
-	if r := t.Result; r != nil {
-		var res []string
-		if r.HTTPStatus != 0 {
-			res = append(res, "HTTP "+strconv.Itoa(r.HTTPStatus))
-		}
-		for _, s := range []string{r.Code, r.Message} {
-			if s != "" {
-				res = append(res, s)
-			}
-		}
-		if r.DCSRequestID != "" {
-			res = append(res, "request id "+r.DCSRequestID)
-		}
-		if r.Detail != "" {
-			res = append(res, r.Detail)
-		}
-		if len(res) > 0 {
-			parts = append(parts, strings.Join(res, " "))
-		}
-	}
-	return strings.Join(parts, "; ")
 }
 
 // ListStale returns the requests in state whose deadline (ExpiresAt for

@@ -1,0 +1,156 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
+	"github.com/slack-go/slack"
+
+	"dcsbot/internal/config"
+	"dcsbot/internal/slackbot"
+)
+
+// Run serves until ctx ends, then shuts down gracefully: the socket closes
+// (no new commands), a kill in flight finishes and is recorded and reported
+// (bounded by shutdown_timeout), the sweep stops, the store closes. It
+// returns an error if Slack refuses the tokens or the socket cannot run.
+func (a *App) Run(ctx context.Context) error {
+	defer a.store.Close()
+	if err := a.checkBotToken(ctx); err != nil {
+		return err
+	}
+	if err := a.svc.Recover(ctx, a.exclusive); err != nil {
+		a.log.Error("recover requests at start", "err", err)
+	}
+	c, err := a.schedule()
+	if err != nil {
+		return err
+	}
+	c.Start()
+	stopHTTP := a.serveHTTP()
+
+	go func() {
+		<-ctx.Done()
+		a.listener.Drain()
+	}()
+	runErr := a.listener.Run(ctx)
+	if runErr != nil {
+		a.log.Error("slack socket mode stopped", "err", runErr)
+	} else {
+		a.log.Info("shutting down", "shutdown_timeout", a.cfg.ShutdownTimeout.Duration)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.Duration)
+	defer cancel()
+	if err := a.listener.Wait(sctx); err != nil {
+		a.log.Error("commands still running at shutdown timeout", "err", err)
+	}
+	if err := a.svc.Wait(sctx); err != nil {
+		a.log.Error("kills still in flight at shutdown timeout; they will be recovered as unknown", "err", err)
+	}
+	select {
+	case <-c.Stop().Done():
+	case <-sctx.Done():
+	}
+	stopHTTP(sctx)
+	return runErr
+}
+
+// checkBotToken fails fast on a bad bot token, before anything is
+// connected. A refused token is fatal; any other failure of this check (a
+// proxy that does not pass auth.test, a blip) is left to the calls that
+// follow.
+func (a *App) checkBotToken(ctx context.Context) error {
+	auth, err := a.api.AuthTestContext(ctx)
+	var se slack.SlackErrorResponse
+	switch {
+	case err == nil:
+		a.log.Info("slack bot token accepted", "team", auth.Team, "bot_user", auth.UserID)
+	case errors.As(err, &se) && slackbot.IsAuthError(se.Err):
+		return fmt.Errorf("slack auth.test with SLACK_BOT_TOKEN: %w", err)
+	default:
+		a.log.Warn("could not check SLACK_BOT_TOKEN with auth.test; going on", "err", err)
+	}
+	return nil
+}
+
+// schedule sets up the sweep and the reminders.
+func (a *App) schedule() (*cron.Cron, error) {
+	sched, err := config.ParseSchedule(a.cfg.Schedule.Sweep)
+	if err != nil {
+		return nil, fmt.Errorf("schedule.sweep: %w", err)
+	}
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.Schedule(sched, cron.FuncJob(func() {
+		if err := a.svc.Sweep(context.Background()); err != nil {
+			a.log.Error("sweep", "err", err)
+		}
+	}))
+	if spec := a.cfg.Schedule.Remind; spec != "" {
+		remind, err := config.ParseSchedule(spec)
+		if err != nil {
+			return nil, fmt.Errorf("schedule.remind: %w", err)
+		}
+		c.Schedule(remind, cron.FuncJob(func() {
+			if err := a.svc.Remind(context.Background()); err != nil {
+				a.log.Error("reminders", "err", err)
+			}
+		}))
+	}
+	return c, nil
+}
+
+// serveHTTP serves health and metrics on the bound listener, if any, and
+// returns how to stop it.
+func (a *App) serveHTTP() func(context.Context) {
+	if a.httpLn == nil {
+		return func(context.Context) {}
+	}
+	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 5 * time.Second}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(a.httpLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("http server", "err", err)
+		}
+	}()
+	return func(ctx context.Context) {
+		_ = srv.Shutdown(ctx)
+		wg.Wait()
+	}
+}
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		var problems []string
+		if !a.listener.Connected() {
+			problems = append(problems, "slack: socket not connected")
+		}
+		if err := a.store.Ping(ctx); err != nil {
+			problems = append(problems, "store: unreachable")
+			a.log.Warn("readiness: store ping failed", "err", err)
+		}
+		if len(problems) > 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			for _, p := range problems {
+				fmt.Fprintln(w, p)
+			}
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
+}

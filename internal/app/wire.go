@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+
+	"dcsbot/internal/approvals"
+	"dcsbot/internal/config"
+	"dcsbot/internal/dcs"
+	"dcsbot/internal/logging"
+	"dcsbot/internal/metrics"
+	"dcsbot/internal/slackbot"
+	"dcsbot/internal/store/postgres"
+	"dcsbot/internal/store/sqlite"
+)
+
+type store interface {
+	approvals.Store
+	Close() error
+}
+
+// openStore opens and migrates the configured store. exclusive is true for
+// a SQLite file, which no other process shares.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (s store, exclusive bool, err error) {
+	dsn, storeLog := cfg.Store.DSN.Reveal(), log.With("component", "store")
+	switch cfg.Store.Driver {
+	case config.StorePostgres:
+		s, err = postgres.Open(ctx, dsn, storeLog)
+	default:
+		exclusive = true
+		s, err = sqlite.Open(ctx, dsn, storeLog)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("open %s store: %w", cfg.Store.Driver, err)
+	}
+	return s, exclusive, nil
+}
+
+// newDCS builds the DCS client for every configured instance.
+func newDCS(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*dcs.Client, error) {
+	endpoints := map[string]dcs.Endpoint{}
+	for alias, t := range cfg.InstanceTargets() {
+		endpoints[alias] = dcs.Endpoint{InstanceID: t.ID, ProjectID: t.ProjectID, Region: t.Region, URL: t.Endpoint}
+	}
+	c, err := dcs.New(dcs.Params{
+		Instances: endpoints,
+		AK:        cfg.Secrets.AccessKey.Reveal(),
+		SK:        cfg.Secrets.SecretKey.Reveal(),
+		Timeout:   cfg.HuaweiCloud.Timeout.Duration,
+		ScanWait:  cfg.HuaweiCloud.ScanWait(),
+		Logger:    log.With("component", "dcs"),
+		Observe:   m.DCSCall,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dcs client: %w", err)
+	}
+	return c, nil
+}
+
+// newService builds the request lifecycle over the app's store.
+func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Options) (*approvals.Service, error) {
+	instances := map[string]approvals.Instance{}
+	policies := map[string]approvals.Policy{}
+	for alias, t := range a.cfg.InstanceTargets() {
+		instances[alias] = approvals.Instance{Alias: alias, ID: t.ID}
+		policies[alias] = policy(t.Policy)
+	}
+	staleAfter := opt.StaleAfter
+	if staleAfter == 0 {
+		staleAfter = a.cfg.StaleAfter()
+	}
+	return approvals.NewService(approvals.Params{
+		Store:      a.store,
+		Killer:     killer,
+		Notifier:   notifier,
+		Directory:  slackbot.NewDirectory(a.api, groupCacheTTL),
+		Sessions:   killer,
+		Policy:     policy(a.cfg.Policy),
+		Policies:   policies,
+		DryRun:     a.cfg.HuaweiCloud.DryRun,
+		Instances:  instances,
+		Now:        opt.Now,
+		StaleAfter: staleAfter,
+		Logger:     a.log,
+		Observer:   a.metrics,
+	})
+}
+
+// NewLogger builds the bot's logger from the configuration's log: section,
+// writing to out (nothing when nil) through a redactor that blanks the
+// value of every secret, whatever logs it: the bot, slack-go's debug
+// output, a driver's error.
+func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
+	if out == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	secrets := []string{cfg.Secrets.SlackAppToken.Reveal(), cfg.Secrets.SlackBotToken.Reveal(),
+		cfg.Secrets.AccessKey.Reveal(), cfg.Secrets.SecretKey.Reveal(), cfg.Store.DSN.Reveal()}
+	if u, err := url.Parse(cfg.Store.DSN.Reveal()); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			secrets = append(secrets, pw)
+		}
+	}
+	return slog.New(logging.ContextHandler{Handler: cfg.Log.Handler(logging.NewRedactor(out, secrets...))})
+}
+
+// policy turns a configured policy into the lifecycle's.
+func policy(p config.Policy) approvals.Policy {
+	return approvals.Policy{
+		Channels:          p.Channels,
+		Requesters:        p.Requesters,
+		Approvers:         p.Approvers,
+		ApprovalsRequired: p.ApprovalsRequired,
+		TTL:               p.TTL.Duration,
+		MaxAddrs:          p.MaxAddrs,
+		RequireReason:     p.RequireReason,
+		KillAll:           approvals.KillAllPolicy{Enabled: p.KillAll.Enabled, ApprovalsRequired: p.KillAll.ApprovalsRequired},
+	}
+}
+
+// maxAddrs is the parser's limit: the largest of every instance's, each
+// instance's own being enforced by the lifecycle.
+func maxAddrs(cfg *config.Config) int {
+	n := cfg.Policy.MaxAddrs
+	for _, t := range cfg.InstanceTargets() {
+		n = max(n, t.Policy.MaxAddrs)
+	}
+	return n
+}

@@ -1,0 +1,127 @@
+package dcs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/exchange"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/sdkerr"
+	"github.com/huaweicloud/huaweicloud-sdk-go-v3/services/dcs/v2/model"
+
+	"dcsbot/internal/approvals"
+)
+
+// Kill asks DCS to close the sessions at addrs on node (HangUpClients). It
+// sends one request and never retries it. A cancelled ctx stops the kill
+// only before it is sent.
+func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID string, addrs []string) error {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return fmt.Errorf("kill sessions: %w", err)
+	}
+	op := "kill sessions on " + t.alias
+	if nodeID == "" {
+		return fmt.Errorf("%s: node ID is empty", op)
+	}
+	if len(addrs) == 0 || slices.Contains(addrs, "") {
+		return fmt.Errorf("%s: no addresses, or an empty one", op)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: not sent: %w", op, err)
+	}
+	req := &model.HangUpClientsRequest{
+		InstanceId: id,
+		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
+	}
+	return c.write(ctx, op, "HangUpClients", t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
+		func() (*exchange.SdkExchange, error) {
+			inv := t.sdk.HangUpClientsInvoker(req)
+			_, err := inv.Invoke()
+			return inv.Exchange, err
+		})
+}
+
+// KillAll asks DCS to close every session on node, or on every node of the
+// instance when allNodes is true (nodeID must then be empty)
+// (HangUpKillAllClients). DCS runs the kill as a job: a nil error means it
+// accepted the job. It sends one request and never retries it. A cancelled
+// ctx stops it only before it is sent.
+func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID string, allNodes bool) error {
+	t, id, err := c.resolve(inst)
+	if err != nil {
+		return fmt.Errorf("kill all sessions: %w", err)
+	}
+	op := "kill all sessions on " + t.alias
+	switch {
+	case allNodes && nodeID != "":
+		return fmt.Errorf("%s: node ID %q given for a kill on all nodes", op, nodeID)
+	case !allNodes && nodeID == "":
+		return fmt.Errorf("%s: node ID is empty", op)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: not sent: %w", op, err)
+	}
+	body := &model.HangUpKillAllClientsRequestBody{KillAllNodes: ptr(allNodes)}
+	if !allNodes {
+		body.NodeId = ptr(nodeID)
+	}
+	req := &model.HangUpKillAllClientsRequest{InstanceId: id, Body: body}
+	var job string
+	log := c.log.With("api", "HangUpKillAllClients", "instance", t.alias, "node_id", nodeID, "all_nodes", allNodes)
+	err = c.write(ctx, op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
+		inv := t.sdk.HangUpKillAllClientsInvoker(req)
+		resp, err := inv.Invoke()
+		if resp != nil {
+			job = jobID(resp.Body)
+		}
+		return inv.Exchange, err
+	})
+	if err == nil && job != "" {
+		log.InfoContext(ctx, "dcs kill-all job accepted", "job_id", job)
+	}
+	return err
+}
+
+// write sends a request that changes something, once. A 2xx answer whose
+// body the SDK could not decode still means DCS accepted the request.
+func (c *Client) write(ctx context.Context, op, api string, t *target, log *slog.Logger, call func() (*exchange.SdkExchange, error)) error {
+	start := time.Now()
+	exch, err := call()
+	status, rid := callInfo(exch, err)
+	c.observe(api, status, time.Since(start))
+	log = log.With("status", status, "dcs_request_id", rid, "duration", time.Since(start))
+	if err != nil && accepted(err) {
+		log.WarnContext(ctx, "dcs call: accepted, answer not understood")
+		return nil
+	}
+	if err != nil {
+		err = c.mapErr(op, t, err)
+		log.InfoContext(ctx, "dcs call failed", "err", err)
+		return err
+	}
+	log.InfoContext(ctx, "dcs call")
+	return nil
+}
+
+// accepted says whether err is the SDK failing to decode a 2xx answer.
+func accepted(err error) bool {
+	var sre *sdkerr.ServiceResponseError
+	return errors.As(err, &sre) && sre.StatusCode >= 200 && sre.StatusCode < 300
+}
+
+// jobID pulls job_id out of a response body the SDK keeps as interface{}.
+func jobID(body *any) string {
+	if body == nil {
+		return ""
+	}
+	if m, ok := (*body).(map[string]any); ok {
+		if job, ok := m["job_id"].(string); ok {
+			return job
+		}
+	}
+	return ""
+}

@@ -1,0 +1,139 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
+
+	"dcsbot/internal/commands"
+)
+
+// Input is the slash command a handler answers: who typed it, where.
+type Input struct {
+	User        string
+	Channel     string
+	TriggerID   string
+	ResponseURL string
+}
+
+// Answer is what a handler decides before the ack, with no I/O. Now is
+// a reply that rides in the ack itself (Slack mrkdwn), for what needs no
+// I/O: it reaches the user even in a channel the bot is not in. Later,
+// when set, runs on a worker after the ack; its text, or its error turned
+// into a sentence, goes to the user alone ("" sends nothing).
+type Answer struct {
+	Now     string
+	Later   func(ctx context.Context) (string, error)
+	Refused bool // Now is a refusal (for metrics)
+}
+
+// refusedNow answers at once with err turned into a sentence.
+func refusedNow(log *slog.Logger, err error) Answer {
+	return Answer{Now: userMessage(log, err), Refused: true}
+}
+
+// Commands holds one handler per subcommand, each in its own file, as an
+// exported method
+//
+//	func (h *Commands) Name(in Input, c commands.Name[, svc smallInterface]) Answer
+//
+// The router finds them by their signature: the command type names the
+// subcommand (its Name()), and the optional third parameter is the small
+// interface the handler needs from the domain, which the router checks the
+// service satisfies when it is built. Adding a subcommand is its entry in
+// internal/commands and its handler file here.
+type Commands struct {
+	log      *slog.Logger
+	maxAddrs int
+}
+
+// router maps a subcommand's name to its handler.
+type router struct {
+	routes map[string]route
+}
+
+type route struct {
+	fn  reflect.Value // the bound method
+	svc reflect.Value // the service, as the handler's parameter; invalid when it takes none
+}
+
+var (
+	inputType   = reflect.TypeFor[Input]()
+	answerType  = reflect.TypeFor[Answer]()
+	commandType = reflect.TypeFor[commands.Command]()
+)
+
+// newRouter finds the handlers of h and binds each to svc. It fails when a
+// handler needs what svc does not provide, or two handle one subcommand.
+func newRouter(h *Commands, svc any) (*router, error) {
+	rt := &router{routes: map[string]route{}}
+	v := reflect.ValueOf(h)
+	var errs []error
+	for i := range v.NumMethod() {
+		m, mt := v.Method(i), v.Type().Method(i)
+		name, r, ok, err := bind(m, svc)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("handler %s: %w", mt.Name, err))
+		}
+		if !ok {
+			continue
+		}
+		if _, dup := rt.routes[name]; dup {
+			errs = append(errs, fmt.Errorf("handler %s: a second handler of %q", mt.Name, name))
+		}
+		rt.routes[name] = r
+	}
+	return rt, errors.Join(errs...)
+}
+
+// bind checks that method m is a handler and binds it to svc. ok is false
+// for a method that is not a handler.
+func bind(m reflect.Value, svc any) (name string, r route, ok bool, err error) {
+	t := m.Type()
+	if t.NumIn() < 2 || t.NumIn() > 3 || t.NumOut() != 1 || t.In(0) != inputType || t.Out(0) != answerType || !t.In(1).Implements(commandType) {
+		return "", route{}, false, nil
+	}
+	name = reflect.Zero(t.In(1)).Interface().(commands.Command).Name()
+	r = route{fn: m}
+	if t.NumIn() == 3 {
+		need := t.In(2)
+		if need.Kind() != reflect.Interface {
+			return name, r, false, fmt.Errorf("its third parameter %s is not an interface", need)
+		}
+		if svc == nil || !reflect.TypeOf(svc).Implements(need) {
+			return name, r, false, fmt.Errorf("the service %T does not provide %s", svc, need)
+		}
+		r.svc = reflect.ValueOf(svc)
+	}
+	return name, r, true, nil
+}
+
+// names returns the subcommands routed, sorted.
+func (rt *router) names() []string {
+	out := make([]string, 0, len(rt.routes))
+	for n := range rt.routes {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dispatch runs the handler of c; ok is false when there is none.
+func (rt *router) dispatch(in Input, c commands.Command) (Answer, bool) {
+	r, ok := rt.routes[c.Name()]
+	if !ok {
+		return Answer{}, false
+	}
+	args := []reflect.Value{reflect.ValueOf(in), reflect.ValueOf(c)}
+	if r.svc.IsValid() {
+		args = append(args, r.svc)
+	}
+	return r.fn.Call(args)[0].Interface().(Answer), true
+}
+
+// String lists the routes, for logs.
+func (rt *router) String() string { return strings.Join(rt.names(), ", ") }

@@ -1,0 +1,94 @@
+package slackbot
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
+)
+
+// fullService provides every interface a handler declares.
+type fullService struct {
+	killRequester
+	canceller
+	clientsReader
+	nodesLister
+	statusReader
+	historyReader
+}
+
+// History resolves the ambiguity between statusReader and historyReader,
+// which both declare CheckChannel.
+func (fullService) CheckChannel(string) error { return nil }
+
+func TestRouterRoutesEverySubcommand(t *testing.T) {
+	rt, err := newRouter(&Commands{}, fullService{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"cancel", "clients", "help", "history", "kill", "kill-all", "nodes", "status"}
+	if got := rt.names(); !slices.Equal(got, want) {
+		t.Fatalf("routes %v, want %v", got, want)
+	}
+	for _, text := range []string{"help", "kill x #0 10.0.0.1:1", "kill-all x #0", "clients x", "nodes x", "status 7K2QFM", "cancel 7K2QFM", "history"} {
+		c, err := commands.Parse(text, commands.Options{MaxAddrs: 50})
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if _, ok := rt.routes[c.Name()]; !ok {
+			t.Errorf("%s: no handler", text)
+		}
+	}
+}
+
+// A service that lacks what a handler needs is refused when the router is
+// built, not when a user first types the command.
+func TestRouterRefusesAServiceThatLacksAHandlersNeeds(t *testing.T) {
+	_, err := newRouter(&Commands{}, struct{ canceller }{})
+	if err == nil {
+		t.Fatal("router built over a service that cannot list nodes")
+	}
+	for _, name := range []string{"Nodes", "nodesLister"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+type nodesOnly struct{}
+
+func (nodesOnly) Nodes(context.Context, string, string) (*approvals.NodesView, error) {
+	return &approvals.NodesView{Instance: approvals.Instance{Alias: "orders-prod"}}, nil
+}
+
+// The handler receives the service through its declared interface.
+func TestRouterPassesTheService(t *testing.T) {
+
+	rt := &router{routes: map[string]route{}}
+	name, r, ok, err := bind(reflectMethod(t, &Commands{}, "Nodes"), nodesOnly{})
+	if err != nil || !ok || name != "nodes" {
+		t.Fatalf("bind: %q %v %v", name, ok, err)
+	}
+	rt.routes[name] = r
+	ans, ok := rt.dispatch(Input{Channel: "C1"}, commands.Nodes{Instance: "orders-prod"})
+	if !ok || ans.Later == nil {
+		t.Fatalf("dispatch: %v %+v", ok, ans)
+	}
+	text, err := ans.Later(context.Background())
+	if err != nil || !strings.Contains(text, "orders-prod") {
+		t.Fatalf("answer %q, %v", text, err)
+	}
+}
+
+func reflectMethod(t *testing.T, h *Commands, name string) reflect.Value {
+	t.Helper()
+	m := reflect.ValueOf(h).MethodByName(name)
+	if !m.IsValid() {
+		t.Fatalf("no method %s", name)
+	}
+	return m
+}

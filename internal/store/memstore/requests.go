@@ -1,0 +1,236 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"dcsbot/internal/approvals"
+)
+
+// Create inserts r as a new pending request with its "requested" event.
+func (s *Store) Create(_ context.Context, r *approvals.Request) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("Create"); err != nil {
+		return err
+	}
+	switch {
+	case r.ID == "":
+		return errors.New("create request: empty ID")
+	case r.State != "" && r.State != approvals.Pending:
+		return fmt.Errorf("create request %s: state %s: a new request is pending", r.ID, r.State)
+	}
+	if _, ok := s.reqs[r.ID]; ok {
+		return fmt.Errorf("create request %s: %w", r.ID, approvals.ErrDuplicateID)
+	}
+	c := clone(r)
+	c.State, c.Approvals, c.DecidedBy, c.Note, c.Result, c.RemindedAt = approvals.Pending, nil, "", "", nil, time.Time{}
+	if c.Kind == "" {
+		c.Kind = approvals.KindKill
+	}
+	if c.Addrs == nil {
+		c.Addrs = []string{}
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = c.CreatedAt
+	}
+	s.reqs[r.ID] = &entry{r: c, seq: map[string]int{}}
+	s.addEvent(approvals.Event{RequestID: r.ID, At: r.CreatedAt, Actor: r.Requester, Kind: approvals.EventRequested, Detail: r.Reason})
+	return nil
+}
+
+// Get returns the request with its approvals in order, or ErrNotFound.
+func (s *Store) Get(_ context.Context, id string) (*approvals.Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("Get"); err != nil {
+		return nil, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return nil, fmt.Errorf("get request %s: %w", id, approvals.ErrNotFound)
+	}
+	return clone(e.r), nil
+}
+
+// SetMessage records where the approval message was posted.
+func (s *Store) SetMessage(_ context.Context, id, channel, ts string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("SetMessage"); err != nil {
+		return err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return fmt.Errorf("set message of request %s: %w", id, approvals.ErrNotFound)
+	}
+	e.r.ChannelID, e.r.MessageTS = channel, ts
+	return nil
+}
+
+// AddApproval records a's approval if the request is pending and a.User
+// has not approved it yet.
+func (s *Store) AddApproval(_ context.Context, id string, a approvals.Approval) (bool, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("AddApproval"); err != nil {
+		return false, 0, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, 0, fmt.Errorf("add approval to request %s: %w", id, approvals.ErrNotFound)
+	}
+	r := e.r
+	if r.State != approvals.Pending || r.ApprovedBy(a.User) {
+		return false, len(r.Approvals), nil
+	}
+	s.seq++
+	e.seq[a.User] = s.seq
+	r.Approvals = append(r.Approvals, approvals.Approval{User: a.User, At: at(a.At)})
+	slices.SortStableFunc(r.Approvals, func(x, y approvals.Approval) int {
+		if c := x.At.Compare(y.At); c != 0 {
+			return c
+		}
+		return e.seq[x.User] - e.seq[y.User]
+	})
+	s.addEvent(approvals.Event{RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
+		Detail: fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)})
+	return true, len(r.Approvals), nil
+}
+
+// Apply performs t if the request is in t.From.
+func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (bool, error) {
+	if err := t.Validate(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("Apply"); err != nil {
+		return false, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, approvals.ErrNotFound)
+	}
+	r := e.r
+	if r.State != t.From {
+		return false, nil
+	}
+	r.State, r.UpdatedAt = t.To, at(t.At)
+	if t.From == approvals.Pending {
+		r.DecidedBy = t.Actor
+	}
+	if t.Note != "" {
+		r.Note = t.Note
+	}
+	if t.Result != nil {
+		r.Result = roundTrip(t.Result)
+	}
+	s.addEvent(approvals.Event{RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail()})
+	return true, nil
+}
+
+// MarkReminded sets RemindedAt if the request is pending and has none.
+func (s *Store) MarkReminded(_ context.Context, id string, when time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, fmt.Errorf("mark request %s reminded: %w", id, approvals.ErrNotFound)
+	}
+	if e.r.State != approvals.Pending || !e.r.RemindedAt.IsZero() {
+		return false, nil
+	}
+	e.r.RemindedAt = at(when)
+	return true, nil
+}
+
+// ListStale returns the requests in state whose deadline is at or before
+// before, oldest deadline first; limit <= 0 means all.
+func (s *Store) ListStale(_ context.Context, state approvals.State, before time.Time, limit int) ([]*approvals.Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	deadline := func(r *approvals.Request) time.Time {
+		if state == approvals.Pending {
+			return r.ExpiresAt
+		}
+		return r.UpdatedAt
+	}
+	var out []*approvals.Request
+	for _, e := range s.reqs {
+		if e.r.State == state && !deadline(e.r).After(at(before)) {
+			out = append(out, clone(e.r))
+		}
+	}
+	slices.SortFunc(out, func(a, b *approvals.Request) int {
+		if c := deadline(a).Compare(deadline(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// List returns the newest requests first, filtered by f.
+func (s *Store) List(_ context.Context, f approvals.ListFilter) ([]*approvals.Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("List"); err != nil {
+		return nil, err
+	}
+	var out []*approvals.Request
+	for _, e := range s.reqs {
+		r := e.r
+		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) {
+			out = append(out, clone(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b *approvals.Request) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	return out[:min(len(out), limit, maxListLimit)], nil
+}
+
+// Count returns how many requests are in state.
+func (s *Store) Count(_ context.Context, state approvals.State) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.reqs {
+		if e.r.State == state {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Events returns a request's audit trail, oldest first, or ErrNotFound.
+func (s *Store) Events(_ context.Context, id string) ([]approvals.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.reqs[id]; !ok {
+		return nil, fmt.Errorf("events of request %s: %w", id, approvals.ErrNotFound)
+	}
+	var out []approvals.Event
+	for _, e := range s.events {
+		if e.RequestID == id {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b approvals.Event) int { return a.At.Compare(b.At) })
+	return out, nil
+}

@@ -1,0 +1,28 @@
+package storetest
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// LastMigration returns the highest version among the goose migration
+// files in dir (NNNNN_name.sql).
+func LastMigration(t *testing.T, dir string) int {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := 0
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			t.Fatalf("%s/%s is not a migration file", dir, e.Name())
+		}
+		last = max(last, n)
+	}
+	return last
+}

@@ -252,3 +252,14 @@ func quoteReason(r string) (string, bool) {
 	}
 	return "", false
 }
+
+// usageLine returns the usage line of the subcommand named exactly sub in
+// the table, "" if there is none.
+func usageLine(sub string) string {
+	for _, s := range subcommands {
+		if s.name == sub {
+			return s.usageLine()
+		}
+	}
+	return ""
+}

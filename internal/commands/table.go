@@ -120,7 +120,7 @@ func (s *spec) check() error {
 	seen := map[string]bool{}
 	for i, a := range s.args {
 		switch {
-		case seen[a.name] || a.read == nil || a.min > 0 && a.missing == nil:
+		case seen[a.name] || flagLike(a.name) || a.read == nil || a.min > 0 && a.missing == nil:
 			return fmt.Errorf("%s: argument %q repeated, or without read or missing", s.name, a.name)
 		case a.usage == "" && a.fragment() == "":
 			return fmt.Errorf("%s: argument %q needs its usage spelled out", s.name, a.name)

@@ -17,9 +17,68 @@
 // links and mentions in them have been turned into their visible text and
 // Slack's &amp; &lt; &gt; unescaped, so whoever shows a reason in Slack
 // must escape it.
+//
+// # Layout
+//
+// Every subcommand is declared once, as a spec in the table in spec.go: its
+// name, help text, examples, positional arguments (kinds in args.go), flags
+// (kinds in flags.go) and the function that builds its typed Command (the
+// types are in this file) from what was read. The usage text, each usage
+// line and help topic, the list of subcommands, which flags a subcommand
+// takes, and every message about a missing, extra or misplaced argument or
+// flag follow from the table (table.go); parse.go and flags.go drive the
+// parsing. The lexer is in lex.go, checks of single values (instances,
+// node IDs, addresses, numbers, durations) in values.go, and what turns
+// user text into safe message text or plain reason text in text.go.
+//
+// # Adding a subcommand
+//
+// A read-only subcommand such as /dcs ping <instance> needs its typed
+// command in this file, with a Name method returning the subcommand's name,
+//
+//	// Ping asks whether an instance answers.
+//	type Ping struct{ Instance string }
+//
+//	// Name returns "ping".
+//	func (Ping) Name() string { return "ping" }
+//
+// and one spec in the table in spec.go, where help should list it:
+//
+//	{
+//		name:         "ping",
+//		help:         "Checks that the bot can reach an instance.\n" + instanceHelp,
+//		examples:     []string{"ping orders-prod"},
+//		usageExample: "ping orders-prod",
+//		takes:        "takes only the instance",
+//		args:         []argSpec{instanceArg(false)},
+//		build: func(v parsed) (Command, error) {
+//			return Ping{Instance: v.str("instance")}, nil
+//		},
+//	},
+//
+// Usage, UsageFor, the subcommand list, "help ping", "ping -h", and the
+// errors on its arguments and flags follow. Outside this package, the Slack
+// edge needs a case for the new type; inside, FuzzParse's type switch needs
+// its invariants (it refuses a type it does not know). TestPingRecipe
+// checks this recipe on a table extended with ping.
+//
+// # Adding a flag
+//
+// Make it with the constructor of its kind in flags.go (switchFlag,
+// enumFlag, intFlag, durationFlag; or a flagSpec with a read function of
+// its own), list it in the flags of each spec that takes it, and read it in
+// that spec's build with the accessor of its type (v.on, v.str, v.strOr,
+// v.num, v.duration). The usage line, "does not take", "needs a value",
+// "given twice" and its value's errors follow. A flag that two specs take
+// is one *flagSpec shared by both: newTable refuses two different flags of
+// one name.
 package commands
 
-import "strconv"
+import (
+	"strconv"
+
+	"dcsbot/internal/requestid"
+)
 
 // Command is a parsed subcommand.
 type Command interface{ Name() string }
@@ -112,7 +171,7 @@ func (Nodes) Name() string { return "nodes" }
 
 // Cancel asks to cancel a pending request.
 type Cancel struct {
-	ID string // request ID: 6 characters of Crockford base32, upper case (RequestIDAlphabet)
+	ID string // request ID: 6 characters of Crockford base32, upper case (see package requestid)
 }
 
 // Name returns "cancel".
@@ -156,147 +215,17 @@ const (
 	MaxHistoryLimit     = 50
 )
 
-// RequestIDAlphabet is Crockford's base32, the alphabet of request IDs.
-const RequestIDAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+// RequestIDAlphabet is Crockford's base32, the alphabet of request IDs
+// (package requestid defines them).
+const RequestIDAlphabet = requestid.Alphabet
+
+// KillUsage is the one-line usage of /dcs kill, appended to every kill error.
+// (Errors of the other subcommands end with their own usage line, as the
+// first line of UsageFor shows it.) It is derived from the kill spec.
+var KillUsage = defaultTable.lookup("kill").usageLine()
 
 // UsageError is a refusal: the command text cannot be run as typed. Msg is a
 // sentence for the user, safe to show them (ephemerally) as it is.
 type UsageError struct{ Msg string }
 
 func (e *UsageError) Error() string { return e.Msg }
-
-// KillUsage is the one-line usage of /dcs kill, appended to every kill error.
-// (Errors of the other subcommands end with their own usage line, as the
-// first line of UsageFor shows it.)
-const KillUsage = `Usage: /dcs kill <instance> <node> <addr> [<addr>...] [--reason "text"]`
-
-// subcommands in the order help lists them, with their usage lines.
-var subcommands = []struct{ name, usage string }{
-	{"kill", KillUsage},
-	{"kill-all", `Usage: /dcs kill-all <instance> (<node> | --all-nodes) [--reason "text"]`},
-	{"clients", "Usage: /dcs clients <instance> [<node>] [<filter>] [--sort idle|age]"},
-	{"nodes", "Usage: /dcs nodes <instance>"},
-	{"status", "Usage: /dcs status <request-id>"},
-	{"cancel", "Usage: /dcs cancel <request-id>"},
-	{"history", "Usage: /dcs history [<instance>] [--limit N]"},
-	{"help", "Usage: /dcs help [<subcommand>]"},
-}
-
-// usageLine returns the usage line of subcommand sub, "" if there is none.
-func usageLine(sub string) string {
-	for _, s := range subcommands {
-		if s.name == sub {
-			return s.usage
-		}
-	}
-	return ""
-}
-
-const (
-	exampleID = "7K2QFM"
-
-	instanceHelp = "• <instance>: the instance alias (e.g. `orders-prod`) or its instance ID (a UUID)\n"
-	nodeHelp     = "• <node>: the DCS node ID (32 hex digits, with or without dashes), the node's ip:port, " +
-		"or its number in the list `/dcs nodes` shows (`3` or `#3`)\n"
-	addrHelp = "• <addr>: a client address as ip:port, IPv4 like `10.0.0.5:52114` or IPv6 in brackets like `[fd00::5]:52114`; " +
-		"give several separated by spaces\n"
-	reasonHelp = "• --reason \"text\": why, shown with the request; 1 to 500 characters. " +
-		"Put text with spaces in quotes: \"…\", '…', “…” and ‘…’ all work, and so does --reason=text\n"
-	requestIDHelp = "• <request-id>: the 6-character ID the bot gave the request, like `" + exampleID + "` (upper or lower case)\n"
-	approvalNote  = "Nothing is killed until the request is approved."
-	flagsNote     = "Flags can go anywhere after the subcommand.\n"
-)
-
-const usage = "```\n" +
-	KillUsage + "\n" +
-	`       /dcs kill-all <instance> (<node> | --all-nodes) [--reason "text"]` + "\n" +
-	"       /dcs clients <instance> [<node>] [<filter>] [--sort idle|age]\n" +
-	"       /dcs nodes <instance>\n" +
-	"       /dcs status <request-id>\n" +
-	"       /dcs cancel <request-id>\n" +
-	"       /dcs history [<instance>] [--limit N]\n" +
-	"       /dcs help [<subcommand>]\n" +
-	"```\n" +
-	"*/dcs kill* asks to close the Redis client connections at each <addr> on one node of a DCS instance; " +
-	"*/dcs kill-all* asks to close every client connection on one node, or on all nodes. " + approvalNote + "\n" +
-	instanceHelp + nodeHelp + addrHelp +
-	"• <request-id>: the 6-character ID the bot gave the request, like `" + exampleID + "`\n" +
-	"• --reason: why, shown with the request; put text with spaces in quotes\n" +
-	flagsNote +
-	"\n" +
-	"Examples (`/dcs help <subcommand>` tells more):\n" +
-	"• `/dcs kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022`\n" +
-	"• `/dcs kill-all orders-prod --all-nodes --reason \"failover drill\"`\n" +
-	"• `/dcs clients orders-prod #0 worker --sort age`\n" +
-	"• `/dcs nodes orders-prod`\n" +
-	"• `/dcs status " + exampleID + "`\n" +
-	"• `/dcs cancel " + exampleID + "`\n" +
-	"• `/dcs history orders-prod --limit 20`\n" +
-	"• `/dcs help clients`"
-
-// topics holds the per-subcommand help, after its usage line.
-var topics = map[string]string{
-	"kill": "Asks to close the Redis client connections at each <addr> on one node of a DCS instance. " + approvalNote + "\n" +
-		instanceHelp + nodeHelp + addrHelp + reasonHelp + flagsNote +
-		"\n" +
-		"Examples:\n" +
-		"• `/dcs kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022`\n" +
-		"• `/dcs kill orders-prod #0 10.0.0.5:52114 --reason \"stuck batch job\"`",
-	"kill-all": "Asks to close every client connection on one node (give <node>) or on every node of the instance " +
-		"(give --all-nodes instead); exactly one of the two. " + approvalNote + "\n" +
-		instanceHelp + nodeHelp + reasonHelp + flagsNote +
-		"\n" +
-		"Examples:\n" +
-		"• `/dcs kill-all orders-prod 10.0.1.12:6379 --reason \"connection leak\"`\n" +
-		"• `/dcs kill-all orders-prod --all-nodes --reason 'failover drill'`",
-	"clients": "Lists the client connections on one node, or on every node when no node is given, idlest first " +
-		"(--sort age: oldest first).\n" +
-		instanceHelp + nodeHelp +
-		"• <filter>: shows only some clients. One that starts with a digit or `[` and holds only hex digits, `.`, `:`, `[` and `]` " +
-		"matches the start of the client address (`10.0.3.`); any other (letters, digits, `.`, `_`, `:` and `-`, at most 64) " +
-		"matches part of the client name (`worker`).\n" +
-		"With two arguments after <instance>, the first is the node and the second the filter. " +
-		"With one, it is the node when it is a node ID, a full ip:port, or a number (`3` or `#3`), and a filter otherwise: " +
-		"to filter by a full client address or a bare number, give the node first.\n" +
-		flagsNote +
-		"\n" +
-		"Examples:\n" +
-		"• `/dcs clients orders-prod`\n" +
-		"• `/dcs clients orders-prod #0 worker --sort age`\n" +
-		"• `/dcs clients orders-prod 10.0.3.`",
-	"nodes": "Lists the nodes of an instance with their numbers, IDs and addresses; " +
-		"other subcommands accept any of the three as <node>.\n" +
-		instanceHelp +
-		"\n" +
-		"Example: `/dcs nodes orders-prod`",
-	"status": "Shows a request and where it stands: pending approval, approved, running, done, failed, denied, expired or cancelled.\n" +
-		requestIDHelp +
-		"\n" +
-		"Example: `/dcs status " + exampleID + "`",
-	"cancel": "Cancels a request that is still waiting for approval.\n" +
-		requestIDHelp +
-		"\n" +
-		"Example: `/dcs cancel " + exampleID + "`",
-	"history": "Lists the latest requests, newest first: those of one instance, or of every instance when none is given.\n" +
-		instanceHelp +
-		"• --limit N: how many, from 1 to 50; 10 when not given\n" +
-		"\n" +
-		"Examples:\n" +
-		"• `/dcs history`\n" +
-		"• `/dcs history orders-prod --limit 20`",
-}
-
-// Usage returns the full usage text shown by help (Slack mrkdwn; see the
-// package comment about `<` and `>`).
-func Usage() string { return usage }
-
-// UsageFor returns the help on one subcommand (topic "kill", "kill-all",
-// "clients", "nodes", "status", "cancel" or "history", in any case), as
-// Help.Topic names it. For "", "help" or any other topic it returns Usage().
-func UsageFor(topic string) string {
-	sub := subcommandOf(topic)
-	if t, ok := topics[sub]; ok {
-		return "```\n" + usageLine(sub) + "\n```\n" + t
-	}
-	return usage
-}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +31,7 @@ func checkParse(t *testing.T, text string, opt Options) {
 	if (cmd == nil) == (err == nil) {
 		t.Fatalf("Parse(%q) = %#v, %v: want exactly one of command and error", text, cmd, err)
 	}
+	checkTable(t, text, opt, cmd, err)
 	if err != nil {
 		var ue *UsageError
 		if !errors.As(err, &ue) {
@@ -119,6 +121,59 @@ func checkParse(t *testing.T, text string, opt Options) {
 			t.Fatalf("Parse(%q) = %#v, but its plain form %q parses to %#v, %v", text, cmd, plain, again, err)
 		}
 	}
+}
+
+// checkTable checks what the table says of any parse: the command is one
+// the table names, built by the spec of the subcommand typed (or help on
+// it), from values of that spec's own flags and arguments only.
+func checkTable(t *testing.T, text string, opt Options, cmd Command, err error) {
+	t.Helper()
+	p := defaultTable.newParser(opt)
+	cmd2, err2 := p.run(text)
+	if !reflect.DeepEqual(cmd, cmd2) || (err == nil) != (err2 == nil) || err != nil && err.Error() != err2.Error() {
+		t.Fatalf("Parse(%q) = %#v, %v, but a parser over the table gives %#v, %v", text, cmd, err, cmd2, err2)
+	}
+	if err != nil {
+		return
+	}
+	if defaultTable.lookup(cmd.Name()) == nil {
+		t.Fatalf("Parse(%q) = %#v, whose name %q is not in the table", text, cmd, cmd.Name())
+	}
+	if p.spec == nil {
+		if cmd != (Help{}) || strings.TrimFunc(text, unicode.IsSpace) != "" {
+			t.Fatalf("Parse(%q) = %#v with no subcommand", text, cmd)
+		}
+		return
+	}
+	if cmd.Name() != p.spec.name && !(p.help && cmd == (Help{Topic: p.spec.name})) {
+		t.Fatalf("Parse(%q): the %s spec built %#v", text, p.spec.name, cmd)
+	}
+	for name, v := range p.vals {
+		f := p.spec.flag(name)
+		switch {
+		case f != nil && f.read == nil && v != true:
+			t.Fatalf("Parse(%q): switch %s has value %#v", text, name, v)
+		case f != nil:
+		case !slices.ContainsFunc(p.spec.args, func(a argSpec) bool { return a.name == name }):
+			t.Fatalf("Parse(%q): %s read %q, which is neither its flag nor its argument", text, p.spec.name, name)
+		}
+		if f != nil && !flagInText(text, name) {
+			t.Fatalf("Parse(%q): flag %s read but not typed", text, name)
+		}
+	}
+}
+
+// flagInText reports whether text has a word that is flag name, in any
+// spelling the parser reads as it.
+func flagInText(text, name string) bool {
+	for _, w := range strings.FieldsFunc(text, unicode.IsSpace) {
+		arg, _ := unwrap(w)
+		n, _, _ := strings.Cut(arg, "=")
+		if canonFlag(n) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func checkInstance(t *testing.T, text, inst string, optional bool) {
@@ -251,4 +306,15 @@ func quoteReason(r string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// usageLine returns the usage line of the subcommand named exactly sub in
+// the table, "" if there is none.
+func usageLine(sub string) string {
+	for _, s := range subcommands {
+		if s.name == sub {
+			return s.usageLine()
+		}
+	}
+	return ""
 }

@@ -10,8 +10,9 @@ import (
 type word struct {
 	n    int    // 1-based argument number
 	text string // as typed; for a quoted reason, the text between the quotes
-	// quoted is set on the value of --reason when it was in quotes: the
-	// word itself (--reason "a b") or the part after = (--reason="a b").
+	// quoted is set on the value of a flag of free text (--reason) when it
+	// was in quotes: the word itself (--reason "a b") or the part after =
+	// (--reason="a b").
 	quoted bool
 	open   rune // the opening quote of a quoted value
 	// unterminated is set (with quoted) when the opening quote is never
@@ -20,14 +21,16 @@ type word struct {
 }
 
 // lex splits text into words at Unicode white space, except the value of
-// --reason: when it starts with a quote (" ' “ ” ‘ ’) it runs to the
-// matching closing quote, white space and all. Quotes anywhere else are
-// left in their words, for clean to refuse.
+// a flag of free text (--reason; isText reports which, given the flag's
+// name as canonFlag writes it): when it starts with a quote (" ' “ ” ‘ ’)
+// it runs to the matching closing quote, white space and all. Quotes
+// anywhere else are left in their words, for the argument checks to
+// refuse.
 //
 // A closing quote is one of the opening quote's family (" “ ” or ' ‘ ’)
 // followed by white space or the end of the text; a quote followed by
 // anything else is part of the reason, so `--reason 'don't'` is "don't".
-func lex(text string) []word {
+func lex(text string, isText func(name string) bool) []word {
 	var words []word
 	i := 0
 	for {
@@ -38,7 +41,7 @@ func lex(text string) []word {
 		end := wordEnd(text, i)
 		w := word{n: len(words) + 1, text: text[i:end]}
 		name, _, hasEq := strings.Cut(w.text, "=")
-		if canonFlag(name) != "--reason" {
+		if !isText(canonFlag(name)) {
 			words = append(words, w)
 			i = end
 			continue

@@ -558,12 +558,12 @@ func checkMessage(t *testing.T, text, msg string) {
 	suffixes := []string{"\n\n" + Usage()}
 	for _, sc := range subcommands {
 		if sc.name == first && first != "help" {
-			suffixes = []string{"\n" + sc.usage}
+			suffixes = []string{"\n" + sc.usageLine()}
 		}
 	}
 	if strings.HasPrefix(first, "<") || strings.HasPrefix(first, "\u2014") || strings.HasPrefix(first, "\u2013") {
 		for _, sc := range subcommands {
-			suffixes = append(suffixes, "\n"+sc.usage)
+			suffixes = append(suffixes, "\n"+sc.usageLine())
 		}
 	}
 	body := ""
@@ -593,7 +593,7 @@ func checkMessage(t *testing.T, text, msg string) {
 func trimUsage(msg string) string {
 	msg = strings.TrimSuffix(msg, "\n\n"+Usage())
 	for _, sc := range subcommands {
-		msg = strings.TrimSuffix(msg, "\n"+sc.usage)
+		msg = strings.TrimSuffix(msg, "\n"+sc.usageLine())
 	}
 	return msg
 }
@@ -689,10 +689,10 @@ func TestErrorsShowTheirUsage(t *testing.T) {
 			t.Fatalf("no bad example for %s", sc.name)
 		}
 		_, err := Parse(text, Options{})
-		if err == nil || !strings.HasSuffix(err.Error(), "\n"+sc.usage) || strings.Contains(err.Error(), "\n\n") {
-			t.Errorf("Parse(%q) = %v, want it to end with %q", text, err, sc.usage)
+		if err == nil || !strings.HasSuffix(err.Error(), "\n"+sc.usageLine()) || strings.Contains(err.Error(), "\n\n") {
+			t.Errorf("Parse(%q) = %v, want it to end with %q", text, err, sc.usageLine())
 		}
-		if !strings.HasPrefix(UsageFor(sc.name), "```\n"+sc.usage+"\n```\n") {
+		if !strings.HasPrefix(UsageFor(sc.name), "```\n"+sc.usageLine()+"\n```\n") {
 			t.Errorf("UsageFor(%q) does not start with its usage line:\n%s", sc.name, UsageFor(sc.name))
 		}
 	}
@@ -730,7 +730,7 @@ func TestUsage(t *testing.T) {
 	// example parses to that subcommand.
 	ex := examples(u)
 	for _, sc := range subcommands {
-		if !strings.Contains(u, strings.TrimPrefix(sc.usage, "Usage: ")) {
+		if !strings.Contains(u, strings.TrimPrefix(sc.usageLine(), "Usage: ")) {
 			t.Errorf("Usage() lacks the usage of %s", sc.name)
 		}
 		n := 0
@@ -873,7 +873,7 @@ func TestLex(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for i, w := range lex(tt.text) {
+		for i, w := range lex(tt.text, defaultTable.isText) {
 			if w.n != i+1 {
 				t.Errorf("lex(%q) word %d numbered %d", tt.text, i+1, w.n)
 			}

@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
-	"unicode/utf8"
 )
 
 const exampleNode = "6f1b2c3d4e5f40718293a4b5c6d7e8f9"
@@ -177,48 +177,6 @@ func hostnameLike(s string) bool {
 	return !strings.Contains(s, ":") && strings.IndexFunc(s, unicode.IsLetter) >= 0
 }
 
-const echoLen = 40
-
-// sanitize makes user input safe to show inside a Slack code span: it drops
-// backticks and the characters Slack uses for markup (< > &), replaces
-// invisible and control characters with U+FFFD, and keeps at most echoLen
-// characters, adding an ellipsis when it cut.
-func sanitize(s string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range s {
-		switch {
-		case r == '`' || r == '<' || r == '>' || r == '&':
-			continue
-		case !unicode.IsPrint(r):
-			r = '\uFFFD'
-		}
-		if n == echoLen {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return b.String()
-}
-
-// code shows user input in a code span, sanitized.
-func code(s string) string {
-	if t := sanitize(s); t != "" {
-		return "`" + t + "`"
-	}
-	return "(an argument that cannot be shown)"
-}
-
-// argRef names argument n and shows it when it can.
-func argRef(n int, s string) string {
-	if t := sanitize(s); t != "" {
-		return fmt.Sprintf("Argument %d (`%s`)", n, t)
-	}
-	return fmt.Sprintf("Argument %d", n)
-}
-
 // parseNodeRef parses a node reference: a node ID, the node's ip:port, or
 // its number ("3" or "#3"). It returns the reference, or a problem: the end
 // of a sentence that starts with the argument.
@@ -305,105 +263,36 @@ func filterKind(s string) int {
 	return filterName
 }
 
-// parseRequestID parses a request ID: 6 characters of Crockford base32 in
-// either case, with I and L read as 1 and O as 0. It returns the ID in upper
-// case.
-func parseRequestID(s string) (string, bool) {
-	if len(s) != 6 {
-		return "", false
+// parseDuration parses a duration as Go writes them ("90s", "10m",
+// "1h30m"; see time.ParseDuration), its units in any case, from lo to hi.
+// It returns the duration, or what it must be instead: the end of a
+// sentence "`--flag` must be ...". Zero and negative durations are always
+// refused.
+func parseDuration(s string, lo, hi time.Duration) (time.Duration, string) {
+	d, err := time.ParseDuration(strings.ToLower(s))
+	switch {
+	case err != nil:
+		return 0, "a duration: a number and a unit (`s`, `m` or `h`), like `90s`, `10m` or `1h30m`"
+	case d <= 0:
+		return 0, "longer than zero"
+	case d < lo:
+		return 0, "at least `" + shortDuration(lo) + "`"
+	case d > hi:
+		return 0, "at most `" + shortDuration(hi) + "`"
 	}
-	id := make([]byte, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		switch c {
-		case 'I', 'L':
-			c = '1'
-		case 'O':
-			c = '0'
-		}
-		if strings.IndexByte(RequestIDAlphabet, c) < 0 {
-			return "", false
-		}
-		id[i] = c
-	}
-	return string(id), true
+	return d, ""
 }
 
-// reasonText turns the value of --reason (argument n, without its quotes)
-// into the reason: Slack markup becomes plain text, runs of white space
-// (newlines included) become one space, and the ends are trimmed. It
-// refuses invisible and control characters, and a reason that is empty or
-// longer than MaxReasonLen characters. Any punctuation is fine.
-func (p *parser) reasonText(n int, raw string) (string, error) {
-	s := slackText(raw)
-	pos := 0
-	for _, r := range s {
-		pos++
-		if !unicode.IsSpace(r) && !unicode.IsPrint(r) {
-			return "", p.fail("Argument %d: the reason contains an invisible or control character (%U) at position %d; type it as plain text.", n, r, pos)
-		}
+// shortDuration writes d as time.Duration.String does, without the zero
+// minutes and seconds it ends with: "720h", "1h30m", "1m" rather than
+// "720h0m0s", "1h30m0s", "1m0s".
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
 	}
-	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-	switch l := utf8.RuneCountInString(s); {
-	case l == 0:
-		return "", p.fail("Argument %d: the reason is empty; say why, e.g. `--reason \"stuck batch job\"`.", n)
-	case l > MaxReasonLen:
-		return "", p.fail("Argument %d: the reason is too long: %d characters, at most %d.", n, l, MaxReasonLen)
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
 	}
-	return s, nil
-}
-
-// slackText turns Slack's markup in free text into what the user saw: a
-// link `<url|label>` becomes label and `<url>` url; a mention `<@U1|bob>`
-// becomes @bob, `<@U1>` @U1, `<#C1|general>` #general, `<!here>` @here;
-// then &amp; &lt; &gt; are unescaped. So a reason can never ping anyone,
-// even if shown unescaped.
-func slackText(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(s, '<')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(s[i+1:], '>')
-		if j < 0 {
-			break
-		}
-		b.WriteString(s[:i])
-		b.WriteString(slackMarkup(s[i+1 : i+1+j]))
-		s = s[i+1+j+1:]
-	}
-	b.WriteString(s)
-	return htmlUnescape.Replace(b.String())
-}
-
-// slackMarkup returns the visible text of the markup <inner>.
-func slackMarkup(inner string) string {
-	target, label, _ := strings.Cut(inner, "|")
-	if target == "" {
-		if label == "" {
-			return "<" + inner + ">"
-		}
-		return label
-	}
-	switch target[0] {
-	case '@', '#':
-		if label != "" {
-			return target[:1] + strings.TrimPrefix(label, target[:1])
-		}
-		return target
-	case '!':
-		if label != "" {
-			return label
-		}
-		name, _, _ := strings.Cut(target[1:], "^")
-		return "@" + name
-	}
-	if label != "" {
-		return label
-	}
-	return target
+	return s
 }

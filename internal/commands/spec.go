@@ -1,0 +1,164 @@
+package commands
+
+// subcommands is the table: every subcommand, in the order help lists
+// them. See spec for what each field means, and the package comment for
+// how to add a subcommand or a flag.
+var subcommands = []*spec{
+	{
+		name: "kill",
+		help: "Asks to close the Redis client connections at each <addr> on one node of a DCS instance. " + approvalNote + "\n" +
+			instanceHelp + nodeHelp + addrHelp + reasonHelp + flagsNote,
+		examples: []string{
+			"kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
+			"kill orders-prod #0 10.0.0.5:52114 --reason \"stuck batch job\"",
+		},
+		usageExample: "kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
+		args:         []argSpec{instanceArg(false), nodeArg(), clientAddrsArg()},
+		flags:        []*flagSpec{reasonFlag},
+		build: func(v parsed) (Command, error) {
+			return Kill{Instance: v.str("instance"), Node: v.node("node"), Addrs: v.strs("addr"), Reason: v.str(reasonFlag.name)}, nil
+		},
+	},
+	{
+		name: "kill-all",
+		help: "Asks to close every client connection on one node (give <node>) or on every node of the instance " +
+			"(give --all-nodes instead); exactly one of the two. " + approvalNote + "\n" +
+			instanceHelp + nodeHelp + reasonHelp + flagsNote,
+		examples: []string{
+			"kill-all orders-prod 10.0.1.12:6379 --reason \"connection leak\"",
+			"kill-all orders-prod --all-nodes --reason 'failover drill'",
+		},
+		usageExample: "kill-all orders-prod --all-nodes --reason \"failover drill\"",
+		takes:        "takes the instance and one node",
+		args:         []argSpec{instanceArg(false), nodeOrAllArg(allNodesFlag)},
+		flags:        []*flagSpec{allNodesFlag, reasonFlag},
+		build: func(v parsed) (Command, error) {
+			return KillAll{Instance: v.str("instance"), Node: v.node("node"), AllNodes: v.on(allNodesFlag.name), Reason: v.str(reasonFlag.name)}, nil
+		},
+	},
+	{
+		name: "clients",
+		help: "Lists the client connections on one node, or on every node when no node is given, idlest first " +
+			"(--sort age: oldest first).\n" +
+			instanceHelp + nodeHelp +
+			"• <filter>: shows only some clients. One that starts with a digit or `[` and holds only hex digits, `.`, `:`, `[` and `]` " +
+			"matches the start of the client address (`10.0.3.`); any other (letters, digits, `.`, `_`, `:` and `-`, at most 64) " +
+			"matches part of the client name (`worker`).\n" +
+			"With two arguments after <instance>, the first is the node and the second the filter. " +
+			"With one, it is the node when it is a node ID, a full ip:port, or a number (`3` or `#3`), and a filter otherwise: " +
+			"to filter by a full client address or a bare number, give the node first.\n" +
+			flagsNote,
+		examples:     []string{"clients orders-prod", "clients orders-prod #0 worker --sort age", "clients orders-prod 10.0.3."},
+		usageExample: "clients orders-prod #0 worker --sort age",
+		takes:        "takes the instance, a node and a filter",
+		args:         []argSpec{instanceArg(false), nodeFilterArg()},
+		flags:        []*flagSpec{sortFlag},
+		build: func(v parsed) (Command, error) {
+			nf, _ := value[nodeFilter](v, "node-filter")
+			return Clients{Instance: v.str("instance"), Node: nf.node, Filter: nf.filter, Sort: v.strOr(sortFlag.name, "idle")}, nil
+		},
+	},
+	{
+		name: "nodes",
+		help: "Lists the nodes of an instance with their numbers, IDs and addresses; " +
+			"other subcommands accept any of the three as <node>.\n" +
+			instanceHelp,
+		examples:     []string{"nodes orders-prod"},
+		usageExample: "nodes orders-prod",
+		takes:        "takes only the instance",
+		args:         []argSpec{instanceArg(false)},
+		build:        func(v parsed) (Command, error) { return Nodes{Instance: v.str("instance")}, nil },
+	},
+	{
+		name: "status",
+		help: "Shows a request and where it stands: pending approval, approved, running, done, failed, denied, expired or cancelled.\n" +
+			requestIDHelp,
+		examples:     []string{"status " + exampleID},
+		usageExample: "status " + exampleID,
+		takes:        "takes only the request ID",
+		args:         []argSpec{requestIDArg()},
+		build:        func(v parsed) (Command, error) { return Status{ID: v.str("request-id")}, nil },
+	},
+	{
+		name:         "cancel",
+		help:         "Cancels a request that is still waiting for approval.\n" + requestIDHelp,
+		examples:     []string{"cancel " + exampleID},
+		usageExample: "cancel " + exampleID,
+		takes:        "takes only the request ID",
+		args:         []argSpec{requestIDArg()},
+		build:        func(v parsed) (Command, error) { return Cancel{ID: v.str("request-id")}, nil },
+	},
+	{
+		name: "history",
+		help: "Lists the latest requests, newest first: those of one instance, or of every instance when none is given.\n" +
+			instanceHelp +
+			"• --limit N: how many, from 1 to 50; 10 when not given\n",
+		examples:     []string{"history", "history orders-prod --limit 20"},
+		usageExample: "history orders-prod --limit 20",
+		takes:        "takes at most an instance",
+		args:         []argSpec{instanceArg(true)},
+		flags:        []*flagSpec{limitFlag},
+		build: func(v parsed) (Command, error) {
+			return History{Instance: v.str("instance"), Limit: v.num(limitFlag.name, DefaultHistoryLimit)}, nil
+		},
+	},
+	{
+		name:         helpName,
+		usageExample: "help clients",
+		takes:        "takes at most one topic",
+		args:         []argSpec{wordArg("subcommand")},
+		build:        buildHelp,
+	},
+}
+
+// defaultTable is the table Parse, Usage and UsageFor use.
+var defaultTable = newTable(subcommands, overview)
+
+// Flags taken by more than one subcommand, or read by name in a build.
+var (
+	allNodesFlag = switchFlag("--all-nodes")
+	sortFlag     = enumFlag("--sort", "idle", "age")
+	limitFlag    = intFlag("--limit", 1, MaxHistoryLimit)
+)
+
+// buildHelp makes Help on the subcommand named by the argument
+// "subcommand", if any.
+func buildHelp(v parsed) (Command, error) {
+	topic, ok := value[string](v, "subcommand")
+	if !ok {
+		return Help{}, nil
+	}
+	s := v.p.tab.lookup(topic)
+	switch {
+	case s == nil:
+		return nil, v.fail("There is no help topic %s; the topics are %s.", code(topic), v.p.tab.list)
+	case !s.hasTopic():
+		return Help{}, nil
+	}
+	return Help{Topic: s.name}, nil
+}
+
+// Prose the help texts share.
+const (
+	exampleID = "7K2QFM"
+
+	instanceHelp = "• <instance>: the instance alias (e.g. `orders-prod`) or its instance ID (a UUID)\n"
+	nodeHelp     = "• <node>: the DCS node ID (32 hex digits, with or without dashes), the node's ip:port, " +
+		"or its number in the list `/dcs nodes` shows (`3` or `#3`)\n"
+	addrHelp = "• <addr>: a client address as ip:port, IPv4 like `10.0.0.5:52114` or IPv6 in brackets like `[fd00::5]:52114`; " +
+		"give several separated by spaces\n"
+	reasonHelp = "• --reason \"text\": why, shown with the request; 1 to 500 characters. " +
+		"Put text with spaces in quotes: \"…\", '…', “…” and ‘…’ all work, and so does --reason=text\n"
+	requestIDHelp = "• <request-id>: the 6-character ID the bot gave the request, like `" + exampleID + "` (upper or lower case)\n"
+	approvalNote  = "Nothing is killed until the request is approved."
+	flagsNote     = "Flags can go anywhere after the subcommand.\n"
+)
+
+// overview is the prose of the full usage, between the usage lines and
+// the examples.
+const overview = "*/dcs kill* asks to close the Redis client connections at each <addr> on one node of a DCS instance; " +
+	"*/dcs kill-all* asks to close every client connection on one node, or on all nodes. " + approvalNote + "\n" +
+	instanceHelp + nodeHelp + addrHelp +
+	"• <request-id>: the 6-character ID the bot gave the request, like `" + exampleID + "`\n" +
+	"• --reason: why, shown with the request; put text with spaces in quotes\n" +
+	flagsNote

@@ -68,6 +68,7 @@ type Job struct {
 // job is a Job with its plan and timers; guarded by Server.mu.
 type job struct {
 	Job
+	n      int // JobCall.N
 	plan   JobPlan
 	timers []*time.Timer
 }
@@ -97,6 +98,7 @@ func (s *Server) newJobLocked(typ, instanceID, nodeID string, all bool) *job {
 	s.jobList = append(s.jobList, j)
 	s.active[j] = true
 	s.jobTypes[typ]++
+	j.n = s.jobTypes[typ]
 	s.notifyLocked()
 	return j
 }
@@ -110,7 +112,7 @@ func (s *Server) runJob(j *job) {
 		def = s.modes.killAllDelay
 	}
 	call := JobCall{Type: j.Type, ID: j.ID, InstanceID: j.InstanceID, NodeID: j.NodeID, AllNodes: j.AllNodes,
-		N: s.jobTypes[j.Type], Plan: JobPlan{Duration: def}}
+		N: j.n, Plan: JobPlan{Duration: def}}
 	program := s.plans[j.Type]
 	s.mu.Unlock()
 

@@ -16,7 +16,8 @@
 // "job_type","status","begin_time","end_time","fail_reason"}, times in ms
 // since the epoch as strings; end_time only once the job has ended,
 // fail_reason only when it failed. A job ID the fake never issued gets
-// 400 DCS.4800 (see serveJob).
+// 400 DCS.4800 (DCS documents no answer for it). Jobs, WaitJobs and
+// WaitJobEnd show the jobs to a test.
 //
 // Jobs. A scan (ScanClients) and a kill-all (HangUpKillAllClients) each
 // start a job: INIT for JobPlan.Init, RUNNING for JobPlan.Duration (or
@@ -29,7 +30,8 @@
 // Session tasks. While a job is INIT or RUNNING it is the session task of
 // its node (of every node of the instance for a kill-all of all nodes).
 // During it a scan, a kill or a kill-all of that node is refused with 400
-// DCS.4957 and does nothing.
+// DCS.4957 and does nothing (unless SetKill or SetReply programs an answer
+// with a Status or Body). ListClients is not affected by a kill-all.
 //
 // Snapshots. ListClients serves the result of the node's last successful
 // scan, a snapshot of the live sessions taken when the scan ended, with

@@ -1,44 +1,74 @@
 // Package fakedcs is an httptest fake of the Huawei Cloud DCS v2 session
 // API, for tests that drive the real SDK. It checks the SDK-HMAC-SHA256
 // signature of every request (re-implemented here, not borrowed from the
-// SDK), records kills, and answers as a test programs it.
+// SDK), records kills, runs session scans and kill-alls as jobs, and
+// answers as a test programs it.
 //
 // Routes served, under /v2/{project_id}/instances/{instance_id}:
 //
 //	POST /clients/kill      HangUpClients         {"node_id","client_addrs"} -> 204
 //	POST /clients/kill-all  HangUpKillAllClients  {"node_id","kill_all_nodes"} -> 200 {"job_id"}
 //	POST /clients           ScanClients           {"node_id","clean_cache"} -> 200 {"job_id"}
-//	GET  /clients           ListClients           ?node_id&offset&limit&addr&sort&order
-//	GET  /logical-nodes     ShowNodesInformation
+//	GET  /clients           ListClients           ?node_id&offset&limit&addr&sort&order -> {"time","count","clients"}
+//	GET  /logical-nodes     ShowNodesInformation  -> {"instance_id","total","nodes"}
 //
-// Session lists work as on DCS: ListClients serves the result of the last
-// session scan (ScanClients) of the node, a snapshot taken when the scan
-// finished. Before a node's first scan, and while a scan runs
-// (Options.ScanDelay), ListClients answers 400 DCS.4957. A scan with
-// clean_cache true starts a new scan; without it a finished scan's
-// snapshot is kept. Kills change the live sessions (SetClients, Clients),
-// not the snapshot: a new scan shows them.
+// and GET /v2/{project_id}/jobs/{job_id} (ShowJobInfo) -> {"job_id",
+// "job_type","status","begin_time","end_time","fail_reason"}, times in ms
+// since the epoch as strings; end_time only once the job has ended,
+// fail_reason only when it failed. A job ID the fake never issued gets
+// 400 DCS.4800 (DCS documents no answer for it). Jobs, WaitJobs and
+// WaitJobEnd show the jobs to a test.
 //
-// Once SetNodes has been called for an instance, the session routes accept
-// only the node IDs it listed (NodeID, or LogicalNodeID when NodeID is
-// empty) and answer 400 DCS.3053 to others.
+// Jobs. A scan (ScanClients) and a kill-all (HangUpKillAllClients) each
+// start a job: INIT for JobPlan.Init, RUNNING for JobPlan.Duration (or
+// until FinishJob when JobPlan.Hold), then SUCCESS, or FAIL with a
+// fail_reason when JobPlan.Fail. The default plan runs Options.ScanDelay or
+// Options.KillAllDelay and succeeds; a zero plan ends before the call is
+// answered. Options.ScanPlan, Options.KillAllPlan, SetScanPlan and
+// SetKillAllPlan choose a plan per job.
+//
+// Session tasks. While a job is INIT or RUNNING it is the session task of
+// its node (of every node of the instance for a kill-all of all nodes).
+// During it a scan, a kill or a kill-all of that node is refused with 400
+// DCS.4957 and does nothing (unless SetKill or SetReply programs an answer
+// with a Status or Body). ListClients is not affected by a kill-all.
+//
+// Snapshots. ListClients serves the result of the node's last successful
+// scan, a snapshot of the live sessions taken when the scan ended, with
+// the time it was taken. Before a node's first scan it answers 400
+// DCS.4957. While a scan runs, and after a failed scan, it answers as the
+// node's ListMode says: ListRefuse (the default) answers 400 DCS.4957,
+// ListPrevious serves the previous snapshot with its older time (400
+// DCS.4957 if there is none). A scan with clean_cache true starts a new
+// scan; without it, after a successful scan, no scan starts and the answer
+// is that scan's job ID. Kills change the live sessions (SetClients,
+// Clients), not the snapshot: a new scan shows them. A kill-all empties
+// the live sessions of its node(s) when its job ends SUCCESS.
+//
+// Kill matching. A kill removes the live sessions whose address is one of
+// client_addrs: with MatchAddrOrPeer (the default) a session matches by
+// addr or by peer; with MatchPeer only by peer (DCS documents client_addrs
+// as the peer address), so a session with no Peer is never killed.
+//
+// Nodes. Once SetNodes (or SetCluster) has been called for an instance,
+// the session routes accept only the node IDs it listed (NodeID, or
+// LogicalNodeID when NodeID is empty) and answer 400 DCS.3053 to others.
+// ProxyCluster builds a Proxy Cluster layout with two proxies, each with
+// its own sessions.
+//
+// Faults. SetKill and SetReply program any answer (errors, delays, hangs,
+// dropped connections) per call; Options.Latency holds every answer.
+// Calls, CallCounts, Scans and ScansTotal count what was asked.
 package fakedcs
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -51,9 +81,33 @@ const (
 	APIListClients = "ListClients"
 	APIScanClients = "ScanClients"
 	APINodes       = "ShowNodesInformation"
+	APIJobInfo     = "ShowJobInfo"
 )
 
-// Options configure a Server.
+// ListMode is what ListClients answers for a node while a scan of it runs
+// or after its last scan failed. DCS does not document which it does.
+type ListMode int
+
+const (
+	// ListRefuse answers 400 DCS.4957.
+	ListRefuse ListMode = iota
+	// ListPrevious serves the last successful snapshot, with its time
+	// (400 DCS.4957 when the node has none).
+	ListPrevious
+)
+
+// KillMatch is how HangUpClients matches client_addrs to sessions.
+type KillMatch int
+
+const (
+	// MatchAddrOrPeer kills a session whose addr or peer is listed.
+	MatchAddrOrPeer KillMatch = iota
+	// MatchPeer kills a session only when its peer is listed.
+	MatchPeer
+)
+
+// Options configure a Server. Each mode also has a setter usable while the
+// server runs.
 type Options struct {
 	AK, SK    string // the only key pair accepted
 	ProjectID string // the only project accepted, in the path and X-Project-Id
@@ -61,14 +115,32 @@ type Options struct {
 	// means every instance ID is known.
 	Instances []string
 	// Now is the server's clock for the X-Sdk-Date check and the times it
-	// reports; time.Now if nil. Scan delays run on the real clock.
+	// reports; time.Now if nil. Job durations and Latency run on the real
+	// clock.
 	Now func() time.Time
-	// ScanDelay is how long a session scan runs. Zero means a scan finishes
-	// at once (the next ListClients sees it), but one is still required.
+	// ScanDelay is how long a session scan job runs by default
+	// (SetScanDelay). Zero means a scan ends before ScanClients is
+	// answered (the next ListClients sees it), but one is still required.
 	ScanDelay time.Duration
+	// KillAllDelay is how long a kill-all job runs by default
+	// (SetKillAllDelay). Zero means the sessions are gone before
+	// HangUpKillAllClients is answered.
+	KillAllDelay time.Duration
+	// ScanPlan and KillAllPlan choose the plan of each job (SetScanPlan,
+	// SetKillAllPlan); nil means JobCall.Plan, the default plan.
+	ScanPlan, KillAllPlan func(JobCall) JobPlan
+	// ListDuringScan is the default ListMode of every node
+	// (SetListDuringScan, SetNodeListDuringScan).
+	ListDuringScan ListMode
+	// KillMatch is how kills match sessions (SetKillMatch).
+	KillMatch KillMatch
+	// Latency holds every answer this long before it is written, after the
+	// request has been handled and after any Reply.Delay (SetLatency).
+	Latency time.Duration
 }
 
-// KillCall is one HangUpClients request that passed authentication.
+// KillCall is one well-formed HangUpClients request that passed
+// authentication, whatever its answer.
 type KillCall struct {
 	InstanceID string
 	NodeID     string
@@ -77,7 +149,8 @@ type KillCall struct {
 }
 
 // KillAllCall is one well-formed HangUpKillAllClients request that passed
-// authentication. NodeID is empty when the request carried none.
+// authentication, whatever its answer. NodeID is empty when the request
+// carried none.
 type KillAllCall struct {
 	InstanceID string
 	NodeID     string
@@ -114,10 +187,10 @@ type Client struct {
 	ID       string `json:"id,omitempty"`
 	Addr     string `json:"addr,omitempty"`
 	Fd       string `json:"fd,omitempty"`
-	Name     string `json:"name,omitempty"`
-	Cmd      string `json:"cmd,omitempty"`
-	Age      int    `json:"age"`  // seconds connected
-	Idle     int    `json:"idle"` // seconds idle
+	Name     string `json:"name,omitempty"` // set by CLIENT SETNAME
+	Cmd      string `json:"cmd,omitempty"`  // last command
+	Age      int    `json:"age"`            // seconds connected
+	Idle     int    `json:"idle"`           // seconds idle
 	DB       string `json:"db,omitempty"`
 	Flags    string `json:"flags,omitempty"`
 	Sub      int    `json:"sub"`
@@ -134,7 +207,9 @@ type Client struct {
 	User     string `json:"user,omitempty"`
 }
 
-// Node is one node as ShowNodesInformation shows it (the SDK's NodesInfoResp).
+// Node is one node as ShowNodesInformation shows it (the SDK's
+// NodesInfoResp). A node with an empty NodeID (only LogicalNodeID) is sent
+// without node_id.
 type Node struct {
 	LogicalNodeID  string `json:"logical_node_id,omitempty"`
 	Name           string `json:"name,omitempty"`
@@ -156,13 +231,14 @@ type Server struct {
 	URL string // base URL, e.g. http://127.0.0.1:40123
 
 	t    testing.TB
-	opts Options
+	opts Options // AK, SK, ProjectID, Now; the modes live below
 	ts   *httptest.Server
 	done chan struct{} // closed when Close starts; ends hangs
 
 	closeOnce sync.Once
 
 	mu       sync.Mutex
+	closed   bool
 	known    map[string]bool // nil: all known
 	kill     func(KillCall) Reply
 	replies  map[string]func(call int) Reply
@@ -170,20 +246,39 @@ type Server struct {
 	bodies   map[string][][]byte
 	kills    []KillCall
 	killAlls []KillAllCall
-	killed   chan struct{} // closed and replaced on every recorded kill or kill-all
+	changed  chan struct{} // closed and replaced on every kill, kill-all and job change
 	badSigs  int
-	clients  map[string]map[string][]Client // instance -> node -> live sessions
-	nodes    map[string][]Node              // instance -> nodes
-	scans    map[string]map[string]*scan    // instance -> node -> last scan
-	jobs     int
+	nodes    map[string][]Node      // instance -> nodes (SetNodes)
+	state    map[nodeKey]*nodeState // sessions, snapshot and modes of a node
+	jobs     map[string]*job
+	jobList  []*job                           // in start order
+	active   map[*job]bool                    // INIT or RUNNING
+	jobTypes map[string]int                   // job type -> jobs started
+	scans    int                              // scan jobs started, all nodes
+	modes    modes                            // server-wide modes
+	plans    map[string]func(JobCall) JobPlan // job type -> plan program
 }
 
-// scan is a node's last session scan.
-type scan struct {
-	job      string
-	done     bool      // finished: snapshot is what ListClients serves
-	at       time.Time // when it finished (Options.Now)
-	snapshot []Client
+// modes are the server-wide settings that setters change.
+type modes struct {
+	scanDelay, killAllDelay time.Duration
+	list                    ListMode
+	match                   KillMatch
+	latency                 time.Duration
+}
+
+// nodeKey names a node of an instance.
+type nodeKey struct{ instance, node string }
+
+// nodeState is what the fake keeps for one node.
+type nodeState struct {
+	clients  []Client  // live sessions
+	lastScan *job      // the node's last scan job, nil before the first
+	hasSnap  bool      // a scan has succeeded
+	snapshot []Client  // what the last successful scan saw
+	snapAt   time.Time // when it ended (Options.Now)
+	list     *ListMode // nil: the server's
+	scans    int       // scan jobs started
 }
 
 // New starts a fake and closes it when the test ends.
@@ -196,16 +291,21 @@ func New(t testing.TB, o Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{
-		t:       t,
-		opts:    o,
-		done:    make(chan struct{}),
-		replies: map[string]func(int) Reply{},
-		calls:   map[string]int{},
-		bodies:  map[string][][]byte{},
-		killed:  make(chan struct{}),
-		clients: map[string]map[string][]Client{},
-		nodes:   map[string][]Node{},
-		scans:   map[string]map[string]*scan{},
+		t:        t,
+		opts:     o,
+		done:     make(chan struct{}),
+		replies:  map[string]func(int) Reply{},
+		calls:    map[string]int{},
+		bodies:   map[string][][]byte{},
+		changed:  make(chan struct{}),
+		nodes:    map[string][]Node{},
+		state:    map[nodeKey]*nodeState{},
+		jobs:     map[string]*job{},
+		active:   map[*job]bool{},
+		jobTypes: map[string]int{},
+		modes: modes{scanDelay: o.ScanDelay, killAllDelay: o.KillAllDelay,
+			list: o.ListDuringScan, match: o.KillMatch, latency: o.Latency},
+		plans: map[string]func(JobCall) JobPlan{JobTypeScan: o.ScanPlan, JobTypeKillAll: o.KillAllPlan},
 	}
 	if len(o.Instances) > 0 {
 		s.known = map[string]bool{}
@@ -219,27 +319,43 @@ func New(t testing.TB, o Options) *Server {
 	return s
 }
 
-// Close ends hanging requests and shuts the server down. It is idempotent.
+// Close ends hanging requests and running jobs' timers, and shuts the
+// server down. It is idempotent.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		for j := range s.active {
+			j.stopTimers()
+		}
+		s.mu.Unlock()
 		close(s.done)
 		s.ts.Close()
 	})
 }
 
+// ---- programs and modes ----
+
 // SetKill programs the answer to each HangUpClients call; nil restores the
-// default (204). The function runs on the request's goroutine.
+// default. The function runs on the request's goroutine, without locks
+// (it may call the Server). An answer with a Status or Body is sent as is
+// (and, unless Status >= 400, the kill is done even during a scan); a zero
+// Status and nil Body keep the route's own answer (204, or 400 DCS.4957
+// during a session task), after Delay, Hang or Drop.
 func (s *Server) SetKill(f func(KillCall) Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.kill = f
 }
 
-// SetReply programs the answer to another API (APIListClients, APIScanClients,
-// APINodes, APIKillAll); call is the 1-based count of authenticated calls
-// to that API so far. A zero Reply serves normally; nil removes the program.
-// A kill-all is recorded before its program runs, and empties the sessions
-// unless the Reply's Status is an error (as SetKill).
+// SetReply programs the answer to another API (APIListClients,
+// APIScanClients, APINodes, APIKillAll, APIJobInfo); call is the 1-based
+// count of authenticated calls to that API so far. A zero Reply serves
+// normally (after its Delay); one with a Status or Body is sent instead of
+// the route's answer; nil removes the program. A kill-all is recorded
+// before its program runs and starts its job unless the Reply's Status is
+// an error (as SetKill); a scan programmed with a Status or Body starts
+// nothing.
 func (s *Server) SetReply(api string, f func(call int) Reply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -250,11 +366,96 @@ func (s *Server) SetReply(api string, f func(call int) Reply) {
 	s.replies[api] = f
 }
 
+// SetScanDelay sets how long scan jobs started from now on run by default.
+func (s *Server) SetScanDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modes.scanDelay = d
+}
+
+// SetKillAllDelay sets how long kill-all jobs started from now on run by
+// default.
+func (s *Server) SetKillAllDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modes.killAllDelay = d
+}
+
+// SetScanPlan programs the plan of each scan job started from now on; nil
+// restores the default plan. f runs without locks and may call the Server.
+func (s *Server) SetScanPlan(f func(JobCall) JobPlan) { s.setPlan(JobTypeScan, f) }
+
+// SetKillAllPlan programs the plan of each kill-all job started from now
+// on; nil restores the default plan. f runs without locks.
+func (s *Server) SetKillAllPlan(f func(JobCall) JobPlan) { s.setPlan(JobTypeKillAll, f) }
+
+func (s *Server) setPlan(typ string, f func(JobCall) JobPlan) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.plans[typ] = f
+}
+
+// SetListDuringScan sets the server-wide ListMode, for nodes without one
+// of their own.
+func (s *Server) SetListDuringScan(m ListMode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modes.list = m
+}
+
+// SetNodeListDuringScan sets the ListMode of one node, over the server's.
+func (s *Server) SetNodeListDuringScan(instanceID, nodeID string, m ListMode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nodeLocked(instanceID, nodeID).list = &m
+}
+
+// SetKillMatch sets how kills match sessions.
+func (s *Server) SetKillMatch(m KillMatch) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modes.match = m
+}
+
+// SetLatency sets how long every answer is held before it is written.
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modes.latency = d
+}
+
+// ---- what was asked ----
+
 // Calls is how many authenticated requests reached api.
 func (s *Server) Calls(api string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[api]
+}
+
+// CallCounts returns Calls of every API called so far.
+func (s *Server) CallCounts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.calls)
+}
+
+// Scans is how many scan jobs were started on a node (refused scans and
+// scans answered from the cache do not count).
+func (s *Server) Scans(instanceID, nodeID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.state[nodeKey{instanceID, nodeID}]; st != nil {
+		return st.scans
+	}
+	return 0
+}
+
+// ScansTotal is how many scan jobs were started on all nodes.
+func (s *Server) ScansTotal() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.scans
 }
 
 // Bodies returns the exact bodies of the authenticated requests to api,
@@ -288,45 +489,6 @@ func (s *Server) KillAlls() []KillAllCall {
 	return slices.Clone(s.killAlls)
 }
 
-// WaitKills waits until at least n kills are recorded and returns them. It
-// gives up when ctx is done or the server closes.
-func (s *Server) WaitKills(ctx context.Context, n int) ([]KillCall, error) {
-	err := s.wait(ctx, func() int { return len(s.kills) }, n, "kills")
-	return s.Kills(), err
-}
-
-// WaitKillAlls waits until at least n kill-all calls are recorded and
-// returns them. It gives up when ctx is done or the server closes.
-func (s *Server) WaitKillAlls(ctx context.Context, n int) ([]KillAllCall, error) {
-	err := s.wait(ctx, func() int { return len(s.killAlls) }, n, "kill-all calls")
-	return s.KillAlls(), err
-}
-
-// wait waits until count (called under s.mu) reaches n.
-func (s *Server) wait(ctx context.Context, count func() int, n int, what string) error {
-	for {
-		s.mu.Lock()
-		got, ch := count(), s.killed
-		s.mu.Unlock()
-		if got >= n {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %d %s, have %d: %w", n, what, got, ctx.Err())
-		case <-s.done:
-			return fmt.Errorf("waiting for %d %s, have %d: %w", n, what, got, ErrClosed)
-		}
-	}
-}
-
-// notifyLocked wakes the waiters. s.mu must be held.
-func (s *Server) notifyLocked() {
-	close(s.killed)
-	s.killed = make(chan struct{})
-}
-
 // BadSignatures is how many requests failed authentication.
 func (s *Server) BadSignatures() int {
 	s.mu.Lock()
@@ -334,529 +496,44 @@ func (s *Server) BadSignatures() int {
 	return s.badSigs
 }
 
-// SetClients sets the live sessions of a node. ListClients shows them
-// after the next scan of the node. A successful kill removes the killed
-// sessions.
-func (s *Server) SetClients(instanceID, nodeID string, cs []Client) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.clients[instanceID] == nil {
-		s.clients[instanceID] = map[string][]Client{}
-	}
-	s.clients[instanceID][nodeID] = slices.Clone(cs)
+// WaitKills waits until at least n kills are recorded and returns them. It
+// gives up when ctx is done or the server closes.
+func (s *Server) WaitKills(ctx context.Context, n int) ([]KillCall, error) {
+	err := s.wait(ctx, func() bool { return len(s.kills) >= n }, fmt.Sprintf("%d kills", n))
+	return s.Kills(), err
 }
 
-// ReplaceClient replaces the live session at addr on a node with c, as when
-// a client disconnects and a new one reuses its ip:port: give c a new ID and
-// a small Age. c.Addr is set to addr when empty. It reports whether a
-// session was at addr. Like SetClients, it shows after the next scan.
-func (s *Server) ReplaceClient(instanceID, nodeID, addr string, c Client) bool {
-	if c.Addr == "" {
-		c.Addr = addr
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.clients[instanceID][nodeID]
-	i := slices.IndexFunc(cs, func(x Client) bool { return x.Addr == addr })
-	if i < 0 {
-		return false
-	}
-	cs = slices.Clone(cs)
-	cs[i] = c
-	s.clients[instanceID][nodeID] = cs
-	return true
+// WaitKillAlls waits until at least n kill-all calls are recorded and
+// returns them. It gives up when ctx is done or the server closes.
+func (s *Server) WaitKillAlls(ctx context.Context, n int) ([]KillAllCall, error) {
+	err := s.wait(ctx, func() bool { return len(s.killAlls) >= n }, fmt.Sprintf("%d kill-all calls", n))
+	return s.KillAlls(), err
 }
 
-// Clients returns the live sessions of a node.
-func (s *Server) Clients(instanceID, nodeID string) []Client {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.clients[instanceID][nodeID])
-}
-
-// SetNodes sets the nodes ShowNodesInformation shows for an instance. From
-// then on the session routes refuse other node IDs of the instance.
-func (s *Server) SetNodes(instanceID string, ns []Node) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.nodes[instanceID] = slices.Clone(ns)
-}
-
-// ---- serving ----
-
-const maxBody = 1 << 20
-
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return // the client went away
-	}
-	if len(body) > maxBody {
-		s.writeJSON(w, Reply{}, http.StatusRequestEntityTooLarge, errBody("APIGW.0201", "Request entity too large"))
-		return
-	}
-
-	if reason := s.authenticate(r, body); reason != nil {
+// wait waits until done (called under s.mu) is true.
+func (s *Server) wait(ctx context.Context, done func() bool, what string) error {
+	for {
 		s.mu.Lock()
-		s.badSigs++
+		ok, ch := done(), s.changed
 		s.mu.Unlock()
-		s.t.Logf("fakedcs: %s %s refused: %v", r.Method, r.URL.Path, reason)
-		s.writeJSON(w, Reply{}, http.StatusUnauthorized, errBody("APIGW.0301",
-			"Incorrect IAM authentication information: verify aksk signature fail"))
-		return
-	}
-
-	api, instanceID, ok := route(r)
-	if !ok {
-		s.writeJSON(w, Reply{}, http.StatusNotFound, errBody("APIGW.0101",
-			"The API does not exist or has not been published in the environment"))
-		return
-	}
-	if !s.isKnown(instanceID) {
-		s.writeJSON(w, Reply{}, http.StatusNotFound, errBody("DCS.3022", "Instance does not exist."))
-		return
-	}
-
-	s.mu.Lock()
-	s.calls[api]++
-	n := s.calls[api]
-	s.bodies[api] = append(s.bodies[api], body)
-	program := s.replies[api]
-	s.mu.Unlock()
-
-	switch api {
-	case APIKill:
-		s.serveKill(w, r, instanceID, body)
-		return
-	case APIKillAll:
-		s.serveKillAll(w, r, instanceID, body, program, n)
-		return
-	}
-
-	var rep Reply
-	if program != nil {
-		rep = program(n)
-	}
-	if !s.pause(w, r, rep) {
-		return
-	}
-	if rep.Status != 0 || rep.Body != nil {
-		s.writeReply(w, rep)
-		return
-	}
-	switch api {
-	case APIListClients:
-		s.serveList(w, r, instanceID)
-	case APIScanClients:
-		s.serveScan(w, instanceID, body)
-	case APINodes:
-		s.serveNodes(w, instanceID)
-	}
-}
-
-func (s *Server) authenticate(r *http.Request, body []byte) error {
-	if err := verify(r, body, s.opts.AK, s.opts.SK, s.opts.Now()); err != nil {
-		return err
-	}
-	if pid := r.Header.Get("X-Project-Id"); pid != s.opts.ProjectID {
-		return fmt.Errorf("X-Project-Id %q is not the project %q", pid, s.opts.ProjectID)
-	}
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if len(segs) < 2 || segs[1] != s.opts.ProjectID {
-		return fmt.Errorf("path %q is not under project %q", r.URL.Path, s.opts.ProjectID)
-	}
-	return nil
-}
-
-// route names the API of r and its instance ID.
-func route(r *http.Request) (api, instanceID string, ok bool) {
-	// v2 / {project} / instances / {instance} / rest...
-	segs := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if len(segs) < 5 || segs[0] != "v2" || segs[2] != "instances" || segs[3] == "" {
-		return "", "", false
-	}
-	instanceID = segs[3]
-	rest := strings.Join(segs[4:], "/")
-	switch {
-	case r.Method == http.MethodPost && rest == "clients/kill":
-		return APIKill, instanceID, true
-	case r.Method == http.MethodPost && rest == "clients/kill-all":
-		return APIKillAll, instanceID, true
-	case r.Method == http.MethodGet && rest == "clients":
-		return APIListClients, instanceID, true
-	case r.Method == http.MethodPost && rest == "clients":
-		return APIScanClients, instanceID, true
-	case r.Method == http.MethodGet && rest == "logical-nodes":
-		return APINodes, instanceID, true
-	}
-	return "", "", false
-}
-
-func (s *Server) isKnown(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.known == nil || s.known[id]
-}
-
-// nodeKnown says whether node is a node of the instance: always, until
-// SetNodes is called for it.
-func (s *Server) nodeKnown(instanceID, node string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ns, ok := s.nodes[instanceID]
-	if !ok {
-		return true
-	}
-	return slices.ContainsFunc(ns, func(n Node) bool {
-		id := n.NodeID
-		if id == "" {
-			id = n.LogicalNodeID
+		if ok {
+			return nil
 		}
-		return id == node
-	})
-}
-
-var (
-	errWrongNode = errBody("DCS.3053", "The node ID is incorrect.")
-	errTaskState = errBody("DCS.4957", "This operation is not allowed when the task is in the current state.")
-)
-
-func (s *Server) serveKill(w http.ResponseWriter, r *http.Request, instanceID string, body []byte) {
-	var in struct {
-		NodeID      *string   `json:"node_id"`
-		ClientAddrs *[]string `json:"client_addrs"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil || in.NodeID == nil || *in.NodeID == "" ||
-		in.ClientAddrs == nil || len(*in.ClientAddrs) == 0 {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id and client_addrs are required."))
-		return
-	}
-	call := KillCall{InstanceID: instanceID, NodeID: *in.NodeID, Addrs: slices.Clone(*in.ClientAddrs), At: s.opts.Now()}
-
-	s.mu.Lock()
-	s.kills = append(s.kills, call)
-	s.notifyLocked()
-	program := s.kill
-	s.mu.Unlock()
-
-	if !s.nodeKnown(instanceID, call.NodeID) {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
-		return
-	}
-	var rep Reply
-	if program != nil {
-		rep = program(KillCall{InstanceID: call.InstanceID, NodeID: call.NodeID, Addrs: slices.Clone(call.Addrs), At: call.At})
-	}
-	if rep.Status < 400 {
-		// DCS did the kill, whether or not the answer gets back.
-		s.removeClients(instanceID, call.NodeID, call.Addrs)
-	}
-	if !s.pause(w, r, rep) {
-		return
-	}
-	if rep.Status != 0 || rep.Body != nil {
-		s.writeReply(w, rep)
-		return
-	}
-	setRequestID(w, rep)
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// removeClients removes from the live sessions of a node those whose addr
-// or peer is one of addrs. (DCS documents client_addrs as the peer
-// address; the fake accepts either.)
-func (s *Server) removeClients(instanceID, nodeID string, addrs []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.clients[instanceID][nodeID]
-	if cs == nil {
-		return
-	}
-	s.clients[instanceID][nodeID] = slices.DeleteFunc(slices.Clone(cs), func(c Client) bool {
-		return slices.Contains(addrs, c.Addr) || (c.Peer != "" && slices.Contains(addrs, c.Peer))
-	})
-}
-
-func (s *Server) serveKillAll(w http.ResponseWriter, r *http.Request, instanceID string, body []byte, program func(int) Reply, n int) {
-	var in struct {
-		NodeID       *string `json:"node_id"`
-		KillAllNodes *bool   `json:"kill_all_nodes"`
-	}
-	err := json.Unmarshal(body, &in)
-	all := in.KillAllNodes != nil && *in.KillAllNodes
-	node := ""
-	if in.NodeID != nil {
-		node = *in.NodeID
-	}
-	if err != nil || (!all && node == "") {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required unless kill_all_nodes is true."))
-		return
-	}
-	s.mu.Lock()
-	s.killAlls = append(s.killAlls, KillAllCall{InstanceID: instanceID, NodeID: node, AllNodes: all, At: s.opts.Now()})
-	s.notifyLocked()
-	s.mu.Unlock()
-
-	if !all && !s.nodeKnown(instanceID, node) {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
-		return
-	}
-	var rep Reply
-	if program != nil {
-		rep = program(n)
-	}
-	if rep.Status < 400 {
-		// DCS accepted the job, whether or not the answer gets back.
-		s.mu.Lock()
-		for nd := range s.clients[instanceID] {
-			if all || nd == node {
-				s.clients[instanceID][nd] = nil
-			}
-		}
-		s.mu.Unlock()
-	}
-	if !s.pause(w, r, rep) {
-		return
-	}
-	if rep.Status != 0 || rep.Body != nil {
-		s.writeReply(w, rep)
-		return
-	}
-	// The SDK decodes a body for this API: a 204 would fail it.
-	s.writeJSON(w, rep, http.StatusOK, map[string]any{"job_id": s.newJob()})
-}
-
-func (s *Server) newJob() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.jobs++
-	return fmt.Sprintf("ff8080%026x", s.jobs)
-}
-
-func (s *Server) serveScan(w http.ResponseWriter, instanceID string, body []byte) {
-	var in struct {
-		NodeID     string `json:"node_id"`
-		CleanCache bool   `json:"clean_cache"`
-	}
-	if err := json.Unmarshal(body, &in); err != nil || in.NodeID == "" {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required."))
-		return
-	}
-	if !s.nodeKnown(instanceID, in.NodeID) {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
-		return
-	}
-	job := s.newJob()
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.scans[instanceID] == nil {
-		s.scans[instanceID] = map[string]*scan{}
-	}
-	last := s.scans[instanceID][in.NodeID]
-	switch {
-	case last != nil && !last.done:
-		// A scan of the node is running.
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errTaskState)
-		return
-	case last != nil && !in.CleanCache:
-		// No new scan: the cached list stays.
-		s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{"job_id": last.job})
-		return
-	}
-	sc := &scan{job: job}
-	s.scans[instanceID][in.NodeID] = sc
-	finish := func() {
-		sc.snapshot = slices.Clone(s.clients[instanceID][in.NodeID])
-		sc.at = s.opts.Now()
-		sc.done = true
-	}
-	if s.opts.ScanDelay <= 0 {
-		finish()
-	} else {
-		time.AfterFunc(s.opts.ScanDelay, func() {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			finish()
-		})
-	}
-	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{"job_id": job})
-}
-
-func (s *Server) serveList(w http.ResponseWriter, r *http.Request, instanceID string) {
-	q := r.URL.Query()
-	node := q.Get("node_id")
-	if node == "" {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required."))
-		return
-	}
-	offset, limit := 0, 10
-	var err error
-	if v := q.Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
-			s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: offset."))
-			return
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: limit."))
-			return
-		}
-	}
-	if !s.nodeKnown(instanceID, node) {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
-		return
-	}
-
-	s.mu.Lock()
-	sc := s.scans[instanceID][node]
-	ready := sc != nil && sc.done
-	var all []Client
-	var at time.Time
-	if ready {
-		all, at = slices.Clone(sc.snapshot), sc.at
-	}
-	s.mu.Unlock()
-	if !ready {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errTaskState)
-		return
-	}
-
-	if addr := q.Get("addr"); addr != "" {
-		all = slices.DeleteFunc(all, func(c Client) bool { return !strings.Contains(c.Addr, addr) })
-	}
-	desc := strings.EqualFold(q.Get("order"), "desc")
-	switch q.Get("sort") {
-	case "age":
-		sort.SliceStable(all, func(i, j int) bool { return less(all[i].Age, all[j].Age, desc) })
-	case "idle":
-		sort.SliceStable(all, func(i, j int) bool { return less(all[i].Idle, all[j].Idle, desc) })
-	case "addr":
-		sort.SliceStable(all, func(i, j int) bool { return less(all[i].Addr, all[j].Addr, desc) })
-	}
-	total := len(all)
-	page := []Client{}
-	if offset < total {
-		page = all[offset:min(total, offset+limit)]
-	}
-	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{
-		"time":    at.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"count":   total,
-		"clients": page,
-	})
-}
-
-func less[T int | string](a, b T, desc bool) bool {
-	if desc {
-		return a > b
-	}
-	return a < b
-}
-
-func (s *Server) serveNodes(w http.ResponseWriter, instanceID string) {
-	s.mu.Lock()
-	ns := slices.Clone(s.nodes[instanceID])
-	s.mu.Unlock()
-	if ns == nil {
-		ns = []Node{}
-	}
-	s.writeJSON(w, Reply{}, http.StatusOK, map[string]any{
-		"instance_id": instanceID,
-		"total":       len(ns),
-		"nodes":       ns,
-	})
-}
-
-// pause applies Delay, Hang and Drop. It returns false when the handler must
-// not answer.
-func (s *Server) pause(w http.ResponseWriter, r *http.Request, rep Reply) bool {
-	if rep.Delay > 0 {
-		timer := time.NewTimer(rep.Delay)
-		defer timer.Stop()
 		select {
-		case <-timer.C:
-		case <-r.Context().Done():
-			return false
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
 		case <-s.done:
-			abort(w)
-			return false
+			return fmt.Errorf("waiting for %s: %w", what, ErrClosed)
 		}
 	}
-	if rep.Hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-		}
-		abort(w)
-		return false
-	}
-	if rep.Drop {
-		abort(w)
-		return false
-	}
-	return true
 }
 
-// abort closes the connection without writing a response.
-func abort(w http.ResponseWriter) {
-	if hj, ok := w.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			_ = conn.Close()
-			return
-		}
-	}
-	panic(http.ErrAbortHandler)
+// notifyLocked wakes the waiters. s.mu must be held.
+func (s *Server) notifyLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
-func (s *Server) writeReply(w http.ResponseWriter, rep Reply) {
-	status := rep.Status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	if rep.Body != nil {
-		setRequestID(w, rep)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_, _ = w.Write(rep.Body)
-		return
-	}
-	if status >= 400 {
-		s.writeJSON(w, rep, status, errBody(rep.Code, rep.Message))
-		return
-	}
-	setRequestID(w, rep)
-	w.WriteHeader(status)
-}
-
-type errorBody struct {
-	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-}
-
-func errBody(code, msg string) errorBody { return errorBody{ErrorCode: code, ErrorMsg: msg} }
-
-func (s *Server) writeJSON(w http.ResponseWriter, rep Reply, status int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		s.t.Errorf("fakedcs: encode answer: %v", err)
-		status = http.StatusInternalServerError
-	}
-	setRequestID(w, rep)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
-}
-
-func setRequestID(w http.ResponseWriter, rep Reply) {
-	id := rep.RequestID
-	if id == "" {
-		var b [16]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
-	w.Header().Set("X-Request-Id", id)
-}
-
-// ErrClosed is what WaitKills returns if the server closes first.
+// ErrClosed is what the Wait methods return if the server closes first.
 var ErrClosed = errors.New("fakedcs: server closed")

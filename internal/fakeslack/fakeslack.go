@@ -9,11 +9,38 @@
 //		slack.OptionAppLevelToken(fake.AppToken()))
 //	client := socketmode.New(api)
 //
-// The fake checks tokens, answers like Slack does (ok:false with Slack's error
-// codes, HTTP 429 with Retry-After), records every call, keeps the messages
-// as they look after updates, and lets a test play the user: send slash
-// commands and button clicks as socket-mode envelopes and wait for the acks.
-// Everything is stopped in t.Cleanup.
+// Web API methods served: auth.test, apps.connections.open,
+// chat.postMessage, chat.update, chat.delete, chat.postEphemeral,
+// chat.getPermalink, conversations.open, conversations.info,
+// usergroups.users.list, views.open, views.push, views.update and
+// views.publish. Any other method answers unknown_method.
+//
+// The fake checks tokens and answers like Slack does: ok:false with Slack's
+// error codes, HTTP 429 with Retry-After. It enforces Slack's documented
+// Block Kit limits on every method that takes blocks or a view
+// (invalid_blocks for messages, invalid_arguments or view_too_large for
+// views, each problem listed in response_metadata.messages with a JSON
+// pointer, as Slack does); CheckBlocks and CheckView expose the same check
+// to renderer tests. Message text over 40,000 characters is cut and posted
+// with the message_truncated warning, as Slack does. A trigger_id works
+// once, for Options.TriggerTTL (expired_trigger_id after; ExpireTrigger
+// expires one now). Views keep an ID and a hash (views.update with a stale
+// hash answers hash_conflict); a user ID given as a channel posts to the
+// app's DM with that user (D…, also what conversations.open answers).
+//
+// It records every call, keeps messages, DMs and views as they look after
+// updates, and lets a test play the user over the socket: slash commands,
+// button clicks in messages (SendBlockAction) and in views (SendViewAction),
+// view submissions and closes, and Events API events (SendEvent,
+// SendAppHomeOpened). The Send methods wait for the ack, check that the
+// element used exists in what the user sees, and refuse what the Slack
+// client would not send (ErrNoSuchElement, ErrWouldNotSend) unless forced.
+//
+// Faults play a broken Slack: per method (SetFault) or per argument value
+// (SetFaultWhere, SetUsergroupFault), failing with an HTTP status or an
+// error code, slowing down (Delay) or hanging until the client gives up
+// (Hang); SetWebAPIHung holds the whole Web API. Everything is stopped in
+// t.Cleanup.
 package fakeslack
 
 import (

@@ -393,7 +393,12 @@ func TestViewActions(t *testing.T) {
 	m := killForm("Kill")
 	nodes := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, pt("Instance"), "instance",
 		slack.NewOptionBlockObject("i1", pt("orders"), nil), slack.NewOptionBlockObject("i2", pt("carts"), nil))
+	picks := slack.NewOptionsMultiSelectBlockElement(slack.MultiOptTypeStatic, pt("Addresses"), "addrs",
+		slack.NewOptionBlockObject("a1", pt("a1"), nil), slack.NewOptionBlockObject("a2", pt("a2"), nil), slack.NewOptionBlockObject("a3", pt("a3"), nil))
+	two := 2
+	picks.MaxSelectedItems = &two
 	m.Blocks.BlockSet = append(m.Blocks.BlockSet,
+		slack.NewActionBlock("picked", picks),
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*Instance*", false, false), nil, slack.NewAccessory(nodes), slack.SectionBlockOptionBlockID("where")),
 		slack.NewInputBlock("filter", pt("Filter"), nil, slack.NewPlainTextInputBlockElement(nil, "q")).WithDispatchAction(true))
 	opened, err := vb.api.OpenViewContext(ctx, "T1", m)
@@ -423,7 +428,17 @@ func TestViewActions(t *testing.T) {
 	if act := vb.last(t).ActionCallback.BlockActions[0]; act.Type != "plain_text_input" || act.Value != "batch" {
 		t.Errorf("input action = %+v", act)
 	}
+	if _, err := fake.SendViewAction(ctx, fakeslack.ViewAction{ViewID: opened.ID, BlockID: "picked", ActionID: "addrs", Input: fakeslack.Input{Selected: []string{"a1", "a2"}}}); err != nil {
+		t.Fatalf("multi-select: %v", err)
+	}
+	if act := vb.last(t).ActionCallback.BlockActions[0]; act.Type != "multi_static_select" || len(act.SelectedOptions) != 2 || act.SelectedOptions[1].Value != "a2" {
+		t.Errorf("multi-select action = %+v", act)
+	}
+	if v, _ := fake.View(opened.ID); !strings.Contains(string(v.State), `"batch"`) || !strings.Contains(string(v.State), `"a2"`) {
+		t.Errorf("state = %s", v.State)
+	}
 	for name, a := range map[string]fakeslack.ViewAction{
+		"over max_selected_items":       {ViewID: opened.ID, BlockID: "picked", ActionID: "addrs", Input: fakeslack.Input{Selected: []string{"a1", "a2", "a3"}}},
 		"input without dispatch_action": {ViewID: opened.ID, BlockID: "reason", ActionID: "text", Input: fakeslack.Input{Value: "x"}},
 		"unknown option":                {ViewID: opened.ID, BlockID: "where", ActionID: "instance", Input: fakeslack.Input{Selected: []string{"i9"}}},
 	} {

@@ -9,11 +9,38 @@
 //		slack.OptionAppLevelToken(fake.AppToken()))
 //	client := socketmode.New(api)
 //
-// The fake checks tokens, answers like Slack does (ok:false with Slack's error
-// codes, HTTP 429 with Retry-After), records every call, keeps the messages
-// as they look after updates, and lets a test play the user: send slash
-// commands and button clicks as socket-mode envelopes and wait for the acks.
-// Everything is stopped in t.Cleanup.
+// Web API methods served: auth.test, apps.connections.open,
+// chat.postMessage, chat.update, chat.delete, chat.postEphemeral,
+// chat.getPermalink, conversations.open, conversations.info,
+// usergroups.users.list, views.open, views.push, views.update and
+// views.publish. Any other method answers unknown_method.
+//
+// The fake checks tokens and answers like Slack does: ok:false with Slack's
+// error codes, HTTP 429 with Retry-After. It enforces Slack's documented
+// Block Kit limits on every method that takes blocks or a view
+// (invalid_blocks for messages, invalid_arguments or view_too_large for
+// views, each problem listed in response_metadata.messages with a JSON
+// pointer, as Slack does); CheckBlocks and CheckView expose the same check
+// to renderer tests. Message text over 40,000 characters is cut and posted
+// with the message_truncated warning, as Slack does. A trigger_id works
+// once, for Options.TriggerTTL (expired_trigger_id after; ExpireTrigger
+// expires one now). Views keep an ID and a hash (views.update with a stale
+// hash answers hash_conflict); a user ID given as a channel posts to the
+// app's DM with that user (D…, also what conversations.open answers).
+//
+// It records every call, keeps messages, DMs and views as they look after
+// updates, and lets a test play the user over the socket: slash commands,
+// button clicks in messages (SendBlockAction) and in views (SendViewAction),
+// view submissions and closes, and Events API events (SendEvent,
+// SendAppHomeOpened). The Send methods wait for the ack, check that the
+// element used exists in what the user sees, and refuse what the Slack
+// client would not send (ErrNoSuchElement, ErrWouldNotSend) unless forced.
+//
+// Faults play a broken Slack: per method (SetFault) or per argument value
+// (SetFaultWhere, SetUsergroupFault), failing with an HTTP status or an
+// error code, slowing down (Delay) or hanging until the client gives up
+// (Hang); SetWebAPIHung holds the whole Web API. Everything is stopped in
+// t.Cleanup.
 package fakeslack
 
 import (
@@ -60,9 +87,11 @@ type Options struct {
 	// AckDeadline is Slack's 3 s limit for acking an envelope (default 3s).
 	// An ack that comes later is returned with ErrLateAck. Negative: none.
 	AckDeadline time.Duration
-	// TriggerTTL is how long a trigger_id may be used for views.open
-	// (default 3s, as Slack). Negative: forever.
+	// TriggerTTL is how long a trigger_id may be used for views.open and
+	// views.push (default 3s, as Slack). Negative: forever.
 	TriggerTTL time.Duration
+	// Now is the fake's clock for trigger expiry (default time.Now).
+	Now func() time.Time
 	// DefaultTimeout bounds every wait whose context has no deadline
 	// (default 10s), so a broken test fails instead of hanging.
 	DefaultTimeout time.Duration
@@ -94,6 +123,9 @@ func (o *Options) setDefaults() {
 	if o.DefaultTimeout <= 0 {
 		o.DefaultTimeout = 10 * time.Second
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 }
 
 // Errors returned by the Send methods; test them with errors.Is.
@@ -108,6 +140,16 @@ var (
 	ErrNoSuchElement = errors.New("fakeslack: no such interactive element in the message")
 	// ErrClosed: the server was shut down.
 	ErrClosed = errors.New("fakeslack: server closed")
+	// ErrWouldNotSend: Slack would not send this interaction: an input the
+	// Slack client refuses (a required field left empty, text over
+	// max_length, an option not in the menu), a view_closed for a view
+	// without notify_on_close, an action on an input block without
+	// dispatch_action. Set Force to send it anyway.
+	ErrWouldNotSend = errors.New("fakeslack: Slack would not send this interaction")
+	// ErrBadResponse: the client acked a view_submission with a
+	// response_action Slack refuses (errors naming no input block, an
+	// invalid view); the user would see an error.
+	ErrBadResponse = errors.New("fakeslack: Slack refuses this response")
 )
 
 // Server is the fake Slack. Its methods are safe for concurrent use.
@@ -137,7 +179,9 @@ type Server struct {
 
 	// web API
 	calls      []Call
-	faults     map[string]*Fault
+	faults     map[faultKey]*Fault
+	inflight   map[string]int
+	unhang     chan struct{} // non-nil while SetWebAPIHung(true)
 	seq        int
 	msgs       map[msgKey]*Message
 	top        []msgKey
@@ -147,8 +191,17 @@ type Server struct {
 	channels   map[string]Channel
 	hooks      map[string]*hook
 	nextHook   int
-	triggers   map[string]time.Time
-	nextView   int
+	triggers   map[string]trigger
+
+	// views and direct messages
+	views     map[string]*viewRec
+	viewOrder []string
+	homes     map[string]string // user -> Home tab view ID
+	nextView  int
+	dms       map[string]string // user (or sorted users) -> DM channel ID
+	dmUsers   map[string]string // DM channel ID -> user (or sorted users)
+	nextDM    int
+	nextEvent int
 }
 
 // New starts a fake Slack that stops when the test ends.
@@ -163,19 +216,25 @@ func New(t testing.TB, opts Options) *Server {
 		tickets:  map[string]bool{},
 		sent:     map[string]*sentInfo{},
 		acks:     map[string][]Ack{},
-		faults:   map[string]*Fault{},
+		faults:   map[faultKey]*Fault{},
+		inflight: map[string]int{},
 		msgs:     map[msgKey]*Message{},
 		threads:  map[msgKey][]msgKey{},
 		groups:   map[string][]string{},
 		channels: map[string]Channel{},
 		hooks:    map[string]*hook{},
-		triggers: map[string]time.Time{},
+		triggers: map[string]trigger{},
+		views:    map[string]*viewRec{},
+		homes:    map[string]string{},
+		dms:      map[string]string{},
+		dmUsers:  map[string]string{},
 	}
 	s.upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.handleAPI)
 	mux.HandleFunc("/ws/", s.handleWS)
 	mux.HandleFunc("/response/", s.handleResponseURL)
+	mux.HandleFunc("/archives/", s.handleArchive)
 	s.http = httptest.NewServer(mux)
 	t.Cleanup(s.close)
 	return s
@@ -290,8 +349,30 @@ type Call struct {
 	Body   json.RawMessage // the JSON body of views.open, apps.connections.open and response_url posts
 	Blocks json.RawMessage // the blocks form field or JSON field, if any
 	At     time.Time
-	Status int    // HTTP status of the answer
+	Status int    // HTTP status of the answer; 0 when none was written
 	Error  string // the Slack error code answered, "" when ok
+	// Warnings are the warnings of an ok answer ("message_truncated").
+	Warnings []string
+	// Hung: the fake held the call without answering until the client gave
+	// up or the fake stopped (a Hang fault or SetWebAPIHung).
+	Hung bool
+}
+
+// Arg returns a string argument of the call: a form field, or a top-level
+// string field of a JSON body; "" when absent.
+func (c Call) Arg(name string) string {
+	if c.Form.Has(name) {
+		return c.Form.Get(name)
+	}
+	if len(c.Body) == 0 {
+		return ""
+	}
+	var m map[string]any
+	if json.Unmarshal(c.Body, &m) != nil {
+		return ""
+	}
+	v, _ := m[name].(string)
+	return v
 }
 
 // Message is a message posted with chat.postMessage (or an in_channel
@@ -348,6 +429,7 @@ func (s *Server) Calls(method string) []Call {
 			c.Form = maps.Clone(c.Form)
 			c.Body = slices.Clone(c.Body)
 			c.Blocks = slices.Clone(c.Blocks)
+			c.Warnings = slices.Clone(c.Warnings)
 			out = append(out, c)
 		}
 	}
@@ -431,102 +513,6 @@ func (s *Server) channelLocked(id string) Channel {
 func (s *Server) newTSLocked() string {
 	s.seq++
 	return fmt.Sprintf("%d.%06d", 1700000000+s.seq/10000, (s.seq%10000)*100)
-}
-
-// ---- faults ----
-
-// Fault makes calls to a method fail. Install it with SetFault.
-type Fault struct {
-	// Times is how many calls fail; 0 or less: every call until ClearFault.
-	Times int
-	// Status is the HTTP status to answer (429, 500, …); 0 answers 200.
-	Status int
-	// RetryAfter is sent as Retry-After (whole seconds, rounded up) with 429.
-	RetryAfter time.Duration
-	// Error, with Status 0, answers {"ok":false,"error":Error}.
-	Error string
-	// Delay holds the answer back. A fault with only a Delay slows the call
-	// down and then answers it normally.
-	Delay time.Duration
-}
-
-// RateLimited fails the next n calls with HTTP 429 and Retry-After.
-func RateLimited(n int, retryAfter time.Duration) Fault {
-	return Fault{Times: n, Status: http.StatusTooManyRequests, RetryAfter: retryAfter}
-}
-
-// ServerError fails the next n calls with HTTP 500.
-func ServerError(n int) Fault {
-	return Fault{Times: n, Status: http.StatusInternalServerError}
-}
-
-// APIError fails the next n calls with {"ok":false,"error":code}.
-func APIError(n int, code string) Fault {
-	return Fault{Times: n, Error: code}
-}
-
-// SetFault installs a fault for a Web API method ("chat.postMessage",
-// "apps.connections.open", …) or "response_url". It replaces the method's
-// previous fault.
-func (s *Server) SetFault(method string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults[method] = &f
-}
-
-// ClearFault removes a method's fault.
-func (s *Server) ClearFault(method string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.faults, method)
-}
-
-// takeFault returns the fault for this call, if any, and counts it.
-func (s *Server) takeFault(method string) (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f, ok := s.faults[method]
-	if !ok {
-		return Fault{}, false
-	}
-	out := *f
-	if f.Times > 0 {
-		f.Times--
-		if f.Times == 0 {
-			delete(s.faults, method)
-		}
-	}
-	return out, true
-}
-
-// applyFault sleeps for the fault's delay and, if it fails the call, writes
-// the failure. It reports whether it answered.
-func (s *Server) applyFault(w http.ResponseWriter, f Fault, call *Call) bool {
-	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
-		select {
-		case <-t.C:
-		case <-s.quit:
-			t.Stop()
-		}
-	}
-	switch {
-	case f.Status != 0 && f.Status != http.StatusOK:
-		if f.Status == http.StatusTooManyRequests {
-			secs := (f.RetryAfter + time.Second - 1) / time.Second
-			w.Header().Set("Retry-After", fmt.Sprint(int64(secs)))
-		}
-		call.Status = f.Status
-		call.Error = http.StatusText(f.Status)
-		http.Error(w, http.StatusText(f.Status), f.Status)
-		return true
-	case f.Error != "":
-		call.Status = http.StatusOK
-		call.Error = f.Error
-		writeJSON(w, http.StatusOK, slackErr(f.Error))
-		return true
-	}
-	return false
 }
 
 func (s *Server) recordCall(c Call) {

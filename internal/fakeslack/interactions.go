@@ -17,7 +17,7 @@ type SlashCommand struct {
 	TeamID      string // default: Options.TeamID
 	Command     string // "/dcs"
 	Text        string
-	TriggerID   string // default: a new one, valid for views.open
+	TriggerID   string // default: a new one, valid for views.open (once, for Options.TriggerTTL)
 }
 
 // SendSlashCommand delivers a "slash_commands" envelope shaped like Slack's
@@ -36,7 +36,7 @@ func (s *Server) SendSlashCommand(ctx context.Context, cmd SlashCommand, opts ..
 	if cmd.ChannelName == "" {
 		cmd.ChannelName = s.channelLocked(cmd.ChannelID).Name
 	}
-	cmd.TriggerID = s.triggerLocked(cmd.TriggerID)
+	cmd.TriggerID = s.triggerLocked(cmd.TriggerID, cmd.UserID, "")
 	hookURL := s.newHookLocked(&hook{channel: cmd.ChannelID, user: cmd.UserID})
 	s.mu.Unlock()
 
@@ -150,7 +150,7 @@ func (s *Server) SendBlockAction(ctx context.Context, a BlockAction, opts ...Sen
 		}
 	}
 	action["value"] = a.Value
-	a.TriggerID = s.triggerLocked(a.TriggerID)
+	a.TriggerID = s.triggerLocked(a.TriggerID, a.UserID, "")
 	channel := s.channelLocked(a.ChannelID)
 	hookURL := s.newHookLocked(&hook{channel: a.ChannelID, user: a.UserID, messageTS: a.MessageTS, ephemeral: ephemeral})
 	s.mu.Unlock()
@@ -180,39 +180,54 @@ func (s *Server) SendBlockAction(ctx context.Context, a BlockAction, opts ...Sen
 // with the block_id: an accessory, one of an actions block's elements, or an
 // input's element.
 func findElement(blocks json.RawMessage, blockID, actionID string) (map[string]any, bool) {
-	var bs []map[string]any
+	var bs []any
 	if json.Unmarshal(blocks, &bs) != nil {
 		return nil, false
 	}
-	for _, b := range bs {
-		if b["block_id"] != blockID {
-			continue
-		}
-		var els []any
-		if acc, ok := b["accessory"]; ok {
-			els = append(els, acc)
-		}
-		if el, ok := b["element"]; ok {
-			els = append(els, el)
-		}
-		if list, ok := b["elements"].([]any); ok {
-			els = append(els, list...)
-		}
-		for _, e := range els {
-			if m, ok := e.(map[string]any); ok && m["action_id"] == actionID {
-				return m, true
-			}
-		}
-	}
-	return nil, false
+	_, el, ok := findInBlocks(bs, blockID, actionID)
+	return el, ok
+}
+
+// trigger is a trigger_id the fake handed out: usable once, for
+// Options.TriggerTTL, by the user who interacted; viewID is the view the
+// interaction came from, if any (views.push stacks onto it).
+type trigger struct {
+	at     time.Time
+	user   string
+	viewID string
 }
 
 // triggerLocked registers a trigger ID, making one up when id is empty.
-func (s *Server) triggerLocked(id string) string {
+func (s *Server) triggerLocked(id, user, viewID string) string {
 	if id == "" {
 		s.seq++
 		id = fmt.Sprintf("%d.%d.%016x", 1700000000+s.seq, s.seq, s.seq*7919)
 	}
-	s.triggers[id] = time.Now()
+	s.triggers[id] = trigger{at: s.opts.Now(), user: user, viewID: viewID}
 	return id
+}
+
+// checkTriggerLocked checks a trigger ID as views.open and views.push do,
+// and returns Slack's error code when it cannot be used. The caller spends
+// it (deletes it) once the call succeeds.
+func (s *Server) checkTriggerLocked(id string) (trigger, string) {
+	t, ok := s.triggers[id]
+	switch {
+	case !ok:
+		return t, "invalid_trigger_id"
+	case s.opts.TriggerTTL > 0 && s.opts.Now().Sub(t.at) > s.opts.TriggerTTL:
+		return t, "expired_trigger_id"
+	}
+	return t, ""
+}
+
+// ExpireTrigger makes a trigger ID expired now, as if its 3 seconds had
+// passed: views.open and views.push answer expired_trigger_id.
+func (s *Server) ExpireTrigger(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.triggers[id]; ok && s.opts.TriggerTTL > 0 {
+		t.at = t.at.Add(-s.opts.TriggerTTL - time.Second)
+		s.triggers[id] = t
+	}
 }

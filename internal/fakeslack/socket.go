@@ -101,6 +101,22 @@ func (s *Server) Opens() int {
 	return s.opens
 }
 
+// FailedOpens is how many apps.connections.open calls failed: answered
+// with an error code or an HTTP status other than 200, or held unanswered.
+// Make them fail with SetFault("apps.connections.open", APIError(n,
+// "invalid_auth")) or ServerError(n).
+func (s *Server) FailedOpens() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if c.Method == "apps.connections.open" && (c.Error != "" || c.Status != 200 || c.Hung) {
+			n++
+		}
+	}
+	return n
+}
+
 // Connections is how many sockets are open and not told to disconnect.
 func (s *Server) Connections() int {
 	s.mu.Lock()

@@ -2,6 +2,7 @@ package fakeslack
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // handleAPI serves /api/<method>.
@@ -35,8 +37,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	bearer, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 
-	if f, ok := s.takeFault(method); ok && s.applyFault(w, f, &call) {
-		s.logf("%s: fault %d %s", method, call.Status, call.Error)
+	if !s.holdIfHung(r, &call) {
+		s.logf("%s: held, no answer", method)
+		s.recordCall(call)
+		return
+	}
+	if f, ok := s.takeFault(&call); ok && s.applyFault(w, r, f, &call) {
+		s.logf("%s: fault %d %s hung=%v", method, call.Status, call.Error, call.Hung)
 		s.recordCall(call)
 		return
 	}
@@ -46,6 +53,9 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	call.Status = http.StatusOK
 	if ok, _ := resp["ok"].(bool); !ok {
 		call.Error, _ = resp["error"].(string)
+	}
+	if md, ok := resp["response_metadata"].(map[string]any); ok {
+		call.Warnings, _ = md["warnings"].([]string)
 	}
 	s.calls = append(s.calls, call)
 	s.notifyLocked()
@@ -101,73 +111,78 @@ func (s *Server) dispatchLocked(method, bearer string, call *Call) map[string]an
 		return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS}
 	case "chat.postEphemeral":
 		return s.postEphemeralLocked(f)
+	case "chat.getPermalink":
+		return s.permalinkLocked(call.Arg("channel"), call.Arg("message_ts"))
+	case "conversations.open":
+		return s.openConversationLocked(call)
 	case "usergroups.users.list":
-		users, ok := s.groups[f.Get("usergroup")]
+		users, ok := s.groups[call.Arg("usergroup")]
 		if !ok {
 			return slackErr("no_such_subteam")
 		}
 		return map[string]any{"ok": true, "users": slices.Clone(users)}
 	case "conversations.info":
-		id := f.Get("channel")
-		if id == "" {
-			return slackErr("channel_not_found")
-		}
-		c := s.channelLocked(id)
-		return map[string]any{"ok": true, "channel": map[string]any{
-			"id": c.ID, "name": c.Name, "is_channel": !c.IsPrivate, "is_group": false,
-			"is_private": c.IsPrivate, "is_member": true, "is_archived": false,
-		}}
+		return s.conversationInfoLocked(call.Arg("channel"))
 	case "views.open":
-		return s.openViewLocked(call.Body)
+		return s.openViewLocked(call)
+	case "views.push":
+		return s.pushViewLocked(call)
+	case "views.update":
+		return s.updateViewLocked(call)
+	case "views.publish":
+		return s.publishViewLocked(call)
 	}
 	s.t.Logf("fakeslack: unknown method %s", method)
 	return slackErr("unknown_method")
 }
 
 // checkMessage validates the text and blocks of a post or update as Slack
-// does, and returns an error code or "".
-func checkMessage(text string, blocks json.RawMessage, hasAttachments bool) string {
-	if len([]rune(text)) > 40000 {
-		return "msg_too_long"
+// does. It returns the text as Slack keeps it (cut at 40,000 characters),
+// the answer's warnings, and an error answer, or nil when Slack accepts it.
+func checkMessage(text string, blocks json.RawMessage, hasAttachments bool) (string, []string, map[string]any) {
+	if err := CheckBlocks(blocks); err != nil {
+		return text, nil, invalidErr("invalid_blocks", err)
 	}
-	if blocks == nil {
-		if text == "" && !hasAttachments {
-			return "no_text"
-		}
-		return ""
-	}
-	var bs []map[string]any
-	if err := json.Unmarshal(blocks, &bs); err != nil || len(bs) > 50 {
-		return "invalid_blocks"
-	}
+	var bs []json.RawMessage
+	_ = json.Unmarshal(blocks, &bs)
 	if len(bs) == 0 && text == "" && !hasAttachments {
-		return "no_text"
+		return text, nil, slackErr("no_text")
 	}
-	seen := map[string]bool{}
-	for _, b := range bs {
-		if _, ok := b["type"].(string); !ok {
-			return "invalid_blocks"
-		}
-		if id, ok := b["block_id"].(string); ok {
-			if seen[id] || len(id) > 255 {
-				return "invalid_blocks"
-			}
-			seen[id] = true
-		}
-		actions := map[string]bool{}
-		if els, ok := b["elements"].([]any); ok && b["type"] == "actions" {
-			for _, e := range els {
-				m, _ := e.(map[string]any)
-				if id, ok := m["action_id"].(string); ok {
-					if actions[id] {
-						return "invalid_blocks"
-					}
-					actions[id] = true
-				}
-			}
-		}
+	if utf8.RuneCountInString(text) > maxMessageText {
+		return string([]rune(text)[:maxMessageText]), []string{"message_truncated"}, nil
 	}
-	return ""
+	return text, nil, nil
+}
+
+// invalidErr is Slack's answer to a payload that breaks Block Kit's rules:
+// the error code, with every problem in errors and
+// response_metadata.messages.
+func invalidErr(code string, err error) map[string]any {
+	var be BlockErrors
+	if !errors.As(err, &be) {
+		return slackErr(code)
+	}
+	plain := make([]string, len(be))
+	for i, x := range be {
+		plain[i] = x.Error()
+	}
+	return map[string]any{
+		"ok": false, "error": code, "errors": plain,
+		"response_metadata": map[string]any{"messages": be.messages()},
+	}
+}
+
+// withWarnings adds Slack's warnings to an ok answer.
+func withWarnings(resp map[string]any, warnings []string) map[string]any {
+	if len(warnings) == 0 {
+		return resp
+	}
+	resp["warning"] = strings.Join(warnings, ",")
+	resp["response_metadata"] = map[string]any{
+		"warnings": warnings,
+		"messages": []string{"[WARN] Your message was truncated but still posted. The `text` field accepts up to 40,000 characters."},
+	}
+	return resp
 }
 
 func formBlocks(f url.Values) json.RawMessage {
@@ -178,16 +193,17 @@ func formBlocks(f url.Values) json.RawMessage {
 }
 
 func (s *Server) postMessageLocked(f url.Values) map[string]any {
-	channel := f.Get("channel")
-	if channel == "" {
+	channel, ok := s.postChannelLocked(f.Get("channel"))
+	if !ok {
 		return slackErr("channel_not_found")
 	}
 	blocks := formBlocks(f)
-	if e := checkMessage(f.Get("text"), blocks, f.Get("attachments") != ""); e != "" {
-		return slackErr(e)
+	text, warnings, e := checkMessage(f.Get("text"), blocks, f.Get("attachments") != "")
+	if e != nil {
+		return e
 	}
-	m := s.postLocked(channel, f.Get("thread_ts"), f.Get("text"), blocks, f)
-	return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "message": s.messageJSON(m)}
+	m := s.postLocked(channel, f.Get("thread_ts"), text, blocks, f)
+	return withWarnings(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "message": s.messageJSON(m)}, warnings)
 }
 
 // postLocked stores a new message. A reply to a reply goes to the thread's
@@ -246,57 +262,35 @@ func (s *Server) updateLocked(f url.Values) map[string]any {
 	if f.Has("blocks") {
 		blocks = formBlocks(f)
 	}
-	if e := checkMessage(text, blocks, f.Get("attachments") != ""); e != "" {
-		return slackErr(e)
+	text, warnings, e := checkMessage(text, blocks, f.Get("attachments") != "")
+	if e != nil {
+		return e
 	}
 	m.Text, m.Blocks, m.Form = text, blocks, f
 	m.Updates++
-	return map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text, "message": s.messageJSON(m)}
+	return withWarnings(map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text, "message": s.messageJSON(m)}, warnings)
 }
 
 func (s *Server) postEphemeralLocked(f url.Values) map[string]any {
-	channel, user := f.Get("channel"), f.Get("user")
-	if channel == "" {
+	channel, ok := s.postChannelLocked(f.Get("channel"))
+	if !ok {
 		return slackErr("channel_not_found")
 	}
+	user := f.Get("user")
 	if user == "" {
 		return slackErr("user_not_found")
 	}
 	blocks := formBlocks(f)
-	if e := checkMessage(f.Get("text"), blocks, f.Get("attachments") != ""); e != "" {
-		return slackErr(e)
+	text, warnings, e := checkMessage(f.Get("text"), blocks, f.Get("attachments") != "")
+	if e != nil {
+		return e
 	}
 	ts := s.newTSLocked()
 	s.ephemerals = append(s.ephemerals, Ephemeral{
 		Channel: channel, User: user, TS: ts, ThreadTS: f.Get("thread_ts"),
-		Text: f.Get("text"), Blocks: blocks, Via: "chat.postEphemeral", At: time.Now(),
+		Text: text, Blocks: blocks, Via: "chat.postEphemeral", At: time.Now(),
 	})
-	return map[string]any{"ok": true, "message_ts": ts}
-}
-
-func (s *Server) openViewLocked(body json.RawMessage) map[string]any {
-	var req struct {
-		TriggerID string         `json:"trigger_id"`
-		View      map[string]any `json:"view"`
-	}
-	if json.Unmarshal(body, &req) != nil || req.View == nil {
-		return slackErr("invalid_arguments")
-	}
-	issued, ok := s.triggers[req.TriggerID]
-	switch {
-	case !ok:
-		return slackErr("invalid_trigger_id")
-	case s.opts.TriggerTTL > 0 && time.Since(issued) > s.opts.TriggerTTL:
-		return slackErr("expired_trigger_id")
-	}
-	delete(s.triggers, req.TriggerID)
-	s.nextView++
-	view := req.View
-	view["id"] = fmt.Sprintf("V%08d", s.nextView)
-	view["team_id"] = s.opts.TeamID
-	view["app_id"] = s.opts.AppID
-	view["bot_id"] = s.opts.BotID
-	return map[string]any{"ok": true, "view": view}
+	return withWarnings(map[string]any{"ok": true, "message_ts": ts}, warnings)
 }
 
 // ---- response_url ----
@@ -340,7 +334,7 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	call.Blocks = msg.Blocks
 
-	if f, ok := s.takeFault("response_url"); ok && s.applyFault(w, f, &call) {
+	if f, ok := s.takeFault(&call); ok && s.applyFault(w, r, f, &call) {
 		s.recordCall(call)
 		return
 	}
@@ -365,6 +359,14 @@ func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "invalid_payload")
 		return
 	}
+	text, _, e := checkMessage(msg.Text, msg.Blocks, true)
+	if e != nil {
+		// Like incoming webhooks, a response_url answers a payload that
+		// breaks Block Kit's rules with HTTP 400 and the error code.
+		fail(http.StatusBadRequest, e["error"].(string))
+		return
+	}
+	msg.Text = text
 	h.uses++
 	call.Status = http.StatusOK
 	s.calls = append(s.calls, call)

@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		return nil, err
 	}
 	a.listener, err = slackbot.NewListener(slackbot.ListenerParams{
-		Client: a.api, Service: a.svc, Decider: a.svc, Ephemeral: notifier, Views: notifier,
+		Client: a.api, Providers: []any{a.svc, killer}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
 		Workers: workers, MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
 	})
 	if err != nil {

@@ -62,7 +62,7 @@ type ClientsView struct {
 
 // Clients reads the live sessions of a node, filtered and sorted.
 func (s *Service) Clients(ctx context.Context, q ClientsQuery) (*ClientsView, error) {
-	inst, err := s.checkViewer(q.Channel, q.Instance)
+	inst, err := s.Viewable(q.Channel, q.Instance)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ type NodesView struct {
 
 // Nodes lists an instance's nodes.
 func (s *Service) Nodes(ctx context.Context, channel, instance string) (*NodesView, error) {
-	inst, err := s.checkViewer(channel, instance)
+	inst, err := s.Viewable(channel, instance)
 	if err != nil {
 		return nil, err
 	}

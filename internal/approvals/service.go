@@ -148,9 +148,10 @@ func (s *Service) resolveInstance(name string) (Instance, error) {
 	return Instance{}, &Refusal{Code: RefuseUnknownInstance, Instance: name, Known: known}
 }
 
-// checkViewer refuses to show sessions or nodes outside the allowed
-// channels of the instance.
-func (s *Service) checkViewer(channel, instance string) (Instance, error) {
+// Viewable returns the instance named as typed (alias or ID) if channel
+// may see it, and refuses otherwise: sessions, nodes and requests of an
+// instance are shown only in its own channels.
+func (s *Service) Viewable(channel, instance string) (Instance, error) {
 	inst, err := s.resolveInstance(instance)
 	if err != nil {
 		return Instance{}, err

@@ -100,7 +100,7 @@ func readClientAddrs(v parsed, given []posArg) (any, error) {
 			addrs = append(addrs, s)
 		}
 	}
-	if len(addrs) > p.max {
+	if p.max > 0 && len(addrs) > p.max {
 		dup := ""
 		if len(addrs) < len(given) {
 			dup = " (counting each address once)"

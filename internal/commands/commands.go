@@ -20,10 +20,10 @@
 //
 // # Layout
 //
-// Every subcommand is declared once, as a spec in the table in spec.go: its
-// name, help text, examples, positional arguments (kinds in args.go), flags
-// (kinds in flags.go) and the function that builds its typed Command (the
-// types are in this file) from what was read. The usage text, each usage
+// Every subcommand is declared once, in spec.go: its typed Command and,
+// beside it, its spec: name, help text, examples, positional arguments
+// (kinds in args.go), flags (kinds in flags.go) and the function that
+// builds the typed Command from what was read. The usage text, each usage
 // line and help topic, the list of subcommands, which flags a subcommand
 // takes, and every message about a missing, extra or misplaced argument or
 // flag follow from the table (table.go); parse.go and flags.go drive the
@@ -33,8 +33,10 @@
 //
 // # Adding a subcommand
 //
-// A read-only subcommand such as /dcs ping <instance> needs its typed
-// command in this file, with a Name method returning the subcommand's name,
+// A read-only subcommand such as /dcs ping <instance> is one addition to
+// spec.go: its typed command, with a Name method returning the
+// subcommand's name, its spec beside it, and the spec in the subcommands
+// list, in the place help should list it:
 //
 //	// Ping asks whether an instance answers.
 //	type Ping struct{ Instance string }
@@ -42,9 +44,7 @@
 //	// Name returns "ping".
 //	func (Ping) Name() string { return "ping" }
 //
-// and one spec in the table in spec.go, where help should list it:
-//
-//	{
+//	var pingSpec = &spec{
 //		name:         "ping",
 //		help:         "Checks that the bot can reach an instance.\n" + instanceHelp,
 //		examples:     []string{"ping orders-prod"},
@@ -54,13 +54,12 @@
 //		build: func(v parsed) (Command, error) {
 //			return Ping{Instance: v.str("instance")}, nil
 //		},
-//	},
+//	}
 //
-// Usage, UsageFor, the subcommand list, "help ping", "ping -h", and the
-// errors on its arguments and flags follow. Outside this package, the Slack
-// edge needs a case for the new type; inside, FuzzParse's type switch needs
-// its invariants (it refuses a type it does not know). TestPingRecipe
-// checks this recipe on a table extended with ping.
+// Usage, UsageFor, the subcommand list, "help ping", "ping -h", the errors
+// on its arguments and flags, and FuzzParse's table invariants follow. The
+// Slack edge needs its handler (internal/slackbot, one file per command).
+// TestPingRecipe checks this recipe on a table extended with ping.
 //
 // # Adding a flag
 //
@@ -82,13 +81,6 @@ import (
 
 // Command is a parsed subcommand.
 type Command interface{ Name() string }
-
-// Help asks for the usage text. Topic is "" for the general help or the name
-// of a subcommand ("kill", "kill-all", ...); pass it to UsageFor.
-type Help struct{ Topic string }
-
-// Name returns "help".
-func (Help) Name() string { return "help" }
 
 // NodeRef names one node of an instance the way the user did. Exactly one
 // of ID, Addr and IsIndex is set in a NodeRef that Parse returns; which node
@@ -120,89 +112,13 @@ func (n NodeRef) String() string {
 	return ""
 }
 
-// Kill asks to kill the Redis client sessions at Addrs on one DCS node.
-type Kill struct {
-	Instance string   // alias or instance ID, as typed (lowercased); existence is checked elsewhere
-	Node     NodeRef  // never zero
-	Addrs    []string // canonical ip:port, duplicates folded, order of first appearance kept; never the node's own address
-	Reason   string   // "" when not given; else 1 to MaxReasonLen characters of plain text (see the package comment)
-}
-
-// Name returns "kill".
-func (Kill) Name() string { return "kill" }
-
-// KillAll asks to kill every client session on one node (Node set) or on
-// every node of the instance (AllNodes true); exactly one of the two.
-type KillAll struct {
-	Instance string
-	Node     NodeRef
-	AllNodes bool
-	Reason   string // as in Kill
-}
-
-// Name returns "kill-all".
-func (KillAll) Name() string { return "kill-all" }
-
-// Clients asks to list client sessions: on Node, or on every node when Node
-// is zero; only those matching Filter when it is not "".
-type Clients struct {
-	Instance string
-	Node     NodeRef
-	// Filter is "" (no filter), the start of a client address (lowercased;
-	// see FilterIsAddrPrefix) or part of a client name (as typed).
-	Filter string
-	Sort   string // "idle" (the default) or "age"
-}
-
-// Name returns "clients".
-func (Clients) Name() string { return "clients" }
-
-// FilterIsAddrPrefix reports whether Filter is matched against the start of
-// each client's address (it starts with a digit or `[` and holds only hex
-// digits, `.`, `:`, `[` and `]`) rather than as a substring of the client's
-// name. It is false when Filter is "".
-func (c Clients) FilterIsAddrPrefix() bool { return filterKind(c.Filter) == filterAddr }
-
-// Nodes asks to list an instance's nodes, numbered as NodeRef.Index counts.
-type Nodes struct{ Instance string }
-
-// Name returns "nodes".
-func (Nodes) Name() string { return "nodes" }
-
-// Cancel asks to cancel a pending request.
-type Cancel struct {
-	ID string // request ID: 6 characters of Crockford base32, upper case (see package requestid)
-}
-
-// Name returns "cancel".
-func (Cancel) Name() string { return "cancel" }
-
-// Status asks about one request.
-type Status struct {
-	ID string // as in Cancel
-}
-
-// Name returns "status".
-func (Status) Name() string { return "status" }
-
-// History asks for the latest requests, of one instance or ("") of all.
-type History struct {
-	Instance string
-	Limit    int // 1 to MaxHistoryLimit; DefaultHistoryLimit when not given
-}
-
-// Name returns "history".
-func (History) Name() string { return "history" }
-
 // Options tunes Parse.
 type Options struct {
-	// MaxAddrs is the most distinct addresses one kill may name.
-	// 0 (or a negative value) means DefaultMaxAddrs.
+	// MaxAddrs is the most distinct addresses one kill may name: the
+	// largest policy.max_addrs of the configuration (the lifecycle applies
+	// each instance's own). 0 (or a negative value) sets no limit here.
 	MaxAddrs int
 }
-
-// DefaultMaxAddrs is the address limit when Options.MaxAddrs is 0.
-const DefaultMaxAddrs = 50
 
 // Limits on what Parse accepts.
 const (

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"math"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -16,7 +17,7 @@ import (
 // testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
-		for _, opt := range []Options{{}, {MaxAddrs: 3}} {
+		for _, opt := range []Options{{}, {MaxAddrs: 3}, {MaxAddrs: 50}} {
 			checkParse(t, text, opt)
 		}
 	})
@@ -25,7 +26,7 @@ func FuzzParse(f *testing.F) {
 func checkParse(t *testing.T, text string, opt Options) {
 	max := opt.MaxAddrs
 	if max <= 0 {
-		max = DefaultMaxAddrs
+		max = math.MaxInt
 	}
 	cmd, err := Parse(text, opt)
 	if (cmd == nil) == (err == nil) {
@@ -112,7 +113,8 @@ func checkParse(t *testing.T, text string, opt Options) {
 			t.Fatalf("Parse(%q): limit %d", text, c.Limit)
 		}
 	default:
-		t.Fatalf("Parse(%q) returned %T", text, cmd)
+		// A subcommand with no invariants of its own: checkTable's,
+		// derived from the table, hold for it.
 	}
 	// What was parsed, written back plainly, parses to the same thing.
 	if plain, ok := plainForm(cmd); ok {

@@ -40,7 +40,7 @@ func UsageFor(topic string) string { return defaultTable.usageFor(topic) }
 // parser reads one command against a table.
 type parser struct {
 	tab  *table
-	max  int   // Options.MaxAddrs, or its default
+	max  int   // Options.MaxAddrs; 0 or less: no limit
 	spec *spec // the subcommand, once known: errors end with its usage line
 
 	pos         []posArg       // positional arguments after the subcommand
@@ -51,11 +51,7 @@ type parser struct {
 }
 
 func (t *table) newParser(opt Options) *parser {
-	p := &parser{tab: t, max: opt.MaxAddrs, vals: map[string]any{}, afterReason: -1}
-	if p.max <= 0 {
-		p.max = DefaultMaxAddrs
-	}
-	return p
+	return &parser{tab: t, max: opt.MaxAddrs, vals: map[string]any{}, afterReason: -1}
 }
 
 // run parses text (see Parse). A parser runs once.

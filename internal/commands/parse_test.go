@@ -124,13 +124,13 @@ func TestParseValid(t *testing.T) {
 			Kill{Instance: "orders.prod", Node: id(node), Addrs: []string{"[fe80::1]:6379"}}},
 		{"html-escaped link url", killText("<http://x/?a=1&amp;b=2|10.0.0.5:1>"), Options{},
 			Kill{Instance: "orders-prod", Node: id(node), Addrs: []string{"10.0.0.5:1"}}},
-		{"exactly MaxAddrs at default", killText(addrs(50)...), Options{},
+		{"exactly MaxAddrs", killText(addrs(50)...), Options{MaxAddrs: 50},
 			Kill{Instance: "orders-prod", Node: id(node), Addrs: addrs(50)}},
 		{"exactly custom MaxAddrs", killText(addrs(3)...), Options{MaxAddrs: 3},
 			Kill{Instance: "orders-prod", Node: id(node), Addrs: addrs(3)}},
 		{"duplicates do not count against MaxAddrs", killText(append(addrs(2), addrs(2)...)...), Options{MaxAddrs: 2},
 			Kill{Instance: "orders-prod", Node: id(node), Addrs: addrs(2)}},
-		{"negative MaxAddrs means default", killText(addrs(50)...), Options{MaxAddrs: -1},
+		{"negative MaxAddrs means no limit here", killText(addrs(50)...), Options{MaxAddrs: -1},
 			Kill{Instance: "orders-prod", Node: id(node), Addrs: addrs(50)}},
 		{"text of exactly MaxTextLen", killText("10.0.0.5:1") + strings.Repeat(" ", MaxTextLen-len(killText("10.0.0.5:1"))), Options{},
 			Kill{Instance: "orders-prod", Node: id(node), Addrs: []string{"10.0.0.5:1"}}},
@@ -334,7 +334,7 @@ func TestParseRefused(t *testing.T) {
 		{"ipv6 port too big", killText("[fe80::1]:70000"), Options{}, "out of range"},
 
 		// Too many addresses.
-		{"too many at default", killText(addrs(51)...), Options{}, "too many addresses: 51 given, at most 50 per request"},
+		{"too many at 50", killText(addrs(51)...), Options{MaxAddrs: 50}, "too many addresses: 51 given, at most 50 per request"},
 		{"too many at custom", killText(addrs(3)...), Options{MaxAddrs: 2}, "too many addresses: 3 given, at most 2 per request"},
 		{"too many counting duplicates once", killText(append(addrs(3), addrs(3)...)...), Options{MaxAddrs: 2}, "too many addresses: 3 given, at most 2 per request (counting each address once)"},
 

@@ -3,112 +3,200 @@ package commands
 // subcommands is the table: every subcommand, in the order help lists
 // them. See spec for what each field means, and the package comment for
 // how to add a subcommand or a flag.
-var subcommands = []*spec{
-	{
-		name: "kill",
-		help: "Asks to close the Redis client connections at each <addr> on one node of a DCS instance. " + approvalNote + "\n" +
-			instanceHelp + nodeHelp + addrHelp + reasonHelp + flagsNote,
-		examples: []string{
-			"kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
-			"kill orders-prod #0 10.0.0.5:52114 --reason \"stuck batch job\"",
-		},
-		usageExample: "kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
-		args:         []argSpec{instanceArg(false), nodeArg(), clientAddrsArg()},
-		flags:        []*flagSpec{reasonFlag},
-		build: func(v parsed) (Command, error) {
-			return Kill{Instance: v.str("instance"), Node: v.node("node"), Addrs: v.strs("addr"), Reason: v.str(reasonFlag.name)}, nil
-		},
+var subcommands = []*spec{killSpec, killAllSpec, clientsSpec, nodesSpec, statusSpec, cancelSpec, historySpec, helpSpec}
+
+// Kill asks to kill the Redis client sessions at Addrs on one DCS node.
+type Kill struct {
+	Instance string   // alias or instance ID, as typed (lowercased); existence is checked elsewhere
+	Node     NodeRef  // never zero
+	Addrs    []string // canonical ip:port, duplicates folded, order of first appearance kept; never the node's own address
+	Reason   string   // "" when not given; else 1 to MaxReasonLen characters of plain text (see the package comment)
+}
+
+// Name returns "kill".
+func (Kill) Name() string { return "kill" }
+
+var killSpec = &spec{
+	name: "kill",
+	help: "Asks to close the Redis client connections at each <addr> on one node of a DCS instance. " + approvalNote + "\n" +
+		instanceHelp + nodeHelp + addrHelp + reasonHelp + flagsNote,
+	examples: []string{
+		"kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
+		"kill orders-prod #0 10.0.0.5:52114 --reason \"stuck batch job\"",
 	},
-	{
-		name: "kill-all",
-		help: "Asks to close every client connection on one node (give <node>) or on every node of the instance " +
-			"(give --all-nodes instead); exactly one of the two. " + approvalNote + "\n" +
-			instanceHelp + nodeHelp + reasonHelp + flagsNote,
-		examples: []string{
-			"kill-all orders-prod 10.0.1.12:6379 --reason \"connection leak\"",
-			"kill-all orders-prod --all-nodes --reason 'failover drill'",
-		},
-		usageExample: "kill-all orders-prod --all-nodes --reason \"failover drill\"",
-		takes:        "takes the instance and one node",
-		args:         []argSpec{instanceArg(false), nodeOrAllArg(allNodesFlag)},
-		flags:        []*flagSpec{allNodesFlag, reasonFlag},
-		build: func(v parsed) (Command, error) {
-			return KillAll{Instance: v.str("instance"), Node: v.node("node"), AllNodes: v.on(allNodesFlag.name), Reason: v.str(reasonFlag.name)}, nil
-		},
+	usageExample: "kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
+	args:         []argSpec{instanceArg(false), nodeArg(), clientAddrsArg()},
+	flags:        []*flagSpec{reasonFlag},
+	build: func(v parsed) (Command, error) {
+		return Kill{Instance: v.str("instance"), Node: v.node("node"), Addrs: v.strs("addr"), Reason: v.str(reasonFlag.name)}, nil
 	},
-	{
-		name: "clients",
-		help: "Lists the client connections on one node, or on every node when no node is given, idlest first " +
-			"(--sort age: oldest first).\n" +
-			instanceHelp + nodeHelp +
-			"• <filter>: shows only some clients. One that starts with a digit or `[` and holds only hex digits, `.`, `:`, `[` and `]` " +
-			"matches the start of the client address (`10.0.3.`); any other (letters, digits, `.`, `_`, `:` and `-`, at most 64) " +
-			"matches part of the client name (`worker`).\n" +
-			"With two arguments after <instance>, the first is the node and the second the filter. " +
-			"With one, it is the node when it is a node ID, a full ip:port, or a number (`3` or `#3`), and a filter otherwise: " +
-			"to filter by a full client address or a bare number, give the node first.\n" +
-			flagsNote,
-		examples:     []string{"clients orders-prod", "clients orders-prod #0 worker --sort age", "clients orders-prod 10.0.3."},
-		usageExample: "clients orders-prod #0 worker --sort age",
-		takes:        "takes the instance, a node and a filter",
-		args:         []argSpec{instanceArg(false), nodeFilterArg()},
-		flags:        []*flagSpec{sortFlag},
-		build: func(v parsed) (Command, error) {
-			nf, _ := value[nodeFilter](v, "node-filter")
-			return Clients{Instance: v.str("instance"), Node: nf.node, Filter: nf.filter, Sort: v.strOr(sortFlag.name, "idle")}, nil
-		},
+}
+
+// KillAll asks to kill every client session on one node (Node set) or on
+// every node of the instance (AllNodes true); exactly one of the two.
+type KillAll struct {
+	Instance string
+	Node     NodeRef
+	AllNodes bool
+	Reason   string // as in Kill
+}
+
+// Name returns "kill-all".
+func (KillAll) Name() string { return "kill-all" }
+
+var killAllSpec = &spec{
+	name: "kill-all",
+	help: "Asks to close every client connection on one node (give <node>) or on every node of the instance " +
+		"(give --all-nodes instead); exactly one of the two. " + approvalNote + "\n" +
+		instanceHelp + nodeHelp + reasonHelp + flagsNote,
+	examples: []string{
+		"kill-all orders-prod 10.0.1.12:6379 --reason \"connection leak\"",
+		"kill-all orders-prod --all-nodes --reason 'failover drill'",
 	},
-	{
-		name: "nodes",
-		help: "Lists the nodes of an instance with their numbers, IDs and addresses; " +
-			"other subcommands accept any of the three as <node>.\n" +
-			instanceHelp,
-		examples:     []string{"nodes orders-prod"},
-		usageExample: "nodes orders-prod",
-		takes:        "takes only the instance",
-		args:         []argSpec{instanceArg(false)},
-		build:        func(v parsed) (Command, error) { return Nodes{Instance: v.str("instance")}, nil },
+	usageExample: "kill-all orders-prod --all-nodes --reason \"failover drill\"",
+	takes:        "takes the instance and one node",
+	args:         []argSpec{instanceArg(false), nodeOrAllArg(allNodesFlag)},
+	flags:        []*flagSpec{allNodesFlag, reasonFlag},
+	build: func(v parsed) (Command, error) {
+		return KillAll{Instance: v.str("instance"), Node: v.node("node"), AllNodes: v.on(allNodesFlag.name), Reason: v.str(reasonFlag.name)}, nil
 	},
-	{
-		name: "status",
-		help: "Shows a request and where it stands: pending approval, approved, running, done, failed, denied, expired or cancelled.\n" +
-			requestIDHelp,
-		examples:     []string{"status " + exampleID},
-		usageExample: "status " + exampleID,
-		takes:        "takes only the request ID",
-		args:         []argSpec{requestIDArg()},
-		build:        func(v parsed) (Command, error) { return Status{ID: v.str("request-id")}, nil },
+}
+
+// Clients asks to list client sessions: on Node, or on every node when Node
+// is zero; only those matching Filter when it is not "".
+type Clients struct {
+	Instance string
+	Node     NodeRef
+	// Filter is "" (no filter), the start of a client address (lowercased;
+	// see FilterIsAddrPrefix) or part of a client name (as typed).
+	Filter string
+	Sort   string // "idle" (the default) or "age"
+}
+
+// Name returns "clients".
+func (Clients) Name() string { return "clients" }
+
+// FilterIsAddrPrefix reports whether Filter is matched against the start of
+// each client's address (it starts with a digit or `[` and holds only hex
+// digits, `.`, `:`, `[` and `]`) rather than as a substring of the client's
+// name. It is false when Filter is "".
+func (c Clients) FilterIsAddrPrefix() bool { return filterKind(c.Filter) == filterAddr }
+
+var clientsSpec = &spec{
+	name: "clients",
+	help: "Lists the client connections on one node, or on every node when no node is given, idlest first " +
+		"(--sort age: oldest first).\n" +
+		instanceHelp + nodeHelp +
+		"• <filter>: shows only some clients. One that starts with a digit or `[` and holds only hex digits, `.`, `:`, `[` and `]` " +
+		"matches the start of the client address (`10.0.3.`); any other (letters, digits, `.`, `_`, `:` and `-`, at most 64) " +
+		"matches part of the client name (`worker`).\n" +
+		"With two arguments after <instance>, the first is the node and the second the filter. " +
+		"With one, it is the node when it is a node ID, a full ip:port, or a number (`3` or `#3`), and a filter otherwise: " +
+		"to filter by a full client address or a bare number, give the node first.\n" +
+		flagsNote,
+	examples:     []string{"clients orders-prod", "clients orders-prod #0 worker --sort age", "clients orders-prod 10.0.3."},
+	usageExample: "clients orders-prod #0 worker --sort age",
+	takes:        "takes the instance, a node and a filter",
+	args:         []argSpec{instanceArg(false), nodeFilterArg()},
+	flags:        []*flagSpec{sortFlag},
+	build: func(v parsed) (Command, error) {
+		nf, _ := value[nodeFilter](v, "node-filter")
+		return Clients{Instance: v.str("instance"), Node: nf.node, Filter: nf.filter, Sort: v.strOr(sortFlag.name, "idle")}, nil
 	},
-	{
-		name:         "cancel",
-		help:         "Cancels a request that is still waiting for approval.\n" + requestIDHelp,
-		examples:     []string{"cancel " + exampleID},
-		usageExample: "cancel " + exampleID,
-		takes:        "takes only the request ID",
-		args:         []argSpec{requestIDArg()},
-		build:        func(v parsed) (Command, error) { return Cancel{ID: v.str("request-id")}, nil },
+}
+
+// Nodes asks to list an instance's nodes, numbered as NodeRef.Index counts.
+type Nodes struct{ Instance string }
+
+// Name returns "nodes".
+func (Nodes) Name() string { return "nodes" }
+
+var nodesSpec = &spec{
+	name: "nodes",
+	help: "Lists the nodes of an instance with their numbers, IDs and addresses; " +
+		"other subcommands accept any of the three as <node>.\n" +
+		instanceHelp,
+	examples:     []string{"nodes orders-prod"},
+	usageExample: "nodes orders-prod",
+	takes:        "takes only the instance",
+	args:         []argSpec{instanceArg(false)},
+	build:        func(v parsed) (Command, error) { return Nodes{Instance: v.str("instance")}, nil },
+}
+
+// Status asks about one request.
+type Status struct {
+	ID string // as in Cancel
+}
+
+// Name returns "status".
+func (Status) Name() string { return "status" }
+
+var statusSpec = &spec{
+	name: "status",
+	help: "Shows a request and where it stands: pending approval, approved, running, done, failed, denied, expired or cancelled.\n" +
+		requestIDHelp,
+	examples:     []string{"status " + exampleID},
+	usageExample: "status " + exampleID,
+	takes:        "takes only the request ID",
+	args:         []argSpec{requestIDArg()},
+	build:        func(v parsed) (Command, error) { return Status{ID: v.str("request-id")}, nil },
+}
+
+// Cancel asks to cancel a pending request.
+type Cancel struct {
+	ID string // request ID: 6 characters of Crockford base32, upper case (see package requestid)
+}
+
+// Name returns "cancel".
+func (Cancel) Name() string { return "cancel" }
+
+var cancelSpec = &spec{
+	name:         "cancel",
+	help:         "Cancels a request that is still waiting for approval.\n" + requestIDHelp,
+	examples:     []string{"cancel " + exampleID},
+	usageExample: "cancel " + exampleID,
+	takes:        "takes only the request ID",
+	args:         []argSpec{requestIDArg()},
+	build:        func(v parsed) (Command, error) { return Cancel{ID: v.str("request-id")}, nil },
+}
+
+// History asks for the latest requests, of one instance or ("") of all.
+type History struct {
+	Instance string
+	Limit    int // 1 to MaxHistoryLimit; DefaultHistoryLimit when not given
+}
+
+// Name returns "history".
+func (History) Name() string { return "history" }
+
+var historySpec = &spec{
+	name: "history",
+	help: "Lists the latest requests, newest first: those of one instance, or of every instance when none is given.\n" +
+		instanceHelp +
+		"• --limit N: how many, from 1 to 50; 10 when not given\n",
+	examples:     []string{"history", "history orders-prod --limit 20"},
+	usageExample: "history orders-prod --limit 20",
+	takes:        "takes at most an instance",
+	args:         []argSpec{instanceArg(true)},
+	flags:        []*flagSpec{limitFlag},
+	build: func(v parsed) (Command, error) {
+		return History{Instance: v.str("instance"), Limit: v.num(limitFlag.name, DefaultHistoryLimit)}, nil
 	},
-	{
-		name: "history",
-		help: "Lists the latest requests, newest first: those of one instance, or of every instance when none is given.\n" +
-			instanceHelp +
-			"• --limit N: how many, from 1 to 50; 10 when not given\n",
-		examples:     []string{"history", "history orders-prod --limit 20"},
-		usageExample: "history orders-prod --limit 20",
-		takes:        "takes at most an instance",
-		args:         []argSpec{instanceArg(true)},
-		flags:        []*flagSpec{limitFlag},
-		build: func(v parsed) (Command, error) {
-			return History{Instance: v.str("instance"), Limit: v.num(limitFlag.name, DefaultHistoryLimit)}, nil
-		},
-	},
-	{
-		name:         helpName,
-		usageExample: "help clients",
-		takes:        "takes at most one topic",
-		args:         []argSpec{wordArg("subcommand")},
-		build:        buildHelp,
-	},
+}
+
+// Help asks for the usage text. Topic is "" for the general help or the name
+// of a subcommand ("kill", "kill-all", ...); pass it to UsageFor.
+type Help struct{ Topic string }
+
+// Name returns "help".
+func (Help) Name() string { return "help" }
+
+var helpSpec = &spec{
+	name:         helpName,
+	usageExample: "help clients",
+	takes:        "takes at most one topic",
+	args:         []argSpec{wordArg("subcommand")},
+	build:        buildHelp,
 }
 
 // defaultTable is the table Parse, Usage and UsageFor use.

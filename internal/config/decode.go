@@ -109,61 +109,90 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	t := v.Type()
 	switch {
 	case t == durationType:
-		var dur Duration
-		if n.Kind != yaml.ScalarNode || dur.UnmarshalYAML(n) != nil {
-			d.wrongShape(path, "must be a duration such as 30s or 15m")
-			return
-		}
-		v.Set(reflect.ValueOf(dur))
-
+		d.duration(n, v, path)
 	case t.Kind() == reflect.Struct:
-		if n.Kind != yaml.MappingNode {
-			d.wrongShape(path, "must be a mapping")
-			return
-		}
-		fields := yamlFields(t)
-		for _, pr := range d.pairs(n, path) {
-			key := child(path, pr.name)
-			i, ok := fields[pr.name]
-			if !ok {
-				d.p.add(key, "unknown key")
-				continue
-			}
-			if isNull(pr.val) {
-				continue
-			}
-			d.decode(pr.val, v.Field(i), key)
-		}
-
+		d.structure(n, v, path)
 	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-		if n.Kind != yaml.MappingNode {
-			d.wrongShape(path, "must be a mapping")
-			return
-		}
-		m := reflect.MakeMap(t)
-		for _, pr := range d.pairs(n, path) {
-			ev := reflect.New(t.Elem()).Elem()
-			if !isNull(pr.val) {
-				d.decode(pr.val, ev, child(path, pr.name))
-			}
-			m.SetMapIndex(reflect.ValueOf(pr.name).Convert(t.Key()), ev)
-		}
-		v.Set(m)
-
+		d.mapping(n, v, path)
 	case t.Kind() == reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.wrongShape(path, "must be a list")
-			return
-		}
-		s := reflect.MakeSlice(t, 0, len(n.Content))
-		for i, item := range n.Content {
-			ev := reflect.New(t.Elem()).Elem()
-			d.decode(item, ev, index(path, i))
-			s = reflect.Append(s, ev)
-		}
-		v.Set(s)
+		d.list(n, v, path)
+	case t.Kind() == reflect.Pointer:
+		// An override, set even when its value has the wrong shape: it then
+		// holds what the same value would leave in the global policy, so
+		// that the checks across keys (approvers and approvals_required)
+		// see what they would there.
+		ev := reflect.New(t.Elem())
+		d.decode(n, ev.Elem(), path)
+		v.Set(ev)
+	default:
+		d.scalar(n, v, path)
+	}
+}
 
-	case t.Kind() == reflect.String:
+func (d *decoder) duration(n *yaml.Node, v reflect.Value, path string) {
+	var dur Duration
+	if n.Kind != yaml.ScalarNode || dur.UnmarshalYAML(n) != nil {
+		d.wrongShape(path, "must be a duration such as 30s or 15m")
+		return
+	}
+	v.Set(reflect.ValueOf(dur))
+}
+
+func (d *decoder) structure(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.wrongShape(path, "must be a mapping")
+		return
+	}
+	fields := yamlFields(v.Type())
+	for _, pr := range d.pairs(n, path) {
+		key := child(path, pr.name)
+		i, ok := fields[pr.name]
+		if !ok {
+			d.p.add(key, "unknown key")
+			continue
+		}
+		if isNull(pr.val) {
+			continue
+		}
+		d.decode(pr.val, v.Field(i), key)
+	}
+}
+
+func (d *decoder) mapping(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.wrongShape(path, "must be a mapping")
+		return
+	}
+	t := v.Type()
+	m := reflect.MakeMap(t)
+	for _, pr := range d.pairs(n, path) {
+		ev := reflect.New(t.Elem()).Elem()
+		if !isNull(pr.val) {
+			d.decode(pr.val, ev, child(path, pr.name))
+		}
+		m.SetMapIndex(reflect.ValueOf(pr.name).Convert(t.Key()), ev)
+	}
+	v.Set(m)
+}
+
+func (d *decoder) list(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
+		d.wrongShape(path, "must be a list")
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), 0, len(n.Content))
+	for i, item := range n.Content {
+		ev := reflect.New(v.Type().Elem()).Elem()
+		d.decode(item, ev, index(path, i))
+		s = reflect.Append(s, ev)
+	}
+	v.Set(s)
+}
+
+// scalar decodes a string, a bool or an int.
+func (d *decoder) scalar(n *yaml.Node, v reflect.Value, path string) {
+	switch v.Kind() {
+	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			d.wrongShape(path, "must be a string")
 			return
@@ -173,34 +202,22 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetString(n.Value)
-
-	case t.Kind() == reflect.Bool:
+	case reflect.Bool:
 		var b bool
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
 			d.wrongShape(path, "must be true or false")
 			return
 		}
 		v.SetBool(b)
-
-	case t.Kind() == reflect.Pointer:
-		// An override, set even when its value has the wrong shape: it then
-		// holds what the same value would leave in the global policy, so
-		// that the checks across keys (approvers and approvals_required)
-		// see what they would there.
-		ev := reflect.New(t.Elem())
-		d.decode(n, ev.Elem(), path)
-		v.Set(ev)
-
-	case t.Kind() == reflect.Int:
+	case reflect.Int:
 		var i int
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" || n.Decode(&i) != nil {
 			d.wrongShape(path, "must be an integer")
 			return
 		}
 		v.SetInt(int64(i))
-
 	default:
-		panic("config: no decoder for " + t.String())
+		panic("config: no decoder for " + v.Type().String())
 	}
 }
 

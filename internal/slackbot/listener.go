@@ -42,9 +42,10 @@ func (nopListenerObserver) Connected(bool)         {}
 // ListenerParams are what a Listener needs.
 type ListenerParams struct {
 	Client *slack.Client
-	// Service is the lifecycle: each command's handler takes from it the
-	// small interface it declares (see Commands), checked by NewListener.
-	Service   any
+	// Providers are what command handlers take their small interfaces
+	// from (see Commands): the lifecycle, the DCS client. NewListener
+	// checks that every handler's needs are met.
+	Providers []any
 	Decider   Decider
 	Ephemeral Ephemeraler
 	Views     Views
@@ -72,8 +73,8 @@ type Listener struct {
 	closing atomic.Bool
 }
 
-// NewListener returns a Listener; Run starts it. It fails when the service
-// does not provide what a command's handler needs.
+// NewListener returns a Listener; Run starts it. It fails when no provider
+// satisfies what a command's handler needs.
 func NewListener(p ListenerParams) (*Listener, error) {
 	if p.Workers <= 0 {
 		return nil, fmt.Errorf("slack listener: workers is %d, want at least 1", p.Workers)
@@ -84,7 +85,7 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	if p.Observer == nil {
 		p.Observer = nopListenerObserver{}
 	}
-	rt, err := newRouter(&Commands{log: p.Logger}, p.Service)
+	rt, err := newRouter(&Commands{log: p.Logger}, p.Providers...)
 	if err != nil {
 		return nil, fmt.Errorf("slack listener: %w", err)
 	}

@@ -39,13 +39,13 @@ func refusedNow(log *slog.Logger, err error) Answer {
 // Commands holds one handler per subcommand, each in its own file, as an
 // exported method
 //
-//	func (h *Commands) Name(in Input, c commands.Name[, svc smallInterface]) Answer
+//	func (h *Commands) Name(in Input, c commands.Name, deps ...smallInterface) Answer
 //
 // The router finds them by their signature: the command type names the
-// subcommand (its Name()), and the optional third parameter is the small
-// interface the handler needs from the domain, which the router checks the
-// service satisfies when it is built. Adding a subcommand is its entry in
-// internal/commands and its handler file here.
+// subcommand (its Name()), and each parameter after it is a small interface
+// the handler needs, which the router binds, when it is built, to the first
+// provider (the lifecycle, the DCS client) that satisfies it. Adding a
+// subcommand is its entry in internal/commands and its handler file here.
 type Commands struct {
 	log      *slog.Logger
 	maxAddrs int
@@ -57,8 +57,8 @@ type router struct {
 }
 
 type route struct {
-	fn  reflect.Value // the bound method
-	svc reflect.Value // the service, as the handler's parameter; invalid when it takes none
+	fn   reflect.Value   // the bound method
+	deps []reflect.Value // the providers bound to its parameters after the command
 }
 
 var (
@@ -67,15 +67,16 @@ var (
 	commandType = reflect.TypeFor[commands.Command]()
 )
 
-// newRouter finds the handlers of h and binds each to svc. It fails when a
-// handler needs what svc does not provide, or two handle one subcommand.
-func newRouter(h *Commands, svc any) (*router, error) {
+// newRouter finds the handlers of h and binds their needs to providers. It
+// fails when no provider satisfies a handler's need, or two handlers handle
+// one subcommand.
+func newRouter(h *Commands, providers ...any) (*router, error) {
 	rt := &router{routes: map[string]route{}}
 	v := reflect.ValueOf(h)
 	var errs []error
 	for i := range v.NumMethod() {
 		m, mt := v.Method(i), v.Type().Method(i)
-		name, r, ok, err := bind(m, svc)
+		name, r, ok, err := bind(m, providers)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("handler %s: %w", mt.Name, err))
 		}
@@ -90,26 +91,36 @@ func newRouter(h *Commands, svc any) (*router, error) {
 	return rt, errors.Join(errs...)
 }
 
-// bind checks that method m is a handler and binds it to svc. ok is false
-// for a method that is not a handler.
-func bind(m reflect.Value, svc any) (name string, r route, ok bool, err error) {
+// bind checks that method m is a handler and binds its needs to
+// providers. ok is false for a method that is not a handler.
+func bind(m reflect.Value, providers []any) (name string, r route, ok bool, err error) {
 	t := m.Type()
-	if t.NumIn() < 2 || t.NumIn() > 3 || t.NumOut() != 1 || t.In(0) != inputType || t.Out(0) != answerType || !t.In(1).Implements(commandType) {
+	if t.NumIn() < 2 || t.NumOut() != 1 || t.In(0) != inputType || t.Out(0) != answerType || !t.In(1).Implements(commandType) {
 		return "", route{}, false, nil
 	}
 	name = reflect.Zero(t.In(1)).Interface().(commands.Command).Name()
 	r = route{fn: m}
-	if t.NumIn() == 3 {
-		need := t.In(2)
-		if need.Kind() != reflect.Interface {
-			return name, r, false, fmt.Errorf("its third parameter %s is not an interface", need)
+	for i := 2; i < t.NumIn(); i++ {
+		dep, err := provide(t.In(i), providers)
+		if err != nil {
+			return name, r, false, err
 		}
-		if svc == nil || !reflect.TypeOf(svc).Implements(need) {
-			return name, r, false, fmt.Errorf("the service %T does not provide %s", svc, need)
-		}
-		r.svc = reflect.ValueOf(svc)
+		r.deps = append(r.deps, dep)
 	}
 	return name, r, true, nil
+}
+
+// provide returns the first provider that satisfies need.
+func provide(need reflect.Type, providers []any) (reflect.Value, error) {
+	if need.Kind() != reflect.Interface {
+		return reflect.Value{}, fmt.Errorf("its parameter %s is not an interface", need)
+	}
+	for _, p := range providers {
+		if p != nil && reflect.TypeOf(p).Implements(need) {
+			return reflect.ValueOf(p), nil
+		}
+	}
+	return reflect.Value{}, fmt.Errorf("no provider satisfies %s", need)
 }
 
 // names returns the subcommands routed, sorted.
@@ -128,10 +139,7 @@ func (rt *router) dispatch(in Input, c commands.Command) (Answer, bool) {
 	if !ok {
 		return Answer{}, false
 	}
-	args := []reflect.Value{reflect.ValueOf(in), reflect.ValueOf(c)}
-	if r.svc.IsValid() {
-		args = append(args, r.svc)
-	}
+	args := append([]reflect.Value{reflect.ValueOf(in), reflect.ValueOf(c)}, r.deps...)
 	return r.fn.Call(args)[0].Interface().(Answer), true
 }
 

@@ -45,12 +45,12 @@ func TestRouterRoutesEverySubcommand(t *testing.T) {
 	}
 }
 
-// A service that lacks what a handler needs is refused when the router is
+// Providers that lack what a handler needs are refused when the router is
 // built, not when a user first types the command.
 func TestRouterRefusesAServiceThatLacksAHandlersNeeds(t *testing.T) {
 	_, err := newRouter(&Commands{}, struct{ canceller }{})
 	if err == nil {
-		t.Fatal("router built over a service that cannot list nodes")
+		t.Fatal("router built over providers that cannot list nodes")
 	}
 	for _, name := range []string{"Nodes", "nodesLister"} {
 		if !strings.Contains(err.Error(), name) {
@@ -65,11 +65,12 @@ func (nodesOnly) Nodes(context.Context, string, string) (*approvals.NodesView, e
 	return &approvals.NodesView{Instance: approvals.Instance{Alias: "orders-prod"}}, nil
 }
 
-// The handler receives the service through its declared interface.
+// The handler receives, through its declared interface, the first provider
+// that satisfies it.
 func TestRouterPassesTheService(t *testing.T) {
 
 	rt := &router{routes: map[string]route{}}
-	name, r, ok, err := bind(reflectMethod(t, &Commands{}, "Nodes"), nodesOnly{})
+	name, r, ok, err := bind(reflectMethod(t, &Commands{}, "Nodes"), []any{struct{ canceller }{}, nodesOnly{}})
 	if err != nil || !ok || name != "nodes" {
 		t.Fatalf("bind: %q %v %v", name, ok, err)
 	}

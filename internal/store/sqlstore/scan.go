@@ -61,65 +61,74 @@ func scanRequests(rows *sql.Rows) ([]*approvals.Request, error) {
 	defer rows.Close()
 	var out []*approvals.Request
 	for rows.Next() {
-		var (
-			r                        approvals.Request
-			addrs                    string
-			state                    string
-			code, msg, dcsID, detail sql.NullString
-			httpStatus               sql.NullInt64
-			approver                 sql.NullString
-			approvedAt               time.Time
-			kind                     string
-			preview, extra           sql.NullString
-		)
-		err := rows.Scan(&r.ID, &r.Requester, &r.ChannelID, &r.MessageTS, &r.Instance.Alias, &r.Instance.ID,
-			&r.NodeID, &addrs, &r.Reason, &r.ApprovalsRequired, &state,
-			timeScanner{&r.CreatedAt}, timeScanner{&r.ExpiresAt}, timeScanner{&r.UpdatedAt},
-			&r.DecidedBy, &r.Note, &code, &msg, &httpStatus, &dcsID, &detail,
-			&kind, &r.AllNodes, &r.DryRun, jsonText{&preview}, jsonText{&extra}, timeScanner{&r.RemindedAt},
-			&approver, timeScanner{&approvedAt})
+		var row requestRow
+		if err := row.scan(rows); err != nil {
+			return nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].ID == row.r.ID {
+			// Another approval of the request read on the previous row.
+			out[n-1].Approvals = append(out[n-1].Approvals, approvals.Approval{User: row.approver.String, At: row.approvedAt})
+			continue
+		}
+		r, err := row.request()
 		if err != nil {
 			return nil, err
 		}
-		if n := len(out); n > 0 && out[n-1].ID == r.ID {
-			// Another approval of the request read on the previous row.
-			out[n-1].Approvals = append(out[n-1].Approvals, approvals.Approval{User: approver.String, At: approvedAt})
-			continue
-		}
-		r.State = approvals.State(state)
-		if err := json.Unmarshal([]byte(addrs), &r.Addrs); err != nil {
-			return nil, fmt.Errorf("request %s: addrs: %w", r.ID, err)
-		}
-		if len(r.Addrs) == 0 {
-			r.Addrs = nil
-		}
-		if code.Valid {
-			r.Result = &approvals.Result{
-				Code:         code.String,
-				Message:      msg.String,
-				HTTPStatus:   int(httpStatus.Int64),
-				DCSRequestID: dcsID.String,
-				Detail:       detail.String,
-			}
-		}
-		r.Kind = approvals.Kind(kind)
-		if preview.Valid {
-			r.Preview = new(approvals.Preview)
-			if err := json.Unmarshal([]byte(preview.String), r.Preview); err != nil {
-				return nil, fmt.Errorf("request %s: preview: %w", r.ID, err)
-			}
-		}
-		if extra.Valid && r.Result != nil {
-			var x resultExtra
-			if err := json.Unmarshal([]byte(extra.String), &x); err != nil {
-				return nil, fmt.Errorf("request %s: result: %w", r.ID, err)
-			}
-			r.Result.Killed, r.Result.Skipped, r.Result.DryRun = x.Killed, x.Skipped, x.DryRun
-		}
-		if approver.Valid {
-			r.Approvals = []approvals.Approval{{User: approver.String, At: approvedAt}}
-		}
-		out = append(out, &r)
+		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// requestRow is one row of requestColumns and approvalColumns.
+type requestRow struct {
+	r                        approvals.Request
+	addrs, state, kind       string
+	code, msg, dcsID, detail sql.NullString
+	httpStatus               sql.NullInt64
+	approver                 sql.NullString
+	approvedAt               time.Time
+	preview, extra           sql.NullString
+}
+
+func (x *requestRow) scan(rows *sql.Rows) error {
+	r := &x.r
+	return rows.Scan(&r.ID, &r.Requester, &r.ChannelID, &r.MessageTS, &r.Instance.Alias, &r.Instance.ID,
+		&r.NodeID, &x.addrs, &r.Reason, &r.ApprovalsRequired, &x.state,
+		timeScanner{&r.CreatedAt}, timeScanner{&r.ExpiresAt}, timeScanner{&r.UpdatedAt},
+		&r.DecidedBy, &r.Note, &x.code, &x.msg, &x.httpStatus, &x.dcsID, &x.detail,
+		&x.kind, &r.AllNodes, &r.DryRun, jsonText{&x.preview}, jsonText{&x.extra}, timeScanner{&r.RemindedAt},
+		&x.approver, timeScanner{&x.approvedAt})
+}
+
+// request decodes the row's JSON and result columns into its request.
+func (x *requestRow) request() (*approvals.Request, error) {
+	r := x.r
+	r.State, r.Kind = approvals.State(x.state), approvals.Kind(x.kind)
+	if err := json.Unmarshal([]byte(x.addrs), &r.Addrs); err != nil {
+		return nil, fmt.Errorf("request %s: addrs: %w", r.ID, err)
+	}
+	if len(r.Addrs) == 0 {
+		r.Addrs = nil
+	}
+	if x.code.Valid {
+		r.Result = &approvals.Result{Code: x.code.String, Message: x.msg.String, HTTPStatus: int(x.httpStatus.Int64),
+			DCSRequestID: x.dcsID.String, Detail: x.detail.String}
+	}
+	if x.preview.Valid {
+		r.Preview = new(approvals.Preview)
+		if err := json.Unmarshal([]byte(x.preview.String), r.Preview); err != nil {
+			return nil, fmt.Errorf("request %s: preview: %w", r.ID, err)
+		}
+	}
+	if x.extra.Valid && r.Result != nil {
+		var e resultExtra
+		if err := json.Unmarshal([]byte(x.extra.String), &e); err != nil {
+			return nil, fmt.Errorf("request %s: result: %w", r.ID, err)
+		}
+		r.Result.Killed, r.Result.Skipped, r.Result.DryRun = e.Killed, e.Skipped, e.DryRun
+	}
+	if x.approver.Valid {
+		r.Approvals = []approvals.Approval{{User: x.approver.String, At: x.approvedAt}}
+	}
+	return &r, nil
 }

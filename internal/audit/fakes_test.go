@@ -125,10 +125,17 @@ type delays struct {
 	mu   sync.Mutex
 	poll time.Duration
 	got  []time.Duration
+	idle chan struct{} // if set, told each time the shipper idles
 }
 
 func (d *delays) After(x time.Duration) <-chan time.Time {
 	if x == d.poll {
+		if d.idle != nil {
+			select {
+			case d.idle <- struct{}{}:
+			default:
+			}
+		}
 		return nil
 	}
 	d.mu.Lock()

@@ -251,7 +251,8 @@ func TestShipperLeaseExpires(t *testing.T) {
 		}
 		return errors.New("timeout")
 	}
-	a := newTestShipper(m, stuck, "a", clock, &delays{poll: testPoll})
+	dA := &delays{poll: testPoll, idle: make(chan struct{}, 1)}
+	a := newTestShipper(m, stuck, "a", clock, dA)
 	runShipper(t, a)
 	<-entered
 
@@ -261,6 +262,13 @@ func TestShipperLeaseExpires(t *testing.T) {
 	runShipper(t, b)
 	healthy.waitUntil(t, 30)
 	close(release)
+	// The stuck shipper's Send fails; it renews the lease before trying
+	// again, finds it gone, and goes idle.
+	select {
+	case <-dA.idle:
+	case <-time.After(time.Minute):
+		t.Fatal("the shipper that lost its lease never stopped retrying")
+	}
 
 	m.add(5)
 	a.Notify()

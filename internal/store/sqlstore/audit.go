@@ -24,8 +24,9 @@ var (
 // while event 10 is not yet: a reader that moved past 11 would never ship 10.
 // SHARE mode waits for the transactions inserting into events to end and
 // holds new ones off while the batch is read, so every ID below the largest
-// one read is final. On SQLite write transactions exclude one another, and
-// IDs are visible in the order they are drawn.
+// one read is final. On SQLite (LockRow empty) write transactions exclude
+// one another, so IDs become visible in the order they are drawn and the
+// read needs no lock.
 const eventsReadLock = `LOCK TABLE events IN SHARE MODE`
 
 // eventsLockTimeout bounds how long RecordsAfter waits for that lock, and so
@@ -42,16 +43,18 @@ const lockNotAvailable = "55P03"
 // after, in ID order. Every event with an ID below the last one returned has
 // committed (or never will), so a cursor may move past it.
 func (s *Store) RecordsAfter(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
-	for attempt := 1; ; attempt++ {
-		recs, err := s.recordsAfter(ctx, after, limit)
-		var st interface{ SQLState() string }
-		if err == nil || attempt == eventsLockAttempts || !errors.As(err, &st) || st.SQLState() != lockNotAvailable {
-			if err != nil {
-				return nil, fmt.Errorf("audit records after %d: %w", after, err)
-			}
+	var err error
+	for range eventsLockAttempts {
+		var recs []audit.Record
+		if recs, err = s.recordsAfter(ctx, after, limit); err == nil {
 			return recs, nil
 		}
+		var st interface{ SQLState() string }
+		if !errors.As(err, &st) || st.SQLState() != lockNotAvailable {
+			break
+		}
 	}
+	return nil, fmt.Errorf("audit records after %d: %w", after, err)
 }
 
 // recordColumns are the columns scanRecord reads, from events e joined with
@@ -61,33 +64,41 @@ r.instance_alias, r.instance_id, r.node_id, r.kind, r.addrs, r.reason, r.dry_run
 r.result_code, r.result_http_status, r.result_dcs_request_id, r.result_extra`
 
 func (s *Store) recordsAfter(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
+	if s.d.LockRow == "" {
+		return s.readRecords(ctx, s.db, after, limit)
+	}
 	var recs []audit.Record
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if s.d.LockRow != "" {
-			if _, err := tx.ExecContext(ctx, eventsLockTimeout); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, eventsReadLock); err != nil {
-				return err
-			}
-		}
-		rows, err := s.query(ctx, tx, `SELECT `+recordColumns+`
-FROM events e JOIN requests r ON r.id = e.request_id
-WHERE e.id > ? ORDER BY e.id LIMIT ?`, after, limit)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, eventsLockTimeout); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			r, err := scanRecord(rows)
-			if err != nil {
-				return err
-			}
-			recs = append(recs, r)
+		if _, err := tx.ExecContext(ctx, eventsReadLock); err != nil {
+			return err
 		}
-		return rows.Err()
+		var err error
+		recs, err = s.readRecords(ctx, tx, after, limit)
+		return err
 	})
 	return recs, err
+}
+
+func (s *Store) readRecords(ctx context.Context, db execQuerier, after int64, limit int) ([]audit.Record, error) {
+	rows, err := s.query(ctx, db, `SELECT `+recordColumns+`
+FROM events e JOIN requests r ON r.id = e.request_id
+WHERE e.id > ? ORDER BY e.id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var recs []audit.Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
 }
 
 // scanRecord reads one row of recordColumns. The result columns describe

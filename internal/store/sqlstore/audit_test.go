@@ -17,29 +17,9 @@ import (
 // event 2 uncommitted and event 3 committed, RecordsAfter(1) must wait for 2
 // rather than return 3 alone (after which a shipper would never ship 2).
 func TestRecordsAfterWaitsForUncommittedEvents(t *testing.T) {
-	dsn := pgtest.FreshSchema(t)
 	ctx := t.Context()
-	s, err := postgres.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-
-	create := func(id string) {
-		t.Helper()
-		now := time.Now()
-		err := s.Create(ctx, &approvals.Request{ID: id, Requester: "U1", Instance: approvals.Instance{Alias: "a", ID: "i"},
-			Addrs: []string{"10.0.0.1:1"}, ApprovalsRequired: 1, CreatedAt: now, ExpiresAt: now.Add(time.Minute)})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	create("r1") // event 1
+	s, raw := openPostgres(t)
+	createRequest(t, s, "r1") // event 1
 	tx, err := raw.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +28,7 @@ func TestRecordsAfterWaitsForUncommittedEvents(t *testing.T) {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO events (request_id, at, kind) VALUES ('r1', now(), 'approval')`); err != nil {
 		t.Fatal(err) // event 2, not committed
 	}
-	create("r2") // event 3
+	createRequest(t, s, "r2") // event 3
 
 	type result struct {
 		recs []audit.Record
@@ -86,23 +66,9 @@ func TestRecordsAfterWaitsForUncommittedEvents(t *testing.T) {
 // A writer that never commits makes RecordsAfter fail, after a bounded
 // wait, rather than hold every other writer behind its lock request.
 func TestRecordsAfterGivesUpOnAStuckWriter(t *testing.T) {
-	dsn := pgtest.FreshSchema(t)
 	ctx := t.Context()
-	s, err := postgres.Open(ctx, dsn, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	raw, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	now := time.Now()
-	if err := s.Create(ctx, &approvals.Request{ID: "r1", Requester: "U1", Instance: approvals.Instance{Alias: "a", ID: "i"},
-		Addrs: []string{}, CreatedAt: now, ExpiresAt: now}); err != nil {
-		t.Fatal(err)
-	}
+	s, raw := openPostgres(t)
+	createRequest(t, s, "r1")
 	tx, err := raw.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +81,34 @@ func TestRecordsAfterGivesUpOnAStuckWriter(t *testing.T) {
 	var st interface{ SQLState() string }
 	if !errors.As(err, &st) || st.SQLState() != "55P03" {
 		t.Fatalf("RecordsAfter behind a stuck writer: %v, want a lock timeout", err)
+	}
+}
+
+// openPostgres opens a store on a fresh schema, and a plain connection pool
+// to the same schema, both closed when the test ends.
+func openPostgres(t *testing.T) (*postgres.Store, *sql.DB) {
+	t.Helper()
+	dsn := pgtest.FreshSchema(t)
+	s, err := postgres.Open(t.Context(), dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	raw, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	return s, raw
+}
+
+func createRequest(t *testing.T, s *postgres.Store, id string) {
+	t.Helper()
+	now := time.Now()
+	err := s.Create(t.Context(), &approvals.Request{ID: id, Requester: "U1", Instance: approvals.Instance{Alias: "a", ID: "i"},
+		Addrs: []string{"10.0.0.1:1"}, ApprovalsRequired: 1, CreatedAt: now, ExpiresAt: now.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -35,6 +35,11 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) approvals.Store { return openFresh(t) })
 }
 
+func TestAuditConformance(t *testing.T) {
+	testDSN(t)
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore { return openFresh(t) })
+}
+
 // Replicas starting at once all come up, and each migration runs once: on an
 // empty schema, and on one whose version table exists already (as when
 // replicas of a new release bring a new migration), where nothing but the

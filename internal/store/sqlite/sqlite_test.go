@@ -25,6 +25,10 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+func TestAuditConformance(t *testing.T) {
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore { return openTemp(t, filepath.Join(t.TempDir(), "dcsbot.db")) })
+}
+
 func request(id string) *approvals.Request {
 	now := time.Now().UTC()
 	return &approvals.Request{

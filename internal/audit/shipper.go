@@ -1,0 +1,308 @@
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"os"
+	"time"
+)
+
+// Source reads recorded audit events in the order they were recorded.
+type Source interface {
+	// RecordsAfter returns up to limit records whose Seq is greater than
+	// after, in increasing Seq. A record returned is final: no record with
+	// a smaller Seq appears later.
+	RecordsAfter(ctx context.Context, after int64, limit int) ([]Record, error)
+}
+
+// Cursor keeps, per sink, the Seq of the last record the sink accepted, and a
+// lease that lets one shipper at a time ship to the sink.
+type Cursor interface {
+	// Lease takes or renews sink's lease for owner until now+ttl, if it is
+	// free, expired, or owner's already, and returns the sink's cursor (0
+	// for a new sink). held is false when another owner holds the lease.
+	Lease(ctx context.Context, sink, owner string, now time.Time, ttl time.Duration) (cursor int64, held bool, err error)
+	// Advance moves sink's cursor from from to to if owner holds the lease
+	// and the cursor is still from, and reports whether it did.
+	Advance(ctx context.Context, sink, owner string, from, to int64) (bool, error)
+	// Release gives up owner's lease on sink, so another shipper can take
+	// it at once.
+	Release(ctx context.Context, sink, owner string) error
+}
+
+// Observer hears how shipping goes, e.g. to export metrics. Its methods must
+// not block.
+type Observer interface {
+	// Shipped says the sink accepted n records, up to last.
+	Shipped(n int, last Record)
+	// Failed says an attempt to read, lease or send failed.
+	Failed(err error)
+}
+
+// Shipper defaults.
+const (
+	DefaultBatch        = 100
+	DefaultPoll         = 5 * time.Second
+	DefaultLeaseTTL     = 60 * time.Second
+	DefaultMinBackoff   = 200 * time.Millisecond
+	DefaultMaxBackoff   = 30 * time.Second
+	DefaultFlushTimeout = 5 * time.Second
+)
+
+// ShipperParams configures a Shipper. Zero values take the defaults.
+type ShipperParams struct {
+	Source Source
+	Cursor Cursor
+	Sink   Sink
+	// SinkKey names the sink's cursor and lease (Spec.Key).
+	SinkKey string
+	// Owner names this shipper in the lease; it must differ between
+	// replicas. Empty means the host name and a random suffix.
+	Owner  string
+	Logger *slog.Logger
+	// Observer may be nil.
+	Observer Observer
+
+	Batch int           // records per Send
+	Poll  time.Duration // how often to look for records without a Notify
+	// LeaseTTL is how long a lease lasts unless renewed; it must exceed the
+	// time one Send can take (the webhook's timeout) and the clock skew
+	// between replicas. A dead shipper's sink waits this long.
+	LeaseTTL   time.Duration
+	MinBackoff time.Duration // the first retry's delay; it doubles, with jitter,
+	MaxBackoff time.Duration // up to this
+	// FlushTimeout bounds the last shipping attempt when Run's ctx ends.
+	FlushTimeout time.Duration
+
+	// Now and After are the clock; nil means the real one.
+	Now   func() time.Time
+	After func(time.Duration) <-chan time.Time
+}
+
+// Shipper ships the records of a Source to a Sink, in order, at least once.
+type Shipper struct {
+	p    ShipperParams
+	log  *slog.Logger
+	wake chan struct{}
+}
+
+// NewShipper returns a shipper; Run starts it.
+func NewShipper(p ShipperParams) *Shipper {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&p.Poll, DefaultPoll)
+	def(&p.LeaseTTL, DefaultLeaseTTL)
+	def(&p.MinBackoff, DefaultMinBackoff)
+	def(&p.MaxBackoff, DefaultMaxBackoff)
+	def(&p.FlushTimeout, DefaultFlushTimeout)
+	if p.Batch <= 0 {
+		p.Batch = DefaultBatch
+	}
+	if p.Owner == "" {
+		p.Owner = defaultOwner()
+	}
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.Observer == nil {
+		p.Observer = nopObserver{}
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.After == nil {
+		p.After = time.After
+	}
+	log := p.Logger.With("audit_sink", p.SinkKey, "audit_owner", p.Owner)
+	return &Shipper{p: p, log: log, wake: make(chan struct{}, 1)}
+}
+
+func defaultOwner() string {
+	host, _ := os.Hostname()
+	return host + "-" + rand.Text()[:8]
+}
+
+// Notify tells the shipper that events were recorded. It never blocks.
+func (s *Shipper) Notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run ships until ctx ends, then makes one bounded attempt to ship what is
+// left, gives up the lease, and returns nil.
+func (s *Shipper) Run(ctx context.Context) error {
+	failures := 0
+	for ctx.Err() == nil {
+		more, err := s.ship(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			delay := s.backoff(failures)
+			failures++
+			s.log.Warn("audit shipping failed; will retry", "err", err, "retry_in", delay)
+			s.p.Observer.Failed(err)
+			s.sleep(ctx, delay)
+		case err == nil:
+			failures = 0
+			if !more {
+				s.idle(ctx)
+			}
+		}
+	}
+	s.flush(context.WithoutCancel(ctx))
+	return nil
+}
+
+// idle waits for a Notify, the poll interval or the end of ctx.
+func (s *Shipper) idle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-s.wake:
+	case <-s.p.After(s.p.Poll):
+	}
+}
+
+// flush ships what it can within FlushTimeout, sending each batch once, and
+// releases the lease.
+func (s *Shipper) flush(ctx context.Context) {
+	fctx, cancel := context.WithTimeout(ctx, s.p.FlushTimeout)
+	defer cancel()
+	for {
+		more, err := s.shipOnce(fctx)
+		if err != nil {
+			s.log.Warn("audit: records left unshipped at shutdown; the next start ships them", "err", err)
+			break
+		}
+		if !more {
+			break
+		}
+	}
+	if err := s.p.Cursor.Release(fctx, s.p.SinkKey, s.p.Owner); err != nil {
+		s.log.Warn("audit: release the sink's lease", "err", err)
+	}
+}
+
+// ship leases the sink and ships one batch, retrying its Send until it is
+// accepted, the lease is lost or ctx ends. more says another batch may wait.
+func (s *Shipper) ship(ctx context.Context) (more bool, err error) {
+	cursor, batch, err := s.next(ctx)
+	if err != nil || len(batch) == 0 {
+		return false, err
+	}
+	for attempt := 0; ; attempt++ {
+		err := s.p.Sink.Send(ctx, batch)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		s.p.Observer.Failed(err)
+		delay := s.backoff(attempt)
+		s.log.Warn("audit sink refused a batch; sending it again", "err", err,
+			"first_seq", batch[0].Seq, "attempt", attempt+1, "retry_in", delay)
+		if !s.sleep(ctx, delay) {
+			return false, ctx.Err()
+		}
+		// Renew the lease before sending again; if another shipper took
+		// it meanwhile, the batch is its to send.
+		cur, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, s.p.Now(), s.p.LeaseTTL)
+		if err != nil {
+			return false, fmt.Errorf("renew lease: %w", err)
+		}
+		if !held || cur != cursor {
+			s.log.Info("audit: another shipper took the sink over")
+			return false, nil
+		}
+	}
+	return s.advance(ctx, cursor, batch)
+}
+
+// shipOnce is ship with a single Send.
+func (s *Shipper) shipOnce(ctx context.Context) (more bool, err error) {
+	cursor, batch, err := s.next(ctx)
+	if err != nil || len(batch) == 0 {
+		return false, err
+	}
+	if err := s.p.Sink.Send(ctx, batch); err != nil {
+		return false, err
+	}
+	return s.advance(ctx, cursor, batch)
+}
+
+// next leases the sink and reads the batch after its cursor: none if the
+// lease is another's.
+func (s *Shipper) next(ctx context.Context) (int64, []Record, error) {
+	cursor, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, s.p.Now(), s.p.LeaseTTL)
+	if err != nil {
+		return 0, nil, fmt.Errorf("lease: %w", err)
+	}
+	if !held {
+		return cursor, nil, nil
+	}
+	batch, err := s.p.Source.RecordsAfter(ctx, cursor, s.p.Batch)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read records after %d: %w", cursor, err)
+	}
+	prev := cursor
+	for _, r := range batch {
+		if r.Seq <= prev {
+			return 0, nil, fmt.Errorf("source returned record %d after %d", r.Seq, prev)
+		}
+		prev = r.Seq
+	}
+	return cursor, batch, nil
+}
+
+// advance moves the cursor past batch, which the sink accepted.
+func (s *Shipper) advance(ctx context.Context, cursor int64, batch []Record) (more bool, err error) {
+	last := batch[len(batch)-1]
+	ok, err := s.p.Cursor.Advance(ctx, s.p.SinkKey, s.p.Owner, cursor, last.Seq)
+	if err != nil {
+		// The batch will be sent again: at least once.
+		return false, fmt.Errorf("advance cursor to %d: %w", last.Seq, err)
+	}
+	if !ok {
+		s.log.Info("audit: another shipper took the sink over")
+		return false, nil
+	}
+	s.p.Observer.Shipped(len(batch), last)
+	return len(batch) == s.p.Batch, nil
+}
+
+// backoff is the delay before retry attempt+1: MinBackoff doubled attempt
+// times, capped at MaxBackoff, then jittered down by up to half.
+func (s *Shipper) backoff(attempt int) time.Duration {
+	d := s.p.MinBackoff
+	for range attempt {
+		if d >= s.p.MaxBackoff/2 {
+			d = s.p.MaxBackoff
+			break
+		}
+		d *= 2
+	}
+	d = min(d, s.p.MaxBackoff)
+	return d/2 + mrand.N(d/2+1)
+}
+
+// sleep waits d or until ctx ends; it reports whether d passed.
+func (s *Shipper) sleep(ctx context.Context, d time.Duration) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-s.p.After(d):
+		return true
+	}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Shipped(int, Record) {}
+func (nopObserver) Failed(error)        {}

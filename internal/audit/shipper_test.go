@@ -1,0 +1,320 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+const testPoll = 17 * time.Hour // never fires (see delays)
+
+var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
+
+func newTestShipper(m *memStore, sink Sink, owner string, clock *fakeClock, d *delays) *Shipper {
+	return NewShipper(ShipperParams{
+		Source: m, Cursor: m, Sink: sink, SinkKey: "test", Owner: owner,
+		Batch: 100, Poll: testPoll, LeaseTTL: time.Minute,
+		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second,
+		Now: clock.Now, After: d.After,
+	})
+}
+
+type countObserver struct {
+	mu      sync.Mutex
+	shipped int
+	last    int64
+	failed  []error
+}
+
+func (o *countObserver) Shipped(n int, last Record) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.shipped += n
+	o.last = last.Seq
+}
+
+func (o *countObserver) Failed(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.failed = append(o.failed, err)
+}
+
+func TestShipperShipsInOrderInBatches(t *testing.T) {
+	m, sink := newMemStore(), newRecSink()
+	m.add(250)
+	obs := &countObserver{}
+	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	s.p.Observer = obs
+	runShipper(t, s)
+
+	sink.waitUntil(t, 250)
+	if got := sink.seqs(); !slices.Equal(got, upTo(250)) {
+		t.Fatalf("sink got %v, want 1..250 once each in order", got)
+	}
+	sink.mu.Lock()
+	var sizes []int
+	for _, b := range sink.batches {
+		sizes = append(sizes, len(b))
+	}
+	sink.mu.Unlock()
+	if !slices.Equal(sizes, []int{100, 100, 50}) {
+		t.Errorf("batch sizes %v, want [100 100 50]", sizes)
+	}
+
+	// More events and a wake-up: shipped from where it left off.
+	m.add(30)
+	s.Notify()
+	s.Notify() // never blocks
+	sink.waitUntil(t, 280)
+	if got := sink.seqs(); !slices.Equal(got, upTo(280)) {
+		t.Fatalf("sink got %v, want 1..280 once each in order", got)
+	}
+	if c := m.cursor("test"); c != 280 {
+		t.Errorf("cursor %d, want 280", c)
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if obs.shipped != 280 || obs.last != 280 || len(obs.failed) != 0 {
+		t.Errorf("observer: shipped %d up to %d, %d failures; want 280 up to 280, none", obs.shipped, obs.last, len(obs.failed))
+	}
+}
+
+// A refused batch is sent again, whole and unchanged, with growing delays,
+// and the cursor stays put until it is accepted: nothing is skipped.
+func TestShipperRetriesTheSameBatch(t *testing.T) {
+	m, sink := newMemStore(), newRecSink()
+	m.add(120)
+	var attempts [][]int64
+	var cursors []int64
+	sink.fail = func(call int, batch []Record) error {
+		var seqs []int64
+		for _, r := range batch {
+			seqs = append(seqs, r.Seq)
+		}
+		attempts = append(attempts, seqs)
+		cursors = append(cursors, m.cursor("test"))
+		if call <= 6 {
+			return errors.New("receiver down")
+		}
+		return nil
+	}
+	d := &delays{poll: testPoll}
+	obs := &countObserver{}
+	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, d)
+	s.p.Observer = obs
+	stop := runShipper(t, s)
+	sink.waitUntil(t, 120)
+	stop()
+
+	if got := sink.seqs(); !slices.Equal(got, upTo(120)) {
+		t.Fatalf("sink got %v, want 1..120", got)
+	}
+	if len(attempts) != 8 {
+		t.Fatalf("%d Send calls, want 6 refused and 2 accepted", len(attempts))
+	}
+	for i := range 7 {
+		if !slices.Equal(attempts[i], upTo(100)) || cursors[i] != 0 {
+			t.Errorf("attempt %d sent %d records from %d with the cursor at %d; want the first batch again, cursor 0",
+				i+1, len(attempts[i]), attempts[i][0], cursors[i])
+		}
+	}
+	// 200ms doubling up to 2s, each jittered down by at most half.
+	want := []time.Duration{200, 400, 800, 1600, 2000, 2000}
+	got := d.list()
+	if len(got) != len(want) {
+		t.Fatalf("delays %v, want %d of them", got, len(want))
+	}
+	for i, w := range want {
+		w *= time.Millisecond
+		if got[i] < w/2 || got[i] > w {
+			t.Errorf("delay %d = %v, want in [%v, %v]", i+1, got[i], w/2, w)
+		}
+	}
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if len(obs.failed) != 6 {
+		t.Errorf("observer heard %d failures, want 6", len(obs.failed))
+	}
+}
+
+// A new shipper (a restart) resumes after the cursor.
+func TestShipperResumesFromTheCursor(t *testing.T) {
+	m, clock := newMemStore(), &fakeClock{t: t0}
+	m.add(50)
+	first := newRecSink()
+	stop := runShipper(t, newTestShipper(m, first, "a", clock, &delays{poll: testPoll}))
+	first.waitUntil(t, 50)
+	stop()
+
+	m.add(20)
+	second := newRecSink()
+	runShipper(t, newTestShipper(m, second, "b", clock, &delays{poll: testPoll}))
+	second.waitUntil(t, 70)
+	want := upTo(70)[50:]
+	if got := second.seqs(); !slices.Equal(got, want) {
+		t.Errorf("after a restart the sink got %v, want %v", got, want)
+	}
+}
+
+// Records added while idle and not notified are shipped when Run stops, and
+// the lease is given up.
+func TestShipperFlushesOnStop(t *testing.T) {
+	m, sink, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
+	m.add(5)
+	stop := runShipper(t, newTestShipper(m, sink, "a", clock, &delays{poll: testPoll}))
+	sink.waitUntil(t, 5)
+	m.add(150) // no Notify, and the poll never fires
+	stop()
+	if got := sink.seqs(); !slices.Equal(got, upTo(155)) {
+		t.Errorf("after stopping the sink has %v, want 1..155", got)
+	}
+	if _, held, _ := m.Lease(t.Context(), "test", "other", clock.Now(), time.Minute); !held {
+		t.Error("the lease was not released when Run stopped")
+	}
+}
+
+// taggedSink appends what it accepts, with its name, to a log shared by
+// several shippers' sinks.
+type taggedSink struct {
+	name string
+	log  *recSink
+	mu   *sync.Mutex
+	by   *[]string
+}
+
+func (s taggedSink) Send(ctx context.Context, batch []Record) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*s.by = append(*s.by, s.name)
+	return s.log.Send(ctx, batch)
+}
+
+// Two shippers on one sink: one holds the lease and ships, the other waits;
+// the receiver sees every record once, in order, never interleaved. When the
+// holder stops, the other takes over.
+func TestShippersShareOneLease(t *testing.T) {
+	m, shared, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
+	var mu sync.Mutex
+	var by []string
+	a := newTestShipper(m, taggedSink{"a", shared, &mu, &by}, "a", clock, &delays{poll: testPoll})
+	b := newTestShipper(m, taggedSink{"b", shared, &mu, &by}, "b", clock, &delays{poll: testPoll})
+	stopA := runShipper(t, a)
+	stopB := runShipper(t, b)
+	for i := range 5 {
+		m.add(37)
+		a.Notify()
+		b.Notify()
+		shared.waitUntil(t, int64(37*(i+1)))
+	}
+	if got := shared.seqs(); !slices.Equal(got, upTo(185)) {
+		t.Fatalf("receiver got %v, want 1..185 once each in order", got)
+	}
+	mu.Lock()
+	holder := by[0]
+	for _, name := range by {
+		if name != holder {
+			t.Errorf("batches shipped by %v: both shippers shipped while one held the lease", by)
+			break
+		}
+	}
+	mu.Unlock()
+
+	other := b
+	if holder == "b" {
+		stopB()
+		other = a
+	} else {
+		stopA()
+	}
+	m.add(10)
+	other.Notify()
+	shared.waitUntil(t, 195)
+	if got := shared.seqs(); !slices.Equal(got, upTo(195)) {
+		t.Fatalf("after a handover the receiver got %v, want 1..195", got)
+	}
+}
+
+// A shipper stuck in a Send loses its lease when the lease expires; another
+// takes over from the cursor, and the stuck one, once it comes back, leaves
+// the batch alone.
+func TestShipperLeaseExpires(t *testing.T) {
+	m, clock := newMemStore(), &fakeClock{t: t0}
+	m.add(30)
+	stuck, entered, release := newRecSink(), make(chan struct{}), make(chan struct{})
+	stuck.fail = func(call int, _ []Record) error {
+		if call == 1 {
+			close(entered)
+			<-release
+		}
+		return errors.New("timeout")
+	}
+	dA := &delays{poll: testPoll, idle: make(chan struct{}, 1)}
+	a := newTestShipper(m, stuck, "a", clock, dA)
+	runShipper(t, a)
+	<-entered
+
+	clock.Add(61 * time.Second)
+	healthy := newRecSink()
+	b := newTestShipper(m, healthy, "b", clock, &delays{poll: testPoll})
+	runShipper(t, b)
+	healthy.waitUntil(t, 30)
+	close(release)
+	// The stuck shipper's Send fails; it renews the lease before trying
+	// again, finds it gone, and goes idle.
+	select {
+	case <-dA.idle:
+	case <-time.After(time.Minute):
+		t.Fatal("the shipper that lost its lease never stopped retrying")
+	}
+
+	m.add(5)
+	a.Notify()
+	b.Notify()
+	healthy.waitUntil(t, 35)
+	if got := healthy.seqs(); !slices.Equal(got, upTo(35)) {
+		t.Errorf("the new holder shipped %v, want 1..35", got)
+	}
+	if got := stuck.seqs(); len(got) != 0 {
+		t.Errorf("the stuck shipper delivered %v after losing its lease", got)
+	}
+	stuck.mu.Lock()
+	calls := stuck.calls
+	stuck.mu.Unlock()
+	if calls != 1 {
+		t.Errorf("the stuck shipper sent %d times; want once, then it saw the lease was gone", calls)
+	}
+}
+
+// badSource returns a record at or before the cursor.
+type badSource struct{}
+
+func (badSource) RecordsAfter(context.Context, int64, int) ([]Record, error) {
+	return []Record{{Seq: 0}}, nil
+}
+
+func TestShipperRefusesARecordOutOfOrder(t *testing.T) {
+	m, sink := newMemStore(), newRecSink()
+	failed := make(chan error, 100)
+	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	s.p.Source = badSource{}
+	s.p.Observer = chanObserver(failed)
+	stop := runShipper(t, s)
+	err := <-failed
+	stop()
+	if err == nil || sink.calls != 0 {
+		t.Errorf("error %v after %d Send calls; want an error and none", err, sink.calls)
+	}
+}
+
+type chanObserver chan error
+
+func (chanObserver) Shipped(int, Record) {}
+func (c chanObserver) Failed(err error) {
+	select {
+	case c <- err:
+	default:
+	}
+}

@@ -1,9 +1,6 @@
 package slackbot
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
@@ -22,10 +19,12 @@ const maxListedAddrs = 50
 
 // approvalBlocks draws the approval message for r's current state: the
 // request, what its targets are, then either the buttons (pending) or the
-// final state.
+// final state. Every block stays within Slack's limits, whatever the
+// request holds: long lists go over several sections, long text is capped
+// (/dcs status shows it whole).
 func approvalBlocks(r *approvals.Request) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, truncate(approvalTitle(r), 150), false, false)),
+		slack.NewHeaderBlock(plain("%s", truncate(approvalTitle(r), 150))),
 		slack.NewSectionBlock(nil, approvalFields(r), nil),
 	}
 	if r.DryRun {
@@ -35,11 +34,11 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 	if r.State == approvals.Pending {
 		return append(blocks, decisionBlocks(r)...)
 	}
-	return append(blocks, slack.NewSectionBlock(md("%s", stateLine(r)), nil, nil))
+	return append(blocks, slack.NewSectionBlock(md(stateLine(r)), nil, nil))
 }
 
 func approvalTitle(r *approvals.Request) string {
-	title := fmt.Sprintf("Kill %d client session%s on %s", len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias)
+	title := "Kill " + string(num(len(r.Addrs))) + " client session" + string(plural(len(r.Addrs))) + " on " + r.Instance.Alias
 	if r.IsKillAll() {
 		title = "Kill ALL client sessions on " + r.Instance.Alias
 	}
@@ -50,20 +49,20 @@ func approvalTitle(r *approvals.Request) string {
 }
 
 func approvalFields(r *approvals.Request) []*slack.TextBlockObject {
-	node := fmt.Sprintf("`%s`", r.NodeID)
+	node := id(r.NodeID)
 	if r.AllNodes {
 		node = "*every node*"
 	}
 	fields := []*slack.TextBlockObject{
-		md("*Request*\n`%s`", r.ID),
-		md("*Requested by*\n<@%s>", r.Requester),
-		md("*Instance*\n`%s` (`%s`)", r.Instance.Alias, r.Instance.ID),
-		md("*Node*\n%s", node),
-		md("*Approvals*\n%d of %d%s", len(r.Approvals), r.ApprovalsRequired, approverList(r)),
-		md("*Expires*\n%s", slackDate(r.ExpiresAt)),
+		mdf("*Request*\n%s", id(r.ID)),
+		mdf("*Requested by*\n%s", mention(r.Requester)),
+		mdf("*Instance*\n%s (%s)", id(r.Instance.Alias), id(r.Instance.ID)),
+		mdf("*Node*\n%s", node),
+		mdf("*Approvals*\n%s of %s%s", num(len(r.Approvals)), num(r.ApprovalsRequired), approverList(r)),
+		mdf("*Expires*\n%s", slackDate(r.ExpiresAt)),
 	}
 	if r.Reason != "" {
-		fields = append(fields, md("*Reason*\n%s", escape(r.Reason)))
+		fields = append(fields, mdf("*Reason*\n%s", outside(r.Reason).line(capField)))
 	}
 	return fields
 }
@@ -72,39 +71,60 @@ func approvalFields(r *approvals.Request) []*slack.TextBlockObject {
 func targetBlocks(r *approvals.Request) []slack.Block {
 	var blocks []slack.Block
 	if r.IsKillAll() {
-		scope := fmt.Sprintf("node `%s`", r.NodeID)
+		scope := textf("node %s", id(r.NodeID))
 		if r.AllNodes {
 			scope = "*every node of the instance*"
 		}
-		warn := fmt.Sprintf(":rotating_light: *This closes EVERY client connection on %s*", scope)
+		warn := textf(":rotating_light: *This closes EVERY client connection on %s*", scope)
 		if r.Preview.Usable() {
-			warn += fmt.Sprintf(" (%d session%s now)", r.Preview.Sessions, plural(r.Preview.Sessions))
+			warn += textf(" (%s session%s now)", num(r.Preview.Sessions), plural(r.Preview.Sessions))
 		}
 		warn += ". Every application using it will have to reconnect."
-		blocks = append(blocks, slack.NewSectionBlock(md("%s", warn), nil, nil))
+		blocks = append(blocks, slack.NewSectionBlock(md(warn), nil, nil))
 	} else {
-		blocks = append(blocks, slack.NewSectionBlock(md("*Client addresses*\n%s", targetList(r)), nil, nil))
+		blocks = append(blocks, sections("*Client addresses*", targetLines(r))...)
 	}
 	if r.Preview.Usable() && r.Preview.ProxyOnly {
-		blocks = append(blocks, slack.NewContextBlock("", md("%s", proxyWarning)))
+		blocks = append(blocks, slack.NewContextBlock("", md(proxyWarning)))
 	}
 	if r.Preview != nil && !r.Preview.Usable() {
-		blocks = append(blocks, slack.NewContextBlock("", md(
+		blocks = append(blocks, slack.NewContextBlock("", mdf(
 			":warning: The live sessions could not be read (%s): approvers see only the addresses, and the bot cannot check before the kill that they are still the same clients.",
-			oneLine(r.Preview.Unavailable))))
+			outside(r.Preview.Unavailable).line(capLine))))
+	}
+	return blocks
+}
+
+// sections puts a heading and lines into as many section blocks as Slack's
+// 3000-character limit needs, never cutting a line.
+func sections(heading text, lines []text) []slack.Block {
+	var blocks []slack.Block
+	cur := heading
+	for _, l := range lines {
+		if len([]rune(string(cur)))+1+len([]rune(string(l))) > capText && cur != "" {
+			blocks = append(blocks, slack.NewSectionBlock(md(cur), nil, nil))
+			cur = ""
+		}
+		if cur != "" {
+			cur += "\n"
+		}
+		cur += l
+	}
+	if cur != "" {
+		blocks = append(blocks, slack.NewSectionBlock(md(cur), nil, nil))
 	}
 	return blocks
 }
 
 // decisionBlocks are the Approve and Deny buttons of a pending request.
 func decisionBlocks(r *approvals.Request) []slack.Block {
-	n := fmt.Sprintf("%d session%s", len(r.Addrs), plural(len(r.Addrs)))
+	n := textf("%s session%s", num(len(r.Addrs)), plural(len(r.Addrs)))
 	if r.IsKillAll() {
 		n = "ALL sessions"
 	}
 	confirm := slack.NewConfirmationBlockObject(
 		plain("Kill %s?", n),
-		md("This closes the client connections of request `%s` on `%s`. Clients may reconnect.", r.ID, r.Instance.Alias),
+		mdf("This closes the client connections of request %s on %s. Clients may reconnect.", id(r.ID), id(r.Instance.Alias)),
 		plain("Approve and kill"),
 		plain("Cancel"),
 	)
@@ -113,59 +133,64 @@ func decisionBlocks(r *approvals.Request) []slack.Block {
 	deny := slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger)
 	return []slack.Block{
 		slack.NewActionBlock(decisionBlockID, approve, deny),
-		slack.NewContextBlock("", md("Needs %d approval%s from an approver other than the requester.", r.ApprovalsRequired, plural(r.ApprovalsRequired))),
+		slack.NewContextBlock("", mdf("Needs %s approval%s from an approver other than the requester.", num(r.ApprovalsRequired), plural(r.ApprovalsRequired))),
 	}
 }
 
-// targetList lists the addresses with what the preview found at each.
-func targetList(r *approvals.Request) string {
+// targetLines lists the addresses with what the preview found at each.
+func targetLines(r *approvals.Request) []text {
 	if !r.Preview.Usable() {
-		return addrList(r.Addrs)
+		return addrLines(r.Addrs)
 	}
-	var lines []string
+	var lines []text
 	for i, t := range r.Preview.Targets {
 		if i == maxListedAddrs {
-			lines = append(lines, fmt.Sprintf("…and %d more", len(r.Preview.Targets)-i))
+			lines = append(lines, textf("…and %s more", num(len(r.Preview.Targets)-i)))
 			break
 		}
 		if t.Session == nil {
-			lines = append(lines, fmt.Sprintf("`%s`: :warning: *not connected now* (when the request was made)", t.Addr))
+			lines = append(lines, textf("%s: :warning: *not connected now* (when the request was made)", id(t.Addr)))
 			continue
 		}
-		x := t.Session
-		lines = append(lines, fmt.Sprintf("`%s`: %s · user %s · db %s · age %s · idle %s · last `%s`",
-			t.Addr, sessionName(x.Name), cell(x.User), cell(x.DB), dur(x.Age), dur(x.Idle), cell(x.Cmd)))
+		lines = append(lines, sessionLine(t.Addr, t.Session))
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
-func sessionName(name string) string {
+// sessionLine shows a session: its address and what its client is.
+func sessionLine(addr string, x *approvals.Session) text {
+	return textf("%s: %s · user %s · db %s · age %s · idle %s · last %s",
+		id(addr), sessionName(x.Name), cell(x.User), cell(x.DB), dur(x.Age), dur(x.Idle), outside(x.Cmd).code(24))
+}
+
+func sessionName(name string) text {
 	if name == "" {
 		return "_no name_"
 	}
-	return "*" + escape(cell(name)) + "*"
+	return "*" + cell(name) + "*"
 }
 
 // approvalText is the notification fallback for the approval message.
 func approvalText(r *approvals.Request) string {
-	return fmt.Sprintf("Kill request %s: %d session(s) on %s, %s", r.ID, len(r.Addrs), r.Instance.Alias, stateWord(r.State))
+	return stripMrkdwn(textf("Kill request %s: %s session(s) on %s, %s", id(r.ID), num(len(r.Addrs)), id(r.Instance.Alias), stateWord(r.State)))
 }
 
-func approverList(r *approvals.Request) string {
+func approverList(r *approvals.Request) text {
 	if len(r.Approvals) == 0 {
 		return ""
 	}
 	return " (" + mentions(r.Approvals) + ")"
 }
 
-func addrList(addrs []string) string {
-	shown := addrs
-	if len(shown) > maxListedAddrs {
-		shown = shown[:maxListedAddrs]
+// addrLines lists addresses, one per line, at most maxListedAddrs.
+func addrLines(addrs []string) []text {
+	var lines []text
+	for i, a := range addrs {
+		if i == maxListedAddrs {
+			lines = append(lines, textf("…and %s more", num(len(addrs)-i)))
+			break
+		}
+		lines = append(lines, id(a))
 	}
-	s := "```" + strings.Join(shown, "\n") + "```"
-	if extra := len(addrs) - len(shown); extra > 0 {
-		s += fmt.Sprintf("\n…and %d more", extra)
-	}
-	return s
+	return lines
 }

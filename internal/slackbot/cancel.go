@@ -13,10 +13,10 @@ type canceller interface {
 
 // Cancel answers /dcs cancel: the requester withdraws a pending request.
 func (h *Commands) Cancel(in Input, c commands.Cancel, svc canceller) Answer {
-	return Answer{Later: func(ctx context.Context) (string, error) {
+	return Answer{Later: func(ctx context.Context) (text, error) {
 		if err := svc.Cancel(ctx, c.ID, in.User); err != nil {
 			return "", err
 		}
-		return "Request `" + c.ID + "` is cancelled; nothing was killed.", nil
+		return textf("Request %s is cancelled; nothing was killed.", id(c.ID)), nil
 	}}
 }

@@ -18,7 +18,7 @@ type clientsReader interface {
 // Clients answers /dcs clients with the node's live sessions, to the user
 // alone.
 func (h *Commands) Clients(in Input, c commands.Clients, svc clientsReader) Answer {
-	return Answer{Later: func(ctx context.Context) (string, error) {
+	return Answer{Later: func(ctx context.Context) (text, error) {
 		v, err := svc.Clients(ctx, approvals.ClientsQuery{User: in.User, Channel: in.Channel,
 			Instance: c.Instance, Node: nodeRef(c.Node), Filter: c.Filter, FilterIsAddr: c.FilterIsAddrPrefix(), Sort: c.Sort})
 		if err != nil {
@@ -29,34 +29,40 @@ func (h *Commands) Clients(in Input, c commands.Clients, svc clientsReader) Answ
 }
 
 // clientsText renders /dcs clients.
-func clientsText(v *approvals.ClientsView, filter, sort string) string {
-	if sort == "" {
-		sort = "idle"
+func clientsText(v *approvals.ClientsView, filter, sort string) text {
+	order := text("idle")
+	if sort == "age" {
+		order = "long-lived"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Sessions on `%s` node `%s`*", v.Instance.Alias, v.NodeID)
+	t := textf("*Sessions on %s node %s*", id(v.Instance.Alias), id(v.NodeID))
 	if filter != "" {
-		fmt.Fprintf(&b, " matching `%s`", strings.ReplaceAll(filter, "`", ""))
+		t += textf(" matching %s", outside(filter).code(capWord))
 	}
-	fmt.Fprintf(&b, ", most %s first: %d of %d shown", map[string]string{"idle": "idle", "age": "long-lived"}[sort], len(v.Sessions), v.Matched)
+	t += textf(", most %s first: %s of %s shown", order, num(len(v.Sessions)), num(v.Matched))
 	if rest := v.Matched - len(v.Sessions); rest > 0 {
-		fmt.Fprintf(&b, " (%d more not shown: narrow with a filter)", rest)
+		t += textf(" (%s more not shown: narrow with a filter)", num(rest))
 	}
-	b.WriteString(".\n")
+	t += ".\n"
 	if v.ProxyOnly {
-		b.WriteString(proxyWarning + "\n")
+		t += proxyWarning + "\n"
 	}
 	if len(v.Sessions) == 0 {
-		b.WriteString("No sessions.")
-		return b.String()
+		return t + "No sessions."
 	}
-	b.WriteString("```")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDR\tNAME\tUSER\tDB\tAGE\tIDLE\tLAST CMD")
+	rows := [][]text{{"ADDR", "NAME", "USER", "DB", "AGE", "IDLE", "LAST CMD"}}
 	for _, s := range v.Sessions {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Addr, cell(s.Name), cell(s.User), cell(s.DB), dur(s.Age), dur(s.Idle), cell(s.Cmd))
+		rows = append(rows, []text{outside(s.Addr).line(capWord), cell(s.Name), cell(s.User), cell(s.DB), dur(s.Age), dur(s.Idle), cell(s.Cmd)})
+	}
+	return t + "```" + table(rows) + "```"
+}
+
+// table lays rows out in columns, for a code block.
+func table(rows [][]text) text {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, row := range rows {
+		fmt.Fprintln(tw, string(join(row, "\t")))
 	}
 	tw.Flush()
-	b.WriteString("```")
-	return b.String()
+	return text(b.String())
 }

@@ -1,9 +1,6 @@
 package slackbot
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // nextStep says, for a DCS error answer, what it means for the operator and
 // what to do. The code itself is always shown beside it; codes not known
@@ -46,13 +43,14 @@ func nextStep(code string, status int) string {
 
 // dcsAnswer renders a DCS error answer: code, HTTP status, message, request
 // ID, then what to do about it.
-func dcsAnswer(code string, status int, message, requestID string) string {
-	s := fmt.Sprintf("DCS answered `%s` (HTTP %d): %s.", code1(code), status, strings.TrimSuffix(oneLine(orDash(message)), "."))
+func dcsAnswer(code string, status int, message, requestID string) text {
+	msg := text(strings.TrimSuffix(string(outside(message).or(capLine, "-")), "."))
+	t := textf("DCS answered %s (HTTP %s): %s.", outside(code).code(capWord), num(status), msg)
 	if requestID != "" {
-		s += fmt.Sprintf(" DCS request ID `%s`.", code1(requestID))
+		t += textf(" DCS request ID %s.", outside(requestID).code(capWord))
 	}
 	if step := nextStep(code, status); step != "" {
-		s += " " + step
+		t += " " + text(step)
 	}
-	return s
+	return t
 }

@@ -4,5 +4,5 @@ import "dcsbot/internal/commands"
 
 // Help answers /dcs help [subcommand] (and a bare /dcs) in the ack.
 func (h *Commands) Help(_ Input, c commands.Help) Answer {
-	return Answer{Now: escape(commands.UsageFor(c.Topic))}
+	return Answer{Now: escapeBot(commands.UsageFor(c.Topic))}
 }

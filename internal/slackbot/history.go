@@ -2,8 +2,6 @@ package slackbot
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/commands"
@@ -20,7 +18,7 @@ func (h *Commands) History(in Input, c commands.History, svc historyReader) Answ
 	if err := svc.CheckChannel(in.Channel); err != nil {
 		return refusedNow(h.log, err)
 	}
-	return Answer{Later: func(ctx context.Context) (string, error) {
+	return Answer{Later: func(ctx context.Context) (text, error) {
 		rs, err := svc.History(ctx, c.Instance, c.Limit)
 		if err != nil {
 			return "", err
@@ -30,29 +28,27 @@ func (h *Commands) History(in Input, c commands.History, svc historyReader) Answ
 }
 
 // historyText renders /dcs history.
-func historyText(rs []*approvals.Request, instance string) string {
-	var b strings.Builder
-	scope := "all instances"
+func historyText(rs []*approvals.Request, instance string) text {
+	scope := text("all instances")
 	if instance != "" {
-		scope = "`" + instance + "`"
+		scope = id(instance)
 	}
 	if len(rs) == 0 {
 		return "No requests yet for " + scope + "."
 	}
-	fmt.Fprintf(&b, "*Last %d request(s) for %s*, newest first:\n", len(rs), scope)
+	t := textf("*Last %s request(s) for %s*, newest first:\n", num(len(rs)), scope)
 	for _, r := range rs {
-		fmt.Fprintf(&b, "• `%s` %s: %s by <@%s>: *%s*", r.ID, slackDate(r.CreatedAt), what(r), r.Requester, stateWord(r.State))
+		t += textf("• %s %s: %s by %s: *%s*", id(r.ID), slackDate(r.CreatedAt), what(r), mention(r.Requester), stateWord(r.State))
 		if len(r.Approvals) > 0 {
-			fmt.Fprintf(&b, ", approved by %s", mentions(r.Approvals))
+			t += ", approved by " + mentions(r.Approvals)
 		}
 		if r.State == approvals.Denied && r.DecidedBy != "" {
-			fmt.Fprintf(&b, ", denied by <@%s>", r.DecidedBy)
+			t += ", denied by " + mention(r.DecidedBy)
 		}
 		if r.Result != nil && r.Result.Code != "" {
-			fmt.Fprintf(&b, " (`%s`)", r.Result.Code)
+			t += " (" + outside(r.Result.Code).code(capWord) + ")"
 		}
-		b.WriteString("\n")
+		t += "\n"
 	}
-	b.WriteString("`/dcs status <id>` shows one in full.")
-	return b.String()
+	return t + "`/dcs status &lt;id&gt;` shows one in full."
 }

@@ -30,7 +30,7 @@ func (h *Commands) request(svc killRequester, k approvals.KillRequest) Answer {
 	if _, err := svc.Precheck(k); err != nil {
 		return refusedNow(h.log, err)
 	}
-	return Answer{Later: func(ctx context.Context) (string, error) {
+	return Answer{Later: func(ctx context.Context) (text, error) {
 		r, err := svc.Submit(ctx, k)
 		if err != nil {
 			return "", err

@@ -259,13 +259,13 @@ func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context))
 	parsed, err := commands.Parse(cmd.Text, commands.Options{MaxAddrs: l.p.MaxAddrs})
 	if err != nil {
 		l.p.Observer.Command("invalid", "refused")
-		return userMessage(l.log, err), nil
+		return string(userMessage(l.log, err)), nil
 	}
 	in := Input{User: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, ResponseURL: cmd.ResponseURL}
 	ans, ok := l.router.dispatch(in, parsed)
 	if !ok {
 		l.p.Observer.Command("unknown", "refused")
-		return escape(commands.Usage()), nil
+		return string(escapeBot(commands.Usage())), nil
 	}
 	sub := parsed.Name()
 	switch {
@@ -275,23 +275,23 @@ func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context))
 		l.p.Observer.Command(sub, "ok")
 	}
 	if ans.Later == nil {
-		return ans.Now, nil
+		return string(ans.Now), nil
 	}
-	return ans.Now, func(ctx context.Context) { l.answer(ctx, in, sub, ans.Later) }
+	return string(ans.Now), func(ctx context.Context) { l.answer(ctx, in, sub, ans.Later) }
 }
 
 // answer runs a handler's work after the ack and sends its text (or its
 // refusal) to the user alone.
-func (l *Listener) answer(ctx context.Context, in Input, sub string, later func(context.Context) (string, error)) {
-	text, err := later(ctx)
+func (l *Listener) answer(ctx context.Context, in Input, sub string, later func(context.Context) (text, error)) {
+	t, err := later(ctx)
 	if err != nil {
 		l.p.Observer.Command(sub, outcomeOf(err))
-		text = userMessage(l.log.With("user", in.User, "subcommand", sub), err)
+		t = userMessage(l.log.With("user", in.User, "subcommand", sub), err)
 	} else {
 		l.p.Observer.Command(sub, "ok")
 	}
-	if text != "" {
-		l.reply(ctx, in, text)
+	if t != "" {
+		l.reply(ctx, in, t)
 	}
 }
 

@@ -2,9 +2,6 @@ package slackbot
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"text/tabwriter"
 
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/commands"
@@ -17,7 +14,7 @@ type nodesLister interface {
 
 // Nodes answers /dcs nodes with the instance's nodes, to the user alone.
 func (h *Commands) Nodes(in Input, c commands.Nodes, svc nodesLister) Answer {
-	return Answer{Later: func(ctx context.Context) (string, error) {
+	return Answer{Later: func(ctx context.Context) (text, error) {
 		v, err := svc.Nodes(ctx, in.Channel, c.Instance)
 		if err != nil {
 			return "", err
@@ -26,31 +23,26 @@ func (h *Commands) Nodes(in Input, c commands.Nodes, svc nodesLister) Answer {
 	}}
 }
 
-// nodesText renders /dcs nodes.
-func nodesText(v *approvals.NodesView) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Nodes of `%s`* (`%s`)\n", v.Instance.Alias, v.Instance.ID)
+// nodesText renders /dcs nodes. Everything in a node comes from DCS.
+func nodesText(v *approvals.NodesView) text {
+	t := textf("*Nodes of %s* (%s)\n", id(v.Instance.Alias), id(v.Instance.ID))
 	index := map[string]int{}
 	for i, n := range v.Session {
 		index[n.ID] = i
 	}
-	b.WriteString("```")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tNODE ID\tROLE\tTYPE\tADDRESS\tSTATUS")
+	rows := [][]text{{"#", "NODE ID", "ROLE", "TYPE", "ADDRESS", "STATUS"}}
 	for _, n := range v.Nodes {
-		idx := "-"
+		idx := text("-")
 		if i, ok := index[n.ID]; ok {
-			idx = fmt.Sprintf("#%d", i)
+			idx = textf("#%s", num(i))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", idx, n.ID, cell(n.Role), cell(n.Type), n.Addr(), cell(n.Status))
+		rows = append(rows, []text{idx, outside(n.ID).or(capWord, "-"), cell(n.Role), cell(n.Type), outside(n.Addr()).line(capWord), cell(n.Status)})
 	}
-	tw.Flush()
-	b.WriteString("```\n")
+	t += "```" + table(rows) + "```\n"
 	if len(v.Session) > 0 && v.Session[0].IsProxy() {
-		b.WriteString("Session commands on this instance go to its *proxy* nodes (the ones numbered #).")
+		t += "Session commands on this instance go to its *proxy* nodes (the ones numbered #)."
 	} else {
-		b.WriteString("Session commands take a node numbered # above: its node ID, its address or its #index.")
+		t += "Session commands take a node numbered # above: its node ID, its address or its #index."
 	}
-	fmt.Fprintf(&b, " Example: `/dcs clients %s #0`.", v.Instance.Alias)
-	return b.String()
+	return t + textf(" Example: `/dcs clients %s #0`.", inCode(v.Instance.Alias))
 }

@@ -107,7 +107,7 @@ func (n *Notifier) Update(ctx context.Context, r *approvals.Request) error {
 func (n *Notifier) Thread(ctx context.Context, r *approvals.Request, note approvals.Note) error {
 	_, _, err := n.api.PostMessageContext(ctx, r.ChannelID,
 		slack.MsgOptionTS(r.MessageTS),
-		slack.MsgOptionText(threadText(r, note), false))
+		slack.MsgOptionText(string(threadText(r, note)), false))
 	if err != nil {
 		return n.failed("chat.postMessage", err)
 	}

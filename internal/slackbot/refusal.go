@@ -1,90 +1,90 @@
 package slackbot
 
 import (
-	"fmt"
-	"strings"
-
 	"dcsbot/internal/approvals"
 )
 
 // refusalText says in Slack mrkdwn why the lifecycle refused.
-func refusalText(r *approvals.Refusal) string {
+func refusalText(r *approvals.Refusal) text {
 	switch r.Code {
 	case approvals.RefuseChannel:
 		return channelRefusal(r)
 	case approvals.RefuseRequester:
 		return "You are not on the list of people who may request session kills (policy.requesters)."
 	case approvals.RefuseUnknownInstance:
-		return fmt.Sprintf("Unknown instance %s: only configured instances can be used. Known: %s.", code(r.Instance), codeList(r.Known))
+		return textf("Unknown instance %s: only configured instances can be used. Known: %s.", id(r.Instance), ids(r.Known))
 	case approvals.RefuseKillAllDisabled:
-		return fmt.Sprintf("`/dcs kill-all` is disabled for %s (policy.kill_all.enabled is off).", code(r.Instance))
+		return textf("`/dcs kill-all` is disabled for %s (policy.kill_all.enabled is off).", id(r.Instance))
 	case approvals.RefuseReasonRequired:
-		return fmt.Sprintf("A reason is required for %s: add `--reason \"what and why\"`.", code(r.Instance))
+		return textf("A reason is required for %s: add `--reason \"what and why\"`.", id(r.Instance))
 	case approvals.RefuseTooManyAddrs:
-		return fmt.Sprintf("Too many addresses for %s: %d given, at most %d per request.", code(r.Instance), r.Count, r.Max)
+		return textf("Too many addresses for %s: %s given, at most %s per request.", id(r.Instance), num(r.Count), num(r.Max))
 	case approvals.RefuseNoReader:
 		return "This bot cannot read sessions or list nodes: name the node by its ID."
 	}
-	if s := nodeRefusal(r); s != "" {
-		return s
+	if t := nodeRefusal(r); t != "" {
+		return t
 	}
 	return requestRefusal(r)
 }
 
-func channelRefusal(r *approvals.Refusal) string {
-	s := "`/dcs` is not enabled in this channel."
+func channelRefusal(r *approvals.Refusal) text {
+	t := text("`/dcs` is not enabled in this channel.")
 	if r.Instance != "" {
-		s = fmt.Sprintf("`/dcs` is not enabled for %s in this channel.", code(r.Instance))
+		t = textf("`/dcs` is not enabled for %s in this channel.", id(r.Instance))
 	}
 	if len(r.Channels) == 0 {
-		return s
+		return t
 	}
-	links := make([]string, len(r.Channels))
-	for i, id := range r.Channels {
-		links[i] = "<#" + escape(id) + ">"
+	links := make([]text, len(r.Channels))
+	for i, c := range r.Channels {
+		links[i] = channelLink(c)
 	}
-	return s + " Ask in one of: " + strings.Join(links, ", ") + "."
+	return t + " Ask in one of: " + join(links, ", ") + "."
 }
 
-func nodeRefusal(r *approvals.Refusal) string {
-	inst := code(r.Instance)
+// inCode is s for inside a code span the caller writes.
+func inCode(s string) text { return outside(s).line(capWord) }
+
+func nodeRefusal(r *approvals.Refusal) text {
+	inst := id(r.Instance)
 	switch r.Code {
 	case approvals.RefuseNoNodeIndex:
-		return fmt.Sprintf("%s has no node #%d: it has %d session node(s), #0 to #%d. See `/dcs nodes %s`.",
-			inst, r.Index, r.Count, r.Count-1, codeText(r.Instance))
+		return textf("%s has no node #%s: it has %s session node(s), #0 to #%s. See `/dcs nodes %s`.",
+			inst, num(r.Index), num(r.Count), num(r.Count-1), inCode(r.Instance))
 	case approvals.RefuseNoNodeAddr:
-		return fmt.Sprintf("%s has no node at %s. See `/dcs nodes %s`.", inst, code(r.NodeAddr), codeText(r.Instance))
+		return textf("%s has no node at %s. See `/dcs nodes %s`.", inst, id(r.NodeAddr), inCode(r.Instance))
 	case approvals.RefuseNameNode:
-		return fmt.Sprintf("%s has %d session nodes: name one (its ID, ip:port or #index from `/dcs nodes %s`).", inst, r.Count, codeText(r.Instance))
+		return textf("%s has %s session nodes: name one (its ID, ip:port or #index from `/dcs nodes %s`).", inst, num(r.Count), inCode(r.Instance))
 	case approvals.RefuseAllAbsent:
-		return fmt.Sprintf("None of the addresses is connected to %s node %s now, so nothing was requested: %s. `/dcs clients %s` lists the sessions.",
-			inst, code(r.Node), codeList(r.Addrs), codeText(r.Instance))
+		return textf("None of the addresses is connected to %s node %s now, so nothing was requested: %s. `/dcs clients %s` lists the sessions.",
+			inst, id(r.Node), inlineAddrs(r.Addrs), inCode(r.Instance))
 	case approvals.RefuseNodeNotSessioned:
-		return fmt.Sprintf("Node %s of %s has no node ID that session commands take, so its sessions cannot be listed or killed. `/dcs nodes %s` lists the nodes that can.",
-			code(r.Node), inst, codeText(r.Instance))
+		return textf("Node %s of %s has no node ID that session commands take, so its sessions cannot be listed or killed. `/dcs nodes %s` lists the nodes that can.",
+			id(r.Node), inst, inCode(r.Instance))
 	}
 	return ""
 }
 
-func requestRefusal(r *approvals.Refusal) string {
-	id := code(r.Request)
+func requestRefusal(r *approvals.Refusal) text {
+	req := id(r.Request)
 	switch r.Code {
 	case approvals.RefuseNoSuchRequest:
-		return fmt.Sprintf("There is no request %s.", id)
+		return textf("There is no request %s.", req)
 	case approvals.RefuseNotReady:
-		return fmt.Sprintf("Request %s is still being set up (or was withdrawn); try again in a moment, or ask for the kill again.", id)
+		return textf("Request %s is still being set up (or was withdrawn); try again in a moment, or ask for the kill again.", req)
 	case approvals.RefuseOwnRequest:
-		return fmt.Sprintf("You cannot approve your own request %s: another approver must.", id)
+		return textf("You cannot approve your own request %s: another approver must.", req)
 	case approvals.RefuseNotApprover:
-		return fmt.Sprintf("You are not an approver for %s, so you cannot %s %s.", code(r.Instance), r.Action, id)
+		return textf("You are not an approver for %s, so you cannot %s %s.", id(r.Instance), outside(r.Action).line(capWord), req)
 	case approvals.RefuseAlreadyApproved:
-		return fmt.Sprintf("You have already approved %s; it needs another approver.", id)
+		return textf("You have already approved %s; it needs another approver.", req)
 	case approvals.RefuseNotPending:
-		return fmt.Sprintf("Request %s is already %s.", id, r.State)
+		return textf("Request %s is already %s.", req, outside(r.State).line(capWord))
 	case approvals.RefuseExpired:
-		return fmt.Sprintf("Request %s expired at %s; nothing was killed. Ask again if it is still needed.", id, r.At.UTC().Format("15:04:05 MST"))
+		return textf("Request %s expired at %s; nothing was killed. Ask again if it is still needed.", req, text(r.At.UTC().Format("15:04:05 MST")))
 	case approvals.RefuseNotRequester:
-		return fmt.Sprintf("Only <@%s>, who asked, can cancel %s. Approvers can deny it with its Deny button.", escape(r.User), id)
+		return textf("Only %s, who asked, can cancel %s. Approvers can deny it with its Deny button.", mention(r.User), req)
 	}
 	return "Sorry, that is not allowed."
 }

@@ -3,45 +3,26 @@ package slackbot
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
 )
 
-// escape makes plain text safe as Slack message text, where &, < and >
-// are control characters ("<instance>" would otherwise vanish).
-func escape(s string) string { return slackEscaper.Replace(s) }
-
-var slackEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-
-// oneLine makes text from outside (a DCS message, an HTML error page) safe
-// as a line of a Slack message: escaped, without newlines or backticks,
-// and short.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "`", "'")), " ")
-	return escape(truncate(s, 300))
+// md is a mrkdwn text object.
+func md(t text) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, string(t), false, false)
 }
 
-// code1 is a code or ID from outside, safe inside backticks.
-func code1(s string) string { return oneLine(orDash(s)) }
+// mdf is md of textf.
+func mdf(format string, args ...text) *slack.TextBlockObject { return md(textf(format, args...)) }
 
-// codeText is s safe inside a code span that the caller writes.
-func codeText(s string) string { return oneLine(s) }
-
-// code is s in a code span, made safe.
-func code(s string) string { return "`" + codeText(s) + "`" }
-
-// codeList is each of ss in a code span, comma-separated.
-func codeList(ss []string) string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = code(s)
-	}
-	return strings.Join(out, ", ")
+// plain is a plain_text object: Slack shows it as it is, no markup.
+func plain(format string, args ...any) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf(format, args...), false, false)
 }
 
+// truncate cuts s to n characters, ending in … when cut.
 func truncate(s string, n int) string {
 	if r := []rune(s); len(r) > n {
 		return string(r[:n-1]) + "…"
@@ -49,106 +30,72 @@ func truncate(s string, n int) string {
 	return s
 }
 
-func md(format string, args ...any) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf(format, args...), false, false)
-}
-
-func plain(format string, args ...any) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf(format, args...), false, false)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // cell is a session field from outside, for a table cell.
-func cell(s string) string {
-	if s == "" {
-		return "-"
+func cell(s string) text { return outside(s).or(24, "-") }
+
+// id is an identifier of the bot's own world (a request ID, an instance
+// alias or ID from the configuration, a node ID, an address the parser
+// checked) in a code span. It is escaped all the same.
+func id(s string) text { return outside(s).code(capWord) }
+
+// ids is each of ss as id, comma-separated.
+func ids(ss []string) text {
+	out := make([]text, len(ss))
+	for i, s := range ss {
+		out[i] = id(s)
 	}
-	s = strings.ReplaceAll(s, "`", "'")
-	if len(s) > 24 {
-		s = s[:23] + "…"
-	}
-	return s
+	return join(out, ", ")
 }
 
-// dur renders a session age or idle time compactly: 45s, 12m, 3h5m, 2d4h.
-func dur(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
-}
-
-// slackDate renders t in each reader's own time zone, with a UTC fallback.
-func slackDate(t time.Time) string {
-	return fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), t.UTC().Format("2006-01-02 15:04:05 UTC"))
-}
-
-func mentions(as []approvals.Approval) string {
+func mentions(as []approvals.Approval) text {
 	if len(as) == 0 {
 		return "nobody"
 	}
-	out := make([]string, len(as))
+	out := make([]text, len(as))
 	for i, a := range as {
-		out[i] = "<@" + a.User + ">"
+		out[i] = mention(a.User)
 	}
-	return strings.Join(out, ", ")
+	return join(out, ", ")
 }
 
 // approverMentions mentions users as <@U…> and user groups as <!subteam^S…>.
-func approverMentions(ids []string) string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		if approvals.IsUserGroup(id) {
-			out[i] = "<!subteam^" + id + ">"
+func approverMentions(approvers []string) text {
+	out := make([]text, len(approvers))
+	for i, a := range approvers {
+		if approvals.IsUserGroup(a) {
+			out[i] = groupMention(a)
 		} else {
-			out[i] = "<@" + id + ">"
+			out[i] = mention(a)
 		}
 	}
 	if len(out) == 0 {
 		return "Approvers"
 	}
-	return strings.Join(out, " ")
+	return join(out, " ")
 }
 
-func inlineAddrs(addrs []string) string {
-	out := make([]string, len(addrs))
-	for i, a := range addrs {
-		out[i] = "`" + a + "`"
+// inlineAddrs lists addresses in code spans, at most maxListedAddrs.
+func inlineAddrs(addrs []string) text {
+	shown := addrs[:min(len(addrs), maxListedAddrs)]
+	t := ids(shown)
+	if rest := len(addrs) - len(shown); rest > 0 {
+		t += textf(" and %s more", num(rest))
 	}
-	return strings.Join(out, ", ")
+	return t
 }
 
 // what says in a few words what a request kills.
-func what(r *approvals.Request) string {
+func what(r *approvals.Request) text {
 	switch {
 	case r.IsKillAll() && r.AllNodes:
-		return fmt.Sprintf("kill *all* sessions on every node of `%s`", r.Instance.Alias)
+		return textf("kill *all* sessions on every node of %s", id(r.Instance.Alias))
 	case r.IsKillAll():
-		return fmt.Sprintf("kill *all* sessions on `%s` node `%s`", r.Instance.Alias, r.NodeID)
+		return textf("kill *all* sessions on %s node %s", id(r.Instance.Alias), id(r.NodeID))
 	}
-	return fmt.Sprintf("kill %d session%s on `%s` node `%s`", len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias, r.NodeID)
+	return textf("kill %s session%s on %s node %s", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
 }
 
-func stateWord(s approvals.State) string {
+func stateWord(s approvals.State) text {
 	switch s {
 	case approvals.Pending:
 		return "waiting for approval"
@@ -161,7 +108,12 @@ func stateWord(s approvals.State) string {
 	case approvals.Unknown:
 		return "outcome unknown"
 	}
-	return string(s)
+	return outside(s).line(capWord)
 }
 
-const proxyWarning = ":warning: Every session here comes from 198.19.x.x: client IP pass-through is off, so these are the *proxy's* addresses, not the real clients'."
+// stripMrkdwn is t without mrkdwn, for plain_text and notification text.
+func stripMrkdwn(t text) string {
+	return strings.NewReplacer("*", "", "`", "", "_", "").Replace(string(t))
+}
+
+const proxyWarning text = ":warning: Every session here comes from 198.19.x.x: client IP pass-through is off, so these are the *proxy's* addresses, not the real clients'."

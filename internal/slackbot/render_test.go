@@ -120,7 +120,7 @@ func TestFailureText(t *testing.T) {
 		{approvals.Result{Detail: "could not reach DCS: connection refused"}, []string{"could not reach DCS"}},
 	}
 	for _, c := range cases {
-		got := failureSummary(&c.res)
+		got := string(failureSummary(&c.res))
 		for _, w := range c.want {
 			if !strings.Contains(got, w) {
 				t.Errorf("%+v: %q lacks %q", c.res, got, w)
@@ -132,7 +132,7 @@ func TestFailureText(t *testing.T) {
 func TestOutsideTextIsEscaped(t *testing.T) {
 	res := &approvals.Result{Code: "APIGW.0101", HTTPStatus: 502,
 		Message: "<html><body>Bad gateway <!channel> & `boom`\n</body></html>", DCSRequestID: "r`1"}
-	got := failureSummary(res)
+	got := string(failureSummary(res))
 	for _, bad := range []string{"<!channel>", "<html>", "\n", "`boom`"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("%q survives in %q", bad, got)

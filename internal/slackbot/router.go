@@ -26,8 +26,8 @@ type Input struct {
 // when set, runs on a worker after the ack; its text, or its error turned
 // into a sentence, goes to the user alone ("" sends nothing).
 type Answer struct {
-	Now     string
-	Later   func(ctx context.Context) (string, error)
+	Now     text
+	Later   func(ctx context.Context) (text, error)
 	Refused bool // Now is a refusal (for metrics)
 }
 

@@ -79,9 +79,9 @@ func TestRouterPassesTheService(t *testing.T) {
 	if !ok || ans.Later == nil {
 		t.Fatalf("dispatch: %v %+v", ok, ans)
 	}
-	text, err := ans.Later(context.Background())
-	if err != nil || !strings.Contains(text, "orders-prod") {
-		t.Fatalf("answer %q, %v", text, err)
+	got, err := ans.Later(context.Background())
+	if err != nil || !strings.Contains(string(got), "orders-prod") {
+		t.Fatalf("answer %q, %v", got, err)
 	}
 }
 

@@ -2,8 +2,6 @@ package slackbot
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/commands"
@@ -20,7 +18,7 @@ func (h *Commands) Status(in Input, c commands.Status, svc statusReader) Answer 
 	if err := svc.CheckChannel(in.Channel); err != nil {
 		return refusedNow(h.log, err)
 	}
-	return Answer{Later: func(ctx context.Context) (string, error) {
+	return Answer{Later: func(ctx context.Context) (text, error) {
 		r, evs, err := svc.Status(ctx, c.ID)
 		if err != nil {
 			return "", err
@@ -29,35 +27,34 @@ func (h *Commands) Status(in Input, c commands.Status, svc statusReader) Answer 
 	}}
 }
 
-// statusText renders /dcs status: the request, the outcome, the audit trail.
-func statusText(r *approvals.Request, evs []approvals.Event) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Request `%s`*: %s. *%s*.\n", r.ID, what(r), stateWord(r.State))
-	fmt.Fprintf(&b, "Requested by <@%s> %s", r.Requester, slackDate(r.CreatedAt))
+// statusText renders /dcs status: the request, the outcome, the audit
+// trail. It shows the reason whole (the approval message caps it).
+func statusText(r *approvals.Request, evs []approvals.Event) text {
+	t := textf("*Request %s*: %s. *%s*.\n", id(r.ID), what(r), stateWord(r.State))
+	t += textf("Requested by %s %s", mention(r.Requester), slackDate(r.CreatedAt))
 	if r.Reason != "" {
-		fmt.Fprintf(&b, ", reason: _%s_", escape(r.Reason))
+		t += textf(", reason: _%s_", outside(r.Reason).line(capText))
 	}
-	b.WriteString(".\n")
+	t += ".\n"
 	if !r.IsKillAll() {
-		fmt.Fprintf(&b, "Addresses: %s.\n", inlineAddrs(r.Addrs))
+		t += textf("Addresses: %s.\n", inlineAddrs(r.Addrs))
 	}
 	if r.State.Final() {
-		fmt.Fprintf(&b, "%s\n", stateLine(r))
+		t += stateLine(r) + "\n"
 	}
 	if r.Result != nil && (r.State == approvals.Succeeded || r.State == approvals.Failed || r.State == approvals.Unknown) {
-		b.WriteString(resultText(r) + "\n")
+		t += resultText(r) + "\n"
 	}
-	b.WriteString("*Audit trail*\n")
+	t += "*Audit trail*"
 	for _, e := range evs {
-		who := "the bot"
+		who := text("the bot")
 		if e.Actor != "" {
-			who = "<@" + e.Actor + ">"
+			who = mention(e.Actor)
 		}
-		fmt.Fprintf(&b, "• %s %s by %s", slackDate(e.At), e.Kind, who)
+		t += textf("\n• %s %s by %s", slackDate(e.At), outside(e.Kind).line(capWord), who)
 		if e.Detail != "" {
-			fmt.Fprintf(&b, ": %s", escape(e.Detail))
+			t += ": " + outside(e.Detail).line(capLine)
 		}
-		b.WriteString("\n")
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return t
 }

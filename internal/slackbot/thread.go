@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -9,117 +8,118 @@ import (
 )
 
 // stateLine is the final line of a message that has left pending.
-func stateLine(r *approvals.Request) string {
+func stateLine(r *approvals.Request) text {
 	switch r.State {
 	case approvals.Approved, approvals.Executing:
-		return fmt.Sprintf(":hourglass_flowing_sand: *Approved* by %s: killing now.", mentions(r.Approvals))
+		return textf(":hourglass_flowing_sand: *Approved* by %s: killing now.", mentions(r.Approvals))
 	case approvals.Succeeded:
 		if r.Result != nil && r.Result.DryRun {
-			return fmt.Sprintf(":test_tube: *Dry run done*: nothing was killed; the thread says what would have been. Approved by %s.", mentions(r.Approvals))
+			return textf(":test_tube: *Dry run done*: nothing was killed; the thread says what would have been. Approved by %s.", mentions(r.Approvals))
 		}
-		return fmt.Sprintf(":white_check_mark: *Executed*: DCS accepted the kill. Approved by %s.", mentions(r.Approvals))
+		return textf(":white_check_mark: *Executed*: DCS accepted the kill. Approved by %s.", mentions(r.Approvals))
 	case approvals.Failed:
-		return fmt.Sprintf(":x: *Failed*: %s See the thread.", failureSummary(r.Result))
+		return textf(":x: *Failed*: %s See the thread.", failureSummary(r.Result))
 	case approvals.Unknown:
 		return ":warning: *Outcome unknown*: the sessions may or may not have been killed. See the thread."
 	case approvals.Denied:
-		return fmt.Sprintf(":no_entry: *Denied* by <@%s>%s. Nothing was killed.", r.DecidedBy, reasonSuffix(r.Note))
+		return textf(":no_entry: *Denied* by %s%s. Nothing was killed.", mention(r.DecidedBy), reasonSuffix(r.Note))
 	case approvals.Expired:
-		return fmt.Sprintf(":hourglass: *Expired* at %s without enough approvals. Nothing was killed.", slackDate(r.ExpiresAt))
+		return textf(":hourglass: *Expired* at %s without enough approvals. Nothing was killed.", slackDate(r.ExpiresAt))
 	case approvals.Cancelled:
 		if r.DecidedBy == "" {
-			return fmt.Sprintf(":heavy_minus_sign: *Cancelled*: %s. Nothing was killed.", r.Note)
+			return textf(":heavy_minus_sign: *Cancelled*: %s. Nothing was killed.", outside(r.Note).line(capLine))
 		}
-		return fmt.Sprintf(":heavy_minus_sign: *Cancelled* by <@%s>%s. Nothing was killed.", r.DecidedBy, reasonSuffix(r.Note))
+		return textf(":heavy_minus_sign: *Cancelled* by %s%s. Nothing was killed.", mention(r.DecidedBy), reasonSuffix(r.Note))
 	}
-	return string(r.State)
+	return outside(r.State).line(capWord)
 }
 
 // threadText is a reply in the approval message's thread.
-func threadText(r *approvals.Request, n approvals.Note) string {
+func threadText(r *approvals.Request, n approvals.Note) text {
 	switch n.Kind {
 	case approvals.NoteApproval:
 		left := r.ApprovalsRequired - len(r.Approvals)
-		return fmt.Sprintf(":ballot_box_with_check: <@%s> approved (%d of %d). %d more approval%s needed.",
-			n.Actor, len(r.Approvals), r.ApprovalsRequired, left, plural(left))
+		return textf(":ballot_box_with_check: %s approved (%s of %s). %s more approval%s needed.",
+			mention(n.Actor), num(len(r.Approvals)), num(r.ApprovalsRequired), num(left), plural(left))
 	case approvals.NoteExecuting:
-		return fmt.Sprintf(":hourglass_flowing_sand: Approved by %s. Killing %d session%s on `%s` node `%s`…",
-			mentions(r.Approvals), len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias, r.NodeID)
+		return textf(":hourglass_flowing_sand: Approved by %s. Killing %s session%s on %s node %s…",
+			mentions(r.Approvals), num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
 	case approvals.NoteResult:
 		return resultText(r)
 	case approvals.NoteDenied:
-		return fmt.Sprintf(":no_entry: Denied by <@%s>%s. Nothing was killed.", n.Actor, reasonSuffix(r.Note))
+		return textf(":no_entry: Denied by %s%s. Nothing was killed.", mention(n.Actor), reasonSuffix(r.Note))
 	case approvals.NoteCancelled:
-		return fmt.Sprintf(":heavy_minus_sign: Withdrawn by <@%s>%s. Nothing was killed.", n.Actor, reasonSuffix(r.Note))
+		return textf(":heavy_minus_sign: Withdrawn by %s%s. Nothing was killed.", mention(n.Actor), reasonSuffix(r.Note))
 	case approvals.NoteExpired:
-		return fmt.Sprintf(":hourglass: Expired: not enough approvals before %s. Nothing was killed.", slackDate(r.ExpiresAt))
+		return textf(":hourglass: Expired: not enough approvals before %s. Nothing was killed.", slackDate(r.ExpiresAt))
 	case approvals.NoteVerified:
 		return verifiedText(n.Checks)
 	case approvals.NoteReminder:
-		return fmt.Sprintf(":bell: Still waiting: %d of %d approval%s, expires %s. %s, can you take a look?",
-			len(r.Approvals), r.ApprovalsRequired, plural(r.ApprovalsRequired), slackDate(r.ExpiresAt), approverMentions(n.Mention))
+		return textf(":bell: Still waiting: %s of %s approval%s, expires %s. %s, can you take a look?",
+			num(len(r.Approvals)), num(r.ApprovalsRequired), plural(r.ApprovalsRequired), slackDate(r.ExpiresAt), approverMentions(n.Mention))
 	case approvals.NoteRecovered:
 		return ":warning: The bot stopped while this kill was in flight, so its outcome is *unknown*: DCS may or may not have killed the sessions. " +
 			"Check the instance's client list before asking again."
 	}
-	return string(n.Kind)
+	return outside(n.Kind).line(capWord)
 }
 
 // resultText reports the outcome of an executed request.
-func resultText(r *approvals.Request) string {
+func resultText(r *approvals.Request) text {
 	res := r.Result
 	if res == nil {
 		res = &approvals.Result{}
 	}
 	who := "Approved by " + mentions(r.Approvals) + "."
-	var s string
+	var t text
 	switch r.State {
 	case approvals.Succeeded:
-		s = successText(r, res) + " " + who
+		t = successText(r, res) + " " + who
 	case approvals.Failed:
-		s = fmt.Sprintf(":x: The kill failed: %s %s", failureSummary(res), who)
+		t = textf(":x: The kill failed: %s %s", failureSummary(res), who)
 	case approvals.Unknown:
-		s = fmt.Sprintf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s",
-			strings.TrimSuffix(unknownDetail(res), "."), who)
+		t = textf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s",
+			text(strings.TrimSuffix(string(unknownDetail(res)), ".")), who)
 	default:
 		return stateLine(r)
 	}
 	if len(res.Skipped) > 0 {
-		s += "\n:shield: Not killed, because the session changed since the request was made:"
-		for _, k := range res.Skipped {
-			s += fmt.Sprintf("\n• `%s`: %s", k.Addr, skipText(k))
+		t += "\n:shield: Not killed, because the session changed since the request was made:"
+		for i, k := range res.Skipped {
+			if i == maxListedAddrs {
+				t += textf("\n…and %s more", num(len(res.Skipped)-i))
+				break
+			}
+			t += textf("\n• %s: %s", id(k.Addr), skipText(k))
 		}
 	}
-	return s
+	return t
 }
 
-func successText(r *approvals.Request, res *approvals.Result) string {
+func successText(r *approvals.Request, res *approvals.Result) text {
 	switch {
 	case res.DryRun && r.IsKillAll():
-		return fmt.Sprintf(":test_tube: Dry run: would have killed %s. No DCS write call was made.", what(r)[len("kill "):])
+		return textf(":test_tube: Dry run: would have killed %s. No DCS write call was made.", what(r)[len("kill "):])
 	case res.DryRun:
-		return fmt.Sprintf(":test_tube: Dry run: would have killed %d session%s on `%s` node `%s`: %s. No DCS write call was made.",
-			len(res.Killed), plural(len(res.Killed)), r.Instance.Alias, r.NodeID, inlineAddrs(res.Killed))
+		return textf(":test_tube: Dry run: would have killed %s session%s on %s node %s: %s. No DCS write call was made.",
+			num(len(res.Killed)), plural(len(res.Killed)), id(r.Instance.Alias), id(r.NodeID), inlineAddrs(res.Killed))
 	case r.IsKillAll():
-		return fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %s.", what(r)[len("kill "):])
+		return textf(":white_check_mark: Done. DCS accepted the kill of %s.", what(r)[len("kill "):])
 	}
 	killed := res.Killed
 	if len(killed) == 0 {
 		killed = r.Addrs
 	}
-	return fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %d session%s on `%s` node `%s`: %s.",
-		len(killed), plural(len(killed)), r.Instance.Alias, r.NodeID, inlineAddrs(killed))
+	return textf(":white_check_mark: Done. DCS accepted the kill of %s session%s on %s node %s: %s.",
+		num(len(killed)), plural(len(killed)), id(r.Instance.Alias), id(r.NodeID), inlineAddrs(killed))
 }
 
-func unknownDetail(res *approvals.Result) string {
-	detail := oneLine(res.Detail)
-	if detail == "" {
-		detail = "DCS gave no answer"
-	}
+func unknownDetail(res *approvals.Result) text {
+	detail := outside(res.Detail).or(capLine, "DCS gave no answer")
 	if res.HTTPStatus != 0 {
-		detail = fmt.Sprintf("%s (HTTP %d", detail, res.HTTPStatus)
+		detail += textf(" (HTTP %s", num(res.HTTPStatus))
 		if res.DCSRequestID != "" {
-			detail += ", request ID `" + code1(res.DCSRequestID) + "`"
+			detail += textf(", request ID %s", outside(res.DCSRequestID).code(capWord))
 		}
 		detail += ")"
 	}
@@ -127,7 +127,7 @@ func unknownDetail(res *approvals.Result) string {
 }
 
 // skipText says why the guard held an address back.
-func skipText(k approvals.Skip) string {
+func skipText(k approvals.Skip) text {
 	switch k.Reason {
 	case approvals.SkipNeverConnected:
 		return "not connected when requested, and not now"
@@ -136,63 +136,68 @@ func skipText(k approvals.Skip) string {
 	case approvals.SkipGone:
 		return "no longer connected"
 	case approvals.SkipOtherID:
-		return oneLine(fmt.Sprintf("reused by a new connection (client id %s, was %s)", k.ID, k.WasID))
+		return textf("reused by a new connection (client id %s, was %s)", outside(k.ID).code(capWord), outside(k.WasID).code(capWord))
 	case approvals.SkipOtherName:
-		return oneLine(fmt.Sprintf("reused by a new connection (client name %q, was %q)", k.Name, k.WasName))
+		return textf("reused by a new connection (client name %s, was %s)", outside(k.Name).code(capWord), outside(k.WasName).code(capWord))
 	case approvals.SkipYounger:
-		return fmt.Sprintf("reused by a new connection (connected %s ago, after the request)", k.Age.Round(time.Second))
+		return textf("reused by a new connection (connected %s ago, after the request)", dur(k.Age))
 	}
-	return oneLine(k.Why)
+	return outside(k.Why).line(capLine)
 }
 
 // verifiedText reports the sessions re-read after a kill.
-func verifiedText(checks []approvals.Check) string {
-	var lines []string
-	for _, c := range checks {
-		icon := map[string]string{approvals.CheckKilled: ":white_check_mark:", approvals.CheckStillConnected: ":x:", approvals.CheckReconnected: ":repeat:"}[c.Outcome]
-		line := fmt.Sprintf("%s `%s`: %s", icon, c.Addr, c.Outcome)
+func verifiedText(checks []approvals.Check) text {
+	lines := []text{"After the kill, the node's sessions show:"}
+	for i, c := range checks {
+		if i == maxListedAddrs {
+			lines = append(lines, textf("…and %s more", num(len(checks)-i)))
+			break
+		}
+		icon := map[string]text{approvals.CheckKilled: ":white_check_mark:", approvals.CheckStillConnected: ":x:", approvals.CheckReconnected: ":repeat:"}[c.Outcome]
+		line := textf("%s %s: %s", icon, id(c.Addr), outside(c.Outcome).line(capWord))
 		if d := checkDetail(c); d != "" {
 			line += " (" + d + ")"
 		}
 		lines = append(lines, line)
 	}
-	return "After the kill, the node's sessions show:\n" + strings.Join(lines, "\n")
+	return join(lines, "\n")
 }
 
-func checkDetail(c approvals.Check) string {
+func checkDetail(c approvals.Check) text {
 	switch {
 	case c.NoBaseline:
 		return "a session is there; the bot had no earlier view to compare"
 	case c.Outcome == approvals.CheckReconnected && c.NewAddr != "":
-		return "from " + c.NewAddr
+		return "from " + outside(c.NewAddr).line(capWord)
 	case c.Outcome == approvals.CheckReconnected:
-		return fmt.Sprintf("a new session on the same address, %s old", c.NewAge.Round(time.Second))
+		return textf("a new session on the same address, %s old", text(c.NewAge.Round(time.Second).String()))
 	}
 	return ""
 }
 
 // failureSummary says what DCS answered, keeping its code, status and
 // request ID visible, or why the call did not reach DCS.
-func failureSummary(res *approvals.Result) string {
+func failureSummary(res *approvals.Result) text {
 	if res == nil {
 		return "no details were recorded."
 	}
 	if res.Code != "" || res.HTTPStatus != 0 {
-		s := dcsAnswer(res.Code, res.HTTPStatus, res.Message, res.DCSRequestID)
+		t := dcsAnswer(res.Code, res.HTTPStatus, res.Message, res.DCSRequestID)
 		if res.HTTPStatus < 500 {
-			s += " Nothing was killed."
+			t += " Nothing was killed."
 		}
-		return s
+		return t
 	}
 	if res.Detail != "" {
-		return strings.TrimSuffix(oneLine(res.Detail), ".") + "."
+		return text(strings.TrimSuffix(string(outside(res.Detail).line(capLine)), ".")) + "."
 	}
 	return "no details were recorded."
 }
 
-func reasonSuffix(note string) string {
+// reasonSuffix is ": <reason>" for a decision's note, or "".
+func reasonSuffix(note string) text {
 	if note == "" {
 		return ""
 	}
-	return ": " + note
+	return ": " + outside(note).line(capLine)
 }

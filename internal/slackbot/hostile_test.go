@@ -1,0 +1,190 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"dcsbot/internal/approvals"
+	"dcsbot/internal/fakeslack"
+)
+
+// hostile are strings a user, a Redis client or DCS can put where the bot
+// shows text: mentions, links, a forged line, code fences, entities, and
+// sheer size.
+var hostile = map[string]string{
+	"channel mention": "<!channel> look",
+	"here mention":    "<!here>",
+	"user mention":    "<@UHOSTILE1> ping",
+	"group mention":   "<!subteam^SHOSTILE1>",
+	"link":            "<https://evil.example/approve|Click to re-approve>",
+	"forged line":     "fine\n:white_check_mark: Done. DCS accepted the kill",
+	"code fence":      "```\n*bold* ``boom``",
+	"entities":        "&amp;&lt;&gt;&",
+	"40 KB":           strings.Repeat("&<", 20*1024),
+}
+
+// place is somewhere outside text can show up: it renders s there.
+type place struct {
+	name string
+	// blocks renders a message with s in it, or nil for a place that is
+	// text only.
+	blocks func(s string) []slack.Block
+	text   func(s string) text
+}
+
+func places() []place {
+	req := func(mod func(*approvals.Request)) *approvals.Request {
+		r := sampleRequest(approvals.Pending)
+		mod(r)
+		return r
+	}
+	withSession := func(r *approvals.Request, x approvals.Session) {
+		r.Preview = &approvals.Preview{At: r.CreatedAt, Sessions: 1, Targets: []approvals.Target{{Addr: r.Addrs[0], Session: &x}}}
+	}
+	failed := func(res approvals.Result) *approvals.Request {
+		r := sampleRequest(approvals.Failed)
+		r.Result = &res
+		return r
+	}
+	return []place{
+		{name: "reason in the message", blocks: func(s string) []slack.Block { return approvalBlocks(req(func(r *approvals.Request) { r.Reason = s })) }},
+		{name: "reason in status", text: func(s string) text {
+			return statusText(req(func(r *approvals.Request) { r.Reason = s }), nil)
+		}},
+		{name: "deny note in the message", blocks: func(s string) []slack.Block {
+			r := sampleRequest(approvals.Denied)
+			r.Note = s
+			return approvalBlocks(r)
+		}},
+		{name: "deny note in the thread", text: func(s string) text {
+			r := sampleRequest(approvals.Denied)
+			r.Note = s
+			return threadText(r, approvals.Note{Kind: approvals.NoteDenied, Actor: "UAPPROVER1"})
+		}},
+		{name: "withdraw note in the thread", text: func(s string) text {
+			r := sampleRequest(approvals.Cancelled)
+			r.DecidedBy, r.Note = r.Requester, s
+			return threadText(r, approvals.Note{Kind: approvals.NoteCancelled, Actor: r.Requester})
+		}},
+		{name: "withdrawn by the bot", blocks: func(s string) []slack.Block {
+			r := sampleRequest(approvals.Cancelled)
+			r.Note = s
+			return approvalBlocks(r)
+		}},
+		{name: "client name in the message", blocks: func(s string) []slack.Block {
+			return approvalBlocks(req(func(r *approvals.Request) { withSession(r, approvals.Session{Name: s, User: s, DB: s, Cmd: s}) }))
+		}},
+		{name: "client name in /dcs clients", text: func(s string) text {
+			v := &approvals.ClientsView{Instance: approvals.Instance{Alias: "orders-prod"}, NodeID: "n1", Matched: 1,
+				Sessions: []approvals.Session{{Addr: "10.0.0.1:1", Name: s, User: s, DB: s, Cmd: s}}}
+			return clientsText(v, s, "idle")
+		}},
+		{name: "DCS answer in the message", blocks: func(s string) []slack.Block {
+			return approvalBlocks(failed(approvals.Result{Code: s, Message: s, HTTPStatus: 400, DCSRequestID: s}))
+		}},
+		{name: "DCS answer in the thread", text: func(s string) text {
+			return resultText(failed(approvals.Result{Code: s, Message: s, HTTPStatus: 400, DCSRequestID: s, Detail: s}))
+		}},
+		{name: "DCS code in /dcs history", text: func(s string) text {
+			return historyText([]*approvals.Request{failed(approvals.Result{Code: s, HTTPStatus: 400})}, "")
+		}},
+		{name: "unknown outcome detail", text: func(s string) text {
+			r := sampleRequest(approvals.Unknown)
+			r.Result = &approvals.Result{Detail: s, HTTPStatus: 504, DCSRequestID: s}
+			return resultText(r)
+		}},
+		{name: "unreadable sessions in the message", blocks: func(s string) []slack.Block {
+			return approvalBlocks(req(func(r *approvals.Request) { r.Preview = &approvals.Preview{Unavailable: s} }))
+		}},
+		{name: "held-back session in the thread", text: func(s string) text {
+			r := sampleRequest(approvals.Succeeded)
+			r.Result.Skipped = []approvals.Skip{{Addr: "10.0.0.1:5000", Reason: approvals.SkipOtherName, Name: s, WasName: s},
+				{Addr: "10.0.0.2:5000", Reason: approvals.SkipOtherID, ID: s, WasID: s}, {Addr: "10.0.0.3:5000", Why: s}}
+			return resultText(r)
+		}},
+		{name: "audit detail in status", text: func(s string) text {
+			return statusText(sampleRequest(approvals.Denied), []approvals.Event{{At: time.Now(), Actor: "UAPPROVER1", Kind: s, Detail: s}})
+		}},
+		{name: "node fields in /dcs nodes", text: func(s string) text {
+			return nodesText(&approvals.NodesView{Instance: approvals.Instance{Alias: "orders-prod"},
+				Nodes: []approvals.Node{{ID: s, Role: s, Type: s, IP: s, Port: s, Status: s}}})
+		}},
+		{name: "instance typed in a refusal", text: func(s string) text {
+			return refusalText(&approvals.Refusal{Code: approvals.RefuseUnknownInstance, Instance: s, Known: []string{s}})
+		}},
+		{name: "DCS answer to a read", text: func(s string) text {
+			return userMessage(discard(), &approvals.DCSError{HTTPStatus: 400, Code: s, Message: s, RequestID: s})
+		}},
+		{name: "reconnection after the kill", text: func(s string) text {
+			return verifiedText([]approvals.Check{{Addr: "10.0.0.1:1", Outcome: approvals.CheckReconnected, NewAddr: s}})
+		}},
+	}
+}
+
+// Every place outside text can reach shows it escaped, on its line, capped,
+// and the message stays within Slack's limits.
+func TestOutsideTextIsInert(t *testing.T) {
+	for _, p := range places() {
+		for name, h := range hostile {
+			t.Run(p.name+"/"+name, func(t *testing.T) {
+				got, benign := render(t, p, h), render(t, p, "x")
+				for _, bad := range []string{"<!channel>", "<!here>", "<@UHOSTILE1>", "<!subteam^SHOSTILE1>", "<https://evil"} {
+					if strings.Contains(got, bad) && !strings.Contains(benign, bad) {
+						t.Errorf("%q gets through: %.300q", bad, got)
+					}
+				}
+				if strings.Count(got, "\n") != strings.Count(benign, "\n") {
+					t.Errorf("outside text added lines: %.500q", got)
+				}
+				if strings.Count(got, "`") != strings.Count(benign, "`") {
+					t.Errorf("outside text added backticks: %.500q", got)
+				}
+				if len(got) > len(benign)+8*capText {
+					t.Errorf("outside text is not capped: %d bytes", len(got))
+				}
+			})
+		}
+	}
+}
+
+// render renders p with s, checking a message's blocks against Slack's
+// limits as Slack would, and returns what it shows.
+func render(t *testing.T, p place, s string) string {
+	t.Helper()
+	if p.text != nil {
+		return string(p.text(s))
+	}
+	blocks := p.blocks(s)
+	b, err := json.Marshal(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fakeslack.CheckBlocks(b); err != nil {
+		t.Fatalf("Slack would refuse the message: %v", err)
+	}
+	return string(b)
+}
+
+func TestLineCapsEscapedLength(t *testing.T) {
+	got := outside(strings.Repeat("&", 1000)).line(capField)
+	if n := len([]rune(string(got))); n > capField {
+		t.Fatalf("%d characters, cap %d", n, capField)
+	}
+	if strings.Contains(string(got), "&amp&") || !strings.HasSuffix(string(got), "&amp;…") {
+		t.Fatalf("an entity was cut: %.40q", got[len(got)-40:])
+	}
+	if got := outside("a\n\tb  c").line(10); got != "a b c" {
+		t.Fatalf("white space not folded: %q", got)
+	}
+	if !errors.Is(nil, nil) {
+		t.Fatal("unreachable")
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

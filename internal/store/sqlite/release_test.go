@@ -22,11 +22,6 @@ func TestMigrateReleaseDatabase(t *testing.T) {
 	}
 	s := openTemp(t, path)
 	storetest.CheckReleaseV1(t, s)
-	var latest int
-	if err := s.db.QueryRowContext(t.Context(), `SELECT MAX(version_id) FROM goose_db_version WHERE is_applied`).Scan(&latest); err != nil {
-		t.Fatal(err)
-	}
-	if want := storetest.LastMigration(t, "migrations"); latest != want {
-		t.Errorf("migrated to version %d, want %d", latest, want)
-	}
+	storetest.CheckMigratedToLatest(t, s.db, "migrations")
 }
+

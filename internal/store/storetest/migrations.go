@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"database/sql"
 	"os"
 	"strconv"
 	"strings"
@@ -25,4 +26,17 @@ func LastMigration(t *testing.T, dir string) int {
 		last = max(last, n)
 	}
 	return last
+}
+
+// CheckMigratedToLatest checks that db's goose version table ends at the
+// last migration in dir.
+func CheckMigratedToLatest(t *testing.T, db *sql.DB, dir string) {
+	t.Helper()
+	var latest int
+	if err := db.QueryRowContext(t.Context(), `SELECT MAX(version_id) FROM goose_db_version WHERE is_applied`).Scan(&latest); err != nil {
+		t.Fatal(err)
+	}
+	if want := LastMigration(t, dir); latest != want {
+		t.Errorf("migrated to version %d, want %d", latest, want)
+	}
 }

@@ -39,7 +39,6 @@ func TestMigrateReleaseDatabase(t *testing.T) {
 	storetest.CheckMigratedToLatest(t, s.db, "migrations")
 }
 
-
 // searchPath is the schema a FreshSchema DSN points at.
 func searchPath(t *testing.T, dsn string) string {
 	t.Helper()

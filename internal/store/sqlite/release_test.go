@@ -24,4 +24,3 @@ func TestMigrateReleaseDatabase(t *testing.T) {
 	storetest.CheckReleaseV1(t, s)
 	storetest.CheckMigratedToLatest(t, s.db, "migrations")
 }
-

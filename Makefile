@@ -42,6 +42,7 @@ help:
 	@echo "make fuzz         run each fuzz target for FUZZTIME ($(FUZZTIME))"
 	@echo "make bench        run the load benchmarks"
 	@echo "make image        build the container image $(IMAGE) with docker, buildah or podman"
+	@echo "make image-builder  print the builder make image would use (nothing: there is none)"
 	@echo "make chart-check  helm lint and template the chart, and check every manifest strictly"
 
 # Ctrl-C stops the bot cleanly (it exits 0). With a terminal, the shell's

@@ -65,10 +65,12 @@ lint:
 
 # go test shows a passing package's skips only with -v, so the PostgreSQL
 # tests' skip line is collected in a file and printed after the run.
-SKIPLOG := $(CURDIR)/bin/test-skips.txt
+SKIPLOG  := $(CURDIR)/bin/test-skips.txt
+TESTPKGS ?= ./...
 test: lint
 	@mkdir -p bin && rm -f $(SKIPLOG)
-	DCSBOT_TEST_SKIP_LOG=$(SKIPLOG) $(GO) test -race -count=1 ./...; rc=$$?; \
+	@echo "$(GO) test -race -count=1 $(TESTPKGS)"
+	@DCSBOT_TEST_SKIP_LOG=$(SKIPLOG) $(GO) test -race -count=1 $(TESTPKGS); rc=$$?; \
 	  if [ -s $(SKIPLOG) ]; then sort -u $(SKIPLOG) >&2; fi; exit $$rc
 
 fuzz:

@@ -1,10 +1,10 @@
-// Command bot runs dcsbot: `bot -config config.yaml`.
+// Command bot runs dcsbot: `bot -config config.yaml`; `bot -help` lists
+// the flags.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,32 +13,35 @@ import (
 
 	"dcsbot/internal/app"
 	"dcsbot/internal/config"
+	"dcsbot/internal/version"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // Exit codes.
 const (
 	exitOK     = 0
 	exitFailed = 1
-	exitConfig = 2
+	exitConfig = 2 // an invalid configuration
+	exitUsage  = 2 // an unknown flag or argument
 )
 
-func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bot", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "config.yaml", "path to the YAML configuration file")
-	check := fs.Bool("check-config", false, "validate the configuration (file and secrets) and exit")
-	if err := fs.Parse(args); err != nil {
-		return exitConfig
+func run(args []string, stdout, stderr io.Writer) int {
+	opts, code, done := parseArgs(args, stdout, stderr)
+	if done {
+		return code
 	}
-	cfg, err := config.Load(*path, os.LookupEnv)
+	if opts.version {
+		fmt.Fprintln(stdout, version.Get())
+		return exitOK
+	}
+	cfg, err := config.Load(opts.config, os.LookupEnv)
 	if err != nil {
-		fmt.Fprintf(stderr, "bot: invalid configuration in %s:\n%v\n", *path, err)
+		fmt.Fprintf(stderr, "bot: invalid configuration in %s:\n%v\n", opts.config, err)
 		return exitConfig
 	}
-	if *check {
-		fmt.Fprintf(stderr, "bot: configuration in %s is valid\n", *path)
+	if opts.check {
+		fmt.Fprintf(stderr, "bot: configuration in %s is valid\n", opts.config)
 		return exitOK
 	}
 	log := app.NewLogger(cfg, stderr)

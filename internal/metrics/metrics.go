@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/version"
 )
 
 // Metrics is one registry with every dcsbot metric on it.
@@ -31,7 +32,7 @@ type Metrics struct {
 }
 
 // New registers every metric on a fresh registry (with the Go and process
-// collectors).
+// collectors, and dcsbot_build_info for the running build).
 func New() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
@@ -70,8 +71,19 @@ func New() *Metrics {
 		}),
 	}
 	m.Registry.MustRegister(m.commands, m.finished, m.decisions, m.kills, m.dcsCalls, m.dcsLatency, m.apiErrors, m.reconnects, m.connected, m.ack,
+		buildInfo(version.Get()),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// buildInfo is dcsbot_build_info{version,revision,goversion} 1.
+func buildInfo(v version.Info) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "dcsbot_build_info", Help: "Always 1; the labels say which build is running.",
+		ConstLabels: prometheus.Labels{"version": v.Version, "revision": v.Revision, "goversion": v.GoVersion},
+	})
+	g.Set(1)
+	return g
 }
 
 // RegisterPending exposes the number of pending requests, read at scrape time.

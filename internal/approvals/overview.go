@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -96,30 +97,33 @@ func (s *Service) OverviewOpened(ctx context.Context, user string) (*Overview, e
 // OverviewWatchers returns who should see a fresh overview now that the
 // requests ids changed: the users who looked at theirs within
 // Params.OverviewWindow and to whom one of the requests matters (they
-// asked for it, or approve for its instance). Sorted.
+// asked for it, or approve for its instance). Sorted. A request or group
+// that cannot be read is left out, and its error returned with the users
+// found.
 func (s *Service) OverviewWatchers(ctx context.Context, ids []string) ([]string, error) {
 	viewers, err := s.p.Store.OverviewViewers(ctx, s.p.Now().UTC().Add(-s.p.OverviewWindow))
 	if err != nil || len(viewers) == 0 {
 		return nil, err
 	}
 	var rs []*Request
+	var errs []error
 	for _, id := range ids {
 		r, err := s.p.Store.Get(ctx, id)
 		if err != nil {
-			return nil, fmt.Errorf("changed request %s: %w", id, err)
+			errs = append(errs, fmt.Errorf("changed request %s: %w", id, err))
+			continue
 		}
 		rs = append(rs, r)
 	}
 	var out []string
 	for _, v := range viewers {
 		for _, r := range rs {
-			if r.Requester == v {
-				out = append(out, v)
-				break
-			}
-			ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, v)
-			if err != nil {
-				return out, fmt.Errorf("approvers of %s: %w", r.Instance.Alias, err)
+			ok := r.Requester == v
+			if !ok {
+				var err error
+				if ok, err = s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, v); err != nil {
+					errs = append(errs, fmt.Errorf("approvers of %s: %w", r.Instance.Alias, err))
+				}
 			}
 			if ok {
 				out = append(out, v)
@@ -127,5 +131,5 @@ func (s *Service) OverviewWatchers(ctx context.Context, ids []string) ([]string,
 			}
 		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }

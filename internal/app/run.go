@@ -19,8 +19,8 @@ import (
 // Run serves until ctx ends, then shuts down gracefully: the socket closes
 // (no new commands), a kill in flight finishes and is recorded and reported
 // (bounded by shutdown_timeout), the sweep stops, the audit shipper ships
-// what it can and stops, the store closes. It
-// returns an error if Slack refuses the tokens or the socket cannot run.
+// what it can and stops, the store closes. It returns an error if Slack
+// refuses the tokens or the socket cannot run.
 func (a *App) Run(ctx context.Context) error {
 	defer a.store.Close()
 	defer a.sink.Close()

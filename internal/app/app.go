@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/audit"
 	"dcsbot/internal/config"
 	"dcsbot/internal/metrics"
 	"dcsbot/internal/slackbot"
@@ -37,6 +38,9 @@ type Options struct {
 const (
 	workers       = 16          // commands and clicks handled at once
 	groupCacheTTL = time.Minute // how long an approver group's members are cached
+	// overviewWindow is how long after a user last opened the Home tab it
+	// is redrawn when a request it shows changes.
+	overviewWindow = time.Hour
 )
 
 // App is a configured bot, ready to Run.
@@ -50,6 +54,9 @@ type App struct {
 	api       *slack.Client
 	listener  *slackbot.Listener
 	httpLn    net.Listener
+	home      *slackbot.Home
+	shipper   *audit.Shipper
+	sink      audit.SinkCloser
 }
 
 // New builds the bot: opens and migrates the store, builds the DCS and
@@ -82,12 +89,24 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		Logger:   slackLog,
 	})
 	notifier := slackbot.NewNotifier(a.api, slackLog, a.metrics)
-	if a.svc, err = a.newService(killer, notifier, opt); err != nil {
+	feed := &changeFeed{}
+	if a.svc, err = a.newService(watchedStore{a.store, feed}, killer, notifier, opt); err != nil {
 		return nil, err
 	}
+	if a.shipper, a.sink, err = newShipper(cfg, a.store, log, a.metrics); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.sink.Close()
+		}
+	}()
+	a.home = slackbot.NewHome(slackbot.HomeParams{API: a.api, Source: a.svc, Links: notifier, Logger: slackLog, Observer: a.metrics})
+	feed.subscribe(func(string) { a.shipper.Notify() })
+	feed.subscribe(a.home.Changed)
 	a.listener, err = slackbot.NewListener(slackbot.ListenerParams{
-		Client: a.api, Providers: []any{a.svc, killer}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
-		Workers: workers, MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
+		Client: a.api, Providers: []any{a.svc, killer, notifier}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
+		Home: a.home, Workers: workers, MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
 	})
 	if err != nil {
 		return nil, err

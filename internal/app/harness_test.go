@@ -45,6 +45,8 @@ type env struct {
 	yaml   string
 	clock  *clock
 	logs   *testkit.SyncBuffer
+	// extraEnv are more environment variables, set before start.
+	extraEnv map[string]string
 
 	mu      sync.Mutex
 	running []*running
@@ -176,6 +178,9 @@ func (e *env) seedSessions() {
 }
 
 func (e *env) env(name string) (string, bool) {
+	if v, ok := e.extraEnv[name]; ok {
+		return v, true
+	}
 	v, ok := map[string]string{
 		"SLACK_APP_TOKEN": appToken, "SLACK_BOT_TOKEN": botToken,
 		"CLOUD_SDK_AK": accessKey, "CLOUD_SDK_SK": secretKey,

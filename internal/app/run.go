@@ -18,13 +18,16 @@ import (
 
 // Run serves until ctx ends, then shuts down gracefully: the socket closes
 // (no new commands), a kill in flight finishes and is recorded and reported
-// (bounded by shutdown_timeout), the sweep stops, the store closes. It
-// returns an error if Slack refuses the tokens or the socket cannot run.
+// (bounded by shutdown_timeout), the sweep stops, the audit shipper ships
+// what it can and stops, the store closes. It returns an error if Slack
+// refuses the tokens or the socket cannot run.
 func (a *App) Run(ctx context.Context) error {
 	defer a.store.Close()
+	defer a.sink.Close()
 	if err := a.checkBotToken(ctx); err != nil {
 		return err
 	}
+	stopLoops := a.startLoops()
 	if err := a.svc.Recover(ctx, a.exclusive); err != nil {
 		a.log.Error("recover requests at start", "err", err)
 	}
@@ -57,6 +60,7 @@ func (a *App) Run(ctx context.Context) error {
 	case <-c.Stop().Done():
 	case <-sctx.Done():
 	}
+	stopLoops()
 	stopHTTP(sctx)
 	return runErr
 }

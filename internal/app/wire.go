@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/audit"
 	"dcsbot/internal/config"
 	"dcsbot/internal/dcs"
 	"dcsbot/internal/logging"
@@ -19,6 +20,8 @@ import (
 
 type store interface {
 	approvals.Store
+	audit.Source
+	audit.Cursor
 	Close() error
 }
 
@@ -60,8 +63,8 @@ func newDCS(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*dcs.Clie
 	return c, nil
 }
 
-// newService builds the request lifecycle over the app's store.
-func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Options) (*approvals.Service, error) {
+// newService builds the request lifecycle over st, the app's store.
+func (a *App) newService(st approvals.Store, killer *dcs.Client, notifier *slackbot.Notifier, opt Options) (*approvals.Service, error) {
 	instances := map[string]approvals.Instance{}
 	policies := map[string]approvals.Policy{}
 	for alias, t := range a.cfg.InstanceTargets() {
@@ -73,19 +76,21 @@ func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Op
 		staleAfter = a.cfg.StaleAfter()
 	}
 	return approvals.NewService(approvals.Params{
-		Store:      a.store,
-		Killer:     killer,
-		Notifier:   notifier,
-		Directory:  slackbot.NewDirectory(a.api, groupCacheTTL),
-		Sessions:   killer,
-		Policy:     policy(a.cfg.Policy),
-		Policies:   policies,
-		DryRun:     a.cfg.HuaweiCloud.DryRun,
-		Instances:  instances,
-		Now:        opt.Now,
-		StaleAfter: staleAfter,
-		Logger:     a.log,
-		Observer:   a.metrics,
+		Store:          st,
+		Killer:         killer,
+		Notifier:       notifier,
+		Directory:      slackbot.NewDirectory(a.api, groupCacheTTL),
+		Sessions:       killer,
+		Policy:         policy(a.cfg.Policy),
+		Policies:       policies,
+		DryRun:         a.cfg.HuaweiCloud.DryRun,
+		Instances:      instances,
+		Now:            opt.Now,
+		StaleAfter:     staleAfter,
+		Logger:         a.log,
+		Observer:       a.metrics,
+		Approvers:      notifier,
+		OverviewWindow: overviewWindow,
 	})
 }
 
@@ -98,7 +103,8 @@ func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	secrets := []string{cfg.Secrets.SlackAppToken.Reveal(), cfg.Secrets.SlackBotToken.Reveal(),
-		cfg.Secrets.AccessKey.Reveal(), cfg.Secrets.SecretKey.Reveal(), cfg.Store.DSN.Reveal()}
+		cfg.Secrets.AccessKey.Reveal(), cfg.Secrets.SecretKey.Reveal(), cfg.Store.DSN.Reveal(),
+		cfg.Secrets.AuditWebhookKey.Reveal()}
 	if u, err := url.Parse(cfg.Store.DSN.Reveal()); err == nil && u.User != nil {
 		if pw, ok := u.User.Password(); ok {
 			secrets = append(secrets, pw)
@@ -118,6 +124,7 @@ func policy(p config.Policy) approvals.Policy {
 		MaxAddrs:          p.MaxAddrs,
 		RequireReason:     p.RequireReason,
 		KillAll:           approvals.KillAllPolicy{Enabled: p.KillAll.Enabled, ApprovalsRequired: p.KillAll.ApprovalsRequired},
+		Notify:            approvals.NotifyMode(p.NotifyApprovers),
 	}
 }
 

@@ -20,6 +20,7 @@ type Policy struct {
 	MaxAddrs          int  // addresses per request
 	RequireReason     bool // kills need a --reason
 	KillAll           KillAllPolicy
+	Notify            NotifyMode // how approvers hear of a request
 }
 
 // KillAllPolicy is the stricter policy of /dcs kill-all.
@@ -39,6 +40,9 @@ func (p Policy) check() error {
 	}
 	if p.MaxAddrs < 1 {
 		errs = append(errs, fmt.Errorf("max addresses is %d, want at least 1", p.MaxAddrs))
+	}
+	if !p.Notify.Valid() {
+		errs = append(errs, fmt.Errorf("notify mode is %q, want one of %v", p.Notify, NotifyModes))
 	}
 	if p.KillAll.ApprovalsRequired < 1 {
 		errs = append(errs, fmt.Errorf("kill-all approvals required is %d, want at least 1", p.KillAll.ApprovalsRequired))

@@ -39,6 +39,12 @@ type Params struct {
 	Logger     *slog.Logger // nil discards
 	// Observer, if set, is told about outcomes (metrics).
 	Observer Observer
+	// Approvers reaches approvers by direct message; required when a
+	// policy's Notify is NotifyDM.
+	Approvers ApproverMessenger
+	// OverviewWindow is how long after a user last looked at their
+	// overview it is kept up to date (OverviewWatchers).
+	OverviewWindow time.Duration
 }
 
 // Observer is told about what the Service does, for metrics.
@@ -101,7 +107,26 @@ func (p *Params) check() error {
 	if p.StaleAfter <= 0 {
 		errs = append(errs, fmt.Errorf("stale-after is %s, want a positive duration", p.StaleAfter))
 	}
+	if p.OverviewWindow <= 0 {
+		errs = append(errs, fmt.Errorf("overview window is %s, want a positive duration", p.OverviewWindow))
+	}
+	if p.Approvers == nil && p.notifiesByDM() {
+		errs = append(errs, errors.New("a policy notifies approvers by direct message, but there is no ApproverMessenger"))
+	}
 	return errors.Join(errs...)
+}
+
+// notifiesByDM reports whether any policy has Notify NotifyDM.
+func (p *Params) notifiesByDM() bool {
+	if p.Policy.Notify == NotifyDM {
+		return true
+	}
+	for _, pol := range p.Policies {
+		if pol.Notify == NotifyDM {
+			return true
+		}
+	}
+	return false
 }
 
 type nopObserver struct{}

@@ -52,12 +52,14 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 			TTL:               15 * time.Minute,
 			MaxAddrs:          50,
 			KillAll:           approvals.KillAllPolicy{ApprovalsRequired: 2},
+			Notify:            approvals.NotifyChannel,
 		},
 		Instances: map[string]approvals.Instance{
 			"orders-prod": {Alias: "orders-prod", ID: "6a1f0e2c-1b2d-4c3e-9f40-5a6b7c8d9e0f"},
 		},
-		Now:        h.clock.Now,
-		StaleAfter: time.Minute,
+		Now:            h.clock.Now,
+		StaleAfter:     time.Minute,
+		OverviewWindow: time.Hour,
 	}
 	if mutate != nil {
 		mutate(&p)

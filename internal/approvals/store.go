@@ -40,6 +40,19 @@ type Store interface {
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error
+	// AddApproverMessage records a direct message sent to an approver
+	// about request id; a second one to the same user replaces the first.
+	// It returns ErrNotFound for an unknown request.
+	AddApproverMessage(ctx context.Context, id string, m ApproverMessage) error
+	// ApproverMessages returns the direct messages sent to approvers about
+	// request id, ordered by user.
+	ApproverMessages(ctx context.Context, id string) ([]ApproverMessage, error)
+	// SawOverview records that user looked at their overview at at; an
+	// earlier time than the one recorded changes nothing.
+	SawOverview(ctx context.Context, user string, at time.Time) error
+	// OverviewViewers returns the users who looked at their overview at or
+	// after since, sorted.
+	OverviewViewers(ctx context.Context, since time.Time) ([]string, error)
 }
 
 // ListFilter narrows List. Zero values mean no filter.
@@ -47,4 +60,17 @@ type ListFilter struct {
 	InstanceAlias string
 	States        []State
 	Limit         int
+	// Scope, when set, keeps only the requests it covers.
+	Scope *Scope
+	// ByUpdate orders by the last state change (UpdatedAt), newest first,
+	// instead of by creation.
+	ByUpdate bool
+}
+
+// Scope is the requests of some instances and those one user asked for:
+// a request is in it if its instance alias is in Instances or its
+// requester is Requester. An empty Scope holds nothing.
+type Scope struct {
+	Instances []string
+	Requester string
 }

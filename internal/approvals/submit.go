@@ -70,6 +70,7 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	if err := s.announce(ctx, r); err != nil {
 		return nil, err
 	}
+	s.messageApprovers(ctx, r)
 	return r, nil
 }
 

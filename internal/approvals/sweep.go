@@ -111,11 +111,14 @@ func (s *Service) notify(ctx context.Context, r *Request, n Note) {
 	if err := s.p.Notifier.Update(ctx, r); err != nil {
 		s.log.ErrorContext(ctx, "update approval message", "err", err)
 	}
+	s.updateApproverMessages(ctx, r)
 }
 
 // Remind posts one reminder in the thread of each request still pending
-// after half its TTL, mentioning its approvers. Safe on every replica: the
-// store lets one caller mark each request.
+// after half its TTL, mentioning its approvers; when its instance notifies
+// approvers by direct message, the reminder goes by direct message to each
+// approver messaged who has not approved. Safe on every replica: the store
+// lets one caller mark each request.
 func (s *Service) Remind(ctx context.Context) error {
 	now := s.p.Now().UTC()
 	pending, err := s.p.Store.List(ctx, ListFilter{States: []State{Pending}, Limit: 1000})
@@ -135,6 +138,13 @@ func (s *Service) Remind(ctx context.Context) error {
 		}
 		if !won {
 			continue
+		}
+		if s.messagesApprovers(r) {
+			reminded, err := s.remindApprovers(ctx, r)
+			errs = append(errs, err)
+			if reminded {
+				continue
+			}
 		}
 		n := Note{Kind: NoteReminder, Mention: s.PolicyFor(r.Instance.Alias).Approvers}
 		if err := s.p.Notifier.Thread(ctx, r, n); err != nil {

@@ -21,8 +21,8 @@ import (
 const TimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // Record is one audit event as shipped: one JSON object on one line. The JSON
-// field names are a contract with whoever reads the stream (see
-// docs/AUDIT.md); add fields, never rename or remove one.
+// field names are a contract with whoever reads the stream (see "The audit
+// stream" in the README); add fields, never rename or remove one.
 type Record struct {
 	// Seq is the event's ID in the store: increasing, unique, and the key
 	// to drop a record delivered twice.

@@ -48,7 +48,7 @@ func TestShipperShipsInOrderInBatches(t *testing.T) {
 	obs := &countObserver{}
 	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
 	s.p.Observer = obs
-	runShipper(t, s)
+	stop := runShipper(t, s)
 
 	sink.waitUntil(t, 250)
 	if got := sink.seqs(); !slices.Equal(got, upTo(250)) {
@@ -72,6 +72,8 @@ func TestShipperShipsInOrderInBatches(t *testing.T) {
 	if got := sink.seqs(); !slices.Equal(got, upTo(280)) {
 		t.Fatalf("sink got %v, want 1..280 once each in order", got)
 	}
+	// The cursor moves once Send has returned: stop the shipper to read it.
+	stop()
 	if c := m.cursor("test"); c != 280 {
 		t.Errorf("cursor %d, want 280", c)
 	}

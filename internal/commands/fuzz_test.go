@@ -277,6 +277,10 @@ func plainForm(cmd Command) (string, bool) {
 		w = []string{"cancel", c.ID}
 	case History:
 		w = []string{"history", c.Instance, "--limit=" + strconv.Itoa(c.Limit)}
+	case Pending:
+		w = []string{"pending"}
+	default:
+		return "", false
 	}
 	if reason != "" {
 		q, ok := quoteReason(reason)

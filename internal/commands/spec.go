@@ -3,7 +3,7 @@ package commands
 // subcommands is the table: every subcommand, in the order help lists
 // them. See spec for what each field means, and the package comment for
 // how to add a subcommand or a flag.
-var subcommands = []*spec{killSpec, killAllSpec, clientsSpec, nodesSpec, statusSpec, cancelSpec, historySpec, helpSpec}
+var subcommands = []*spec{killSpec, killAllSpec, clientsSpec, nodesSpec, statusSpec, cancelSpec, pendingSpec, historySpec, helpSpec}
 
 // Kill asks to kill the Redis client sessions at Addrs on one DCS node.
 type Kill struct {
@@ -158,6 +158,23 @@ var cancelSpec = &spec{
 	takes:        "takes only the request ID",
 	args:         []argSpec{requestIDArg()},
 	build:        func(v parsed) (Command, error) { return Cancel{ID: v.str("request-id")}, nil },
+}
+
+// Pending asks for what waits for the user: the pending requests they may
+// approve or deny, and their own.
+type Pending struct{}
+
+// Name returns "pending".
+func (Pending) Name() string { return "pending" }
+
+var pendingSpec = &spec{
+	name: "pending",
+	help: "Lists, to you alone, the requests waiting for your approval (with a link to each) and your own requests still waiting; " +
+		"the Home tab of the app shows the same with buttons.\n",
+	examples:     []string{"pending"},
+	usageExample: "pending",
+	takes:        "takes no arguments",
+	build:        func(parsed) (Command, error) { return Pending{}, nil },
 }
 
 // History asks for the latest requests, of one instance or ("") of all.

@@ -120,9 +120,9 @@ func TestPingRecipe(t *testing.T) {
 		{"ping a --within=5s --within=6s", "Argument 4: `--within` is given twice; give it once.\n" + line},
 		{"kill a 0 1.2.3.4:5 --within 5s", "Argument 5: `/dcs kill` does not take `--within`; it takes only `--reason`."},
 		{"--within 5s ping", "Argument 1: `--within` goes after the subcommand; a command starts with one of " +
-			"`kill`, `kill-all`, `clients`, `nodes`, `status`, `cancel`, `history`, `ping` and `help`."},
-		{"pong a", "the subcommands are `kill`, `kill-all`, `clients`, `nodes`, `status`, `cancel`, `history`, `ping` and `help`."},
-		{"help pong", "There is no help topic `pong`; the topics are `kill`, `kill-all`, `clients`, `nodes`, `status`, `cancel`, `history`, `ping` and `help`."},
+			"`kill`, `kill-all`, `clients`, `nodes`, `status`, `cancel`, `pending`, `history`, `ping` and `help`."},
+		{"pong a", "the subcommands are `kill`, `kill-all`, `clients`, `nodes`, `status`, `cancel`, `pending`, `history`, `ping` and `help`."},
+		{"help pong", "There is no help topic `pong`; the topics are `kill`, `kill-all`, `clients`, `nodes`, `status`, `cancel`, `pending`, `history`, `ping` and `help`."},
 	}
 	for _, tt := range refused {
 		_, err := parse(tt.text)

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"dcsbot/internal/approvals"
+	"dcsbot/internal/audit"
 )
 
 // Config is the bot's configuration. The yaml tags are the file's key names.
@@ -20,6 +23,7 @@ type Config struct {
 	HTTP        HTTP                `yaml:"http"`
 	Schedule    Schedule            `yaml:"schedule"`
 	Log         Log                 `yaml:"log"`
+	Audit       Audit               `yaml:"audit"`
 	// ShutdownTimeout is how long an in-flight DCS call may finish on SIGTERM.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 
@@ -68,6 +72,9 @@ type Policy struct {
 	MaxAddrs          int      `yaml:"max_addrs"`          // client addresses per request
 	RequireReason     bool     `yaml:"require_reason"`     // kill and kill-all need --reason "text"
 	KillAll           KillAll  `yaml:"kill_all"`
+	// NotifyApprovers is how approvers hear of a request besides its
+	// approval message: off, channel or dm (approvals.NotifyModes).
+	NotifyApprovers string `yaml:"notify_approvers"`
 }
 
 // KillAll is whether /dcs kill-all (every client session on an instance) may
@@ -90,6 +97,7 @@ type PolicyOverride struct {
 	MaxAddrs          *int            `yaml:"max_addrs"`
 	RequireReason     *bool           `yaml:"require_reason"`
 	KillAll           KillAllOverride `yaml:"kill_all"`
+	NotifyApprovers   *string         `yaml:"notify_approvers"`
 }
 
 // KillAllOverride overrides KillAll key by key, as PolicyOverride does.
@@ -111,6 +119,7 @@ func (o PolicyOverride) apply(base Policy) Policy {
 	set(&out.RequireReason, o.RequireReason)
 	set(&out.KillAll.Enabled, o.KillAll.Enabled)
 	set(&out.KillAll.ApprovalsRequired, o.KillAll.ApprovalsRequired)
+	set(&out.NotifyApprovers, o.NotifyApprovers)
 	return out
 }
 
@@ -139,6 +148,8 @@ func (o PolicyOverride) sets(rel string) bool {
 		return o.KillAll.Enabled != nil
 	case "kill_all.approvals_required":
 		return o.KillAll.ApprovalsRequired != nil
+	case "notify_approvers":
+		return o.NotifyApprovers != nil
 	}
 	return false
 }
@@ -204,11 +215,13 @@ func Default() *Config {
 			TTL:               Dur(15 * time.Minute),
 			MaxAddrs:          50,
 			KillAll:           KillAll{ApprovalsRequired: 2},
+			NotifyApprovers:   string(approvals.NotifyOff),
 		},
 		Store:           Store{Driver: StoreSQLite, DSN: "dcsbot.db"},
 		HTTP:            HTTP{Listen: "127.0.0.1:8080"},
 		Schedule:        Schedule{Sweep: "@every 30s"},
 		Log:             Log{Level: "info", Format: "text"},
+		Audit:           Audit{Sink: string(audit.SinkLog)},
 		ShutdownTimeout: Dur(30 * time.Second),
 	}
 }

@@ -39,7 +39,7 @@ func goodEnv() map[string]string {
 
 // leaks are strings no message may contain: the fake secrets and the
 // password in the fixtures' DSNs and URLs.
-var leaks = []string{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey, "c0ffee5ecret", "hunter2"}
+var leaks = []string{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey, fakeAuditKey, "c0ffee5ecret", "hunter2"}
 
 func assertNoLeak(t *testing.T, msg string) {
 	t.Helper()
@@ -177,6 +177,12 @@ schedule.sweep: "@fortnightly" is not a cron schedule: unrecognized descriptor: 
 shutdown_timeout: must be positive, got "0s"
 store.driver: "" is not a store driver (sqlite or postgres)
 store.dsn: required`},
+		{"bad_audit_notify.yaml", `audit.sink: unknown sink "kafka": must be log, file:<path> or webhook:<url>
+instances.orders-prod.policy.notify_approvers: "sms" is not a way to notify approvers (off, channel or dm)
+policy.notify_approvers: "email" is not a way to notify approvers (off, channel or dm)`},
+		{"bad_audit_webhook.yaml", `audit.sink: webhook: the URL must start with https:// or http://`},
+		// A webhook sink needs its signing key (goodEnv has none).
+		{"audit_webhook.yaml", `AUDIT_WEBHOOK_SECRET: required with a webhook audit.sink: set AUDIT_WEBHOOK_SECRET or AUDIT_WEBHOOK_SECRET_FILE`},
 		{"syntax_error.yaml", `testdata/syntax_error.yaml: yaml: line 2: did not find expected key`},
 		{"not_a_mapping.yaml", `testdata/not_a_mapping.yaml: must be a YAML mapping of sections (slack, huaweicloud, instances, ...)`},
 		{"two_documents.yaml", `testdata/two_documents.yaml: holds more than one YAML document (line 3); want one`},
@@ -256,6 +262,7 @@ func TestLoadValidFull(t *testing.T) {
 		MaxAddrs:          1000,
 		RequireReason:     true,
 		KillAll:           KillAll{Enabled: true, ApprovalsRequired: 3},
+		NotifyApprovers:   "dm",
 	}
 	if !reflect.DeepEqual(c.Policy, pol) {
 		t.Errorf("policy = %+v, want %+v", c.Policy, pol)
@@ -266,8 +273,11 @@ func TestLoadValidFull(t *testing.T) {
 	if c.HTTP.Listen != ":0" || c.Schedule != (Schedule{Sweep: "*/10 * * * * *", Remind: "@every 1m"}) || c.Log != (Log{"debug", "json"}) || c.ShutdownTimeout.Duration != time.Minute {
 		t.Errorf("http/schedule/log/shutdown = %+v %+v %+v %v", c.HTTP, c.Schedule, c.Log, c.ShutdownTimeout)
 	}
-	if c.Secrets != (Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}) {
+	if c.Secrets != (Secrets{SlackAppToken: fakeAppToken, SlackBotToken: fakeBotToken, AccessKey: fakeAccessKey, SecretKey: fakeSecretKey}) {
 		t.Error("secrets not read from the environment")
+	}
+	if c.Audit.Sink != "file:/var/log/dcsbot/audit.jsonl" || c.Audit.SinkSpec().Path != "/var/log/dcsbot/audit.jsonl" {
+		t.Errorf("audit = %+v", c.Audit)
 	}
 
 	want := map[string]InstanceTarget{
@@ -311,7 +321,7 @@ func TestLoadMinimalDefaults(t *testing.T) {
 	want.Instances = map[string]Instance{"orders-prod": {ID: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}}
 	want.Policy.Channels = []string{"C0123ABCD"}
 	want.Policy.Approvers = []string{"U0123ABCD"}
-	want.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	want.Secrets = Secrets{SlackAppToken: fakeAppToken, SlackBotToken: fakeBotToken, AccessKey: fakeAccessKey, SecretKey: fakeSecretKey}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("config:\n%+v\nwant:\n%+v", c, want)
 	}
@@ -381,6 +391,9 @@ func TestExampleConfig(t *testing.T) {
 		c.Policy.ApprovalsRequired != d.Policy.ApprovalsRequired || c.Policy.TTL.Duration != d.Policy.TTL.Duration || c.Policy.MaxAddrs != d.Policy.MaxAddrs ||
 		c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
 		t.Errorf("config.example.yaml does not show the defaults:\n%+v\nwant:\n%+v", c, d)
+	}
+	if c.Audit != d.Audit || c.Policy.NotifyApprovers != d.Policy.NotifyApprovers {
+		t.Errorf("config.example.yaml does not show the defaults: audit %+v, notify_approvers %q", c.Audit, c.Policy.NotifyApprovers)
 	}
 	if c.HuaweiCloud.DryRun != d.HuaweiCloud.DryRun || c.Policy.RequireReason != d.Policy.RequireReason || c.Policy.KillAll != d.Policy.KillAll {
 		t.Errorf("config.example.yaml does not show the defaults: dry_run %v, require_reason %v, kill_all %+v",
@@ -462,7 +475,7 @@ func TestValidateHandBuilt(t *testing.T) {
 	c.Instances = map[string]Instance{"a": {ID: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"}}
 	c.Policy.Channels = []string{"C0123ABCD"}
 	c.Policy.Approvers = []string{"S0123ABCD"}
-	c.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	c.Secrets = Secrets{SlackAppToken: fakeAppToken, SlackBotToken: fakeBotToken, AccessKey: fakeAccessKey, SecretKey: fakeSecretKey}
 	if err := c.Validate(); err != nil {
 		t.Fatalf("Validate: %v", err)
 	}
@@ -550,6 +563,7 @@ func TestPolicyFor(t *testing.T) {
 		MaxAddrs:          50,
 		RequireReason:     false,
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 3},
+		NotifyApprovers:   "off",
 	}
 	if !reflect.DeepEqual(c.Policy, global) {
 		t.Fatalf("global policy = %+v, want %+v", c.Policy, global)
@@ -561,6 +575,7 @@ func TestPolicyFor(t *testing.T) {
 	strict.ApprovalsRequired = 2
 	strict.RequireReason = true
 	strict.KillAll = KillAll{Enabled: true, ApprovalsRequired: 3}
+	strict.NotifyApprovers = "dm"
 	billing := strict
 	billing.ApprovalsRequired = 1
 	// kill_all.enabled inherited beside the kill_all.approvals_required set;
@@ -623,6 +638,7 @@ func TestPolicyForDefaults(t *testing.T) {
 		MaxAddrs:          50,
 		RequireReason:     false,
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 2},
+		NotifyApprovers:   "off",
 	}
 	for _, alias := range []string{"orders-prod", "nope"} {
 		if got := policyFor(c, alias); !reflect.DeepEqual(got, want) {
@@ -641,7 +657,7 @@ func TestPolicyOverrideHandBuilt(t *testing.T) {
 	c.HuaweiCloud.ProjectID = "0123456789abcdef0123456789abcdef"
 	c.Policy.Channels = []string{"C0123ABCD"}
 	c.Policy.Approvers = []string{"U0123ABCD"}
-	c.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	c.Secrets = Secrets{SlackAppToken: fakeAppToken, SlackBotToken: fakeBotToken, AccessKey: fakeAccessKey, SecretKey: fakeSecretKey}
 	two, yes := 2, true
 	approvers := []string{"U0123ABCD", "U0456EFGH"}
 	c.Instances = map[string]Instance{

@@ -53,6 +53,7 @@ func parse(source string, data []byte, lookupEnv func(string) (string, bool)) (*
 		}
 	}
 	c.Secrets.read(lookupEnv, &p)
+	c.readAuditSecret(lookupEnv, &p)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -112,5 +113,6 @@ func (c *Config) Validate() error {
 	var p problems
 	c.validateFile(&p)
 	c.Secrets.validate(&p)
+	c.validateAuditSecret(&p)
 	return p.err()
 }

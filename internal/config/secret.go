@@ -49,6 +49,9 @@ type Secrets struct {
 	SlackBotToken Secret // SLACK_BOT_TOKEN: the bot user's token, xoxb-…
 	AccessKey     Secret // CLOUD_SDK_AK: Huawei Cloud access key ID
 	SecretKey     Secret // CLOUD_SDK_SK: Huawei Cloud secret access key
+	// AuditWebhookKey is AUDIT_WEBHOOK_SECRET: the HMAC key of a webhook
+	// audit sink; read only when audit.sink is a webhook.
+	AuditWebhookKey Secret
 }
 
 // The environment variables the secrets come from. Each may instead name a
@@ -58,6 +61,7 @@ const (
 	EnvSlackBotToken = "SLACK_BOT_TOKEN"
 	EnvAccessKey     = "CLOUD_SDK_AK"
 	EnvSecretKey     = "CLOUD_SDK_SK"
+	EnvAuditWebhook  = "AUDIT_WEBHOOK_SECRET"
 )
 
 // vars lists the secrets, their variables and required prefixes.

@@ -208,7 +208,7 @@ func TestSecretRedacted(t *testing.T) {
 
 	// Secrets and a Config print redacted too.
 	c := Default()
-	c.Secrets = Secrets{fakeAppToken, fakeBotToken, fakeAccessKey, fakeSecretKey}
+	c.Secrets = Secrets{SlackAppToken: fakeAppToken, SlackBotToken: fakeBotToken, AccessKey: fakeAccessKey, SecretKey: fakeSecretKey}
 	c.Store.DSN = "postgres://u:hunter2@db/x"
 	for _, f := range []string{"%v", "%+v", "%#v"} {
 		assertNoLeak(t, fmt.Sprintf(f, c))

@@ -78,6 +78,7 @@ func (c *Config) validateFile(p *problems) {
 		p.add("log.format", "%s is not a log format (text or json)", quote(c.Log.Format))
 	}
 	checkPositive(p, "shutdown_timeout", c.ShutdownTimeout)
+	c.Audit.validate(p)
 }
 
 func (c *Config) validateInstances(p *problems) {
@@ -163,6 +164,9 @@ func checkPolicy(p *problems, key string, pol Policy) {
 	}
 	// Reachability matters only when kill-all can be asked for.
 	checkApprovals(p, k("kill_all.approvals_required"), pol.KillAll.ApprovalsRequired, pol.Approvers, pol.KillAll.Enabled)
+	if !approvals.NotifyMode(pol.NotifyApprovers).Valid() {
+		p.add(k("notify_approvers"), "%s is not a way to notify approvers (off, channel or dm)", quote(pol.NotifyApprovers))
+	}
 }
 
 // checkApprovals checks a number of approvals: in range, and, when used,

@@ -118,6 +118,15 @@ func sections(heading text, lines []text) []slack.Block {
 
 // decisionBlocks are the Approve and Deny buttons of a pending request.
 func decisionBlocks(r *approvals.Request) []slack.Block {
+	return []slack.Block{
+		slack.NewActionBlock(decisionBlockID, approveButton(r), denyButton(r)),
+		slack.NewContextBlock("", mdf("Needs %s approval%s from an approver other than the requester.", num(r.ApprovalsRequired), plural(r.ApprovalsRequired))),
+	}
+}
+
+// approveButton is a pending request's Approve button, with its confirm
+// dialog.
+func approveButton(r *approvals.Request) *slack.ButtonBlockElement {
 	n := textf("%s session%s", num(len(r.Addrs)), plural(len(r.Addrs)))
 	if r.IsKillAll() {
 		n = "ALL sessions"
@@ -128,13 +137,13 @@ func decisionBlocks(r *approvals.Request) []slack.Block {
 		plain("Approve and kill"),
 		plain("Cancel"),
 	)
-	approve := slack.NewButtonBlockElement(approveActionID, r.ID, plain("Approve")).
+	return slack.NewButtonBlockElement(approveActionID, r.ID, plain("Approve")).
 		WithStyle(slack.StylePrimary).WithConfirm(confirm)
-	deny := slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger)
-	return []slack.Block{
-		slack.NewActionBlock(decisionBlockID, approve, deny),
-		slack.NewContextBlock("", mdf("Needs %s approval%s from an approver other than the requester.", num(r.ApprovalsRequired), plural(r.ApprovalsRequired))),
-	}
+}
+
+// denyButton is a pending request's Deny button.
+func denyButton(r *approvals.Request) *slack.ButtonBlockElement {
+	return slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger)
 }
 
 // targetLines lists the addresses with what the preview found at each.

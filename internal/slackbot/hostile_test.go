@@ -36,6 +36,8 @@ type place struct {
 	// text only.
 	blocks func(s string) []slack.Block
 	text   func(s string) text
+	// view renders a Home tab with s in it.
+	view func(s string) slack.HomeTabViewRequest
 }
 
 func places() []place {
@@ -124,7 +126,35 @@ func places() []place {
 		{name: "reconnection after the kill", text: func(s string) text {
 			return verifiedText([]approvals.Check{{Addr: "10.0.0.1:1", Outcome: approvals.CheckReconnected, NewAddr: s}})
 		}},
+		{name: "reason in a direct message", blocks: func(s string) []slack.Block {
+			return approverBlocks(req(func(r *approvals.Request) { r.Reason = s }), "https://slack.example/archives/C1/p1")
+		}},
+		{name: "deny note in a direct message", blocks: func(s string) []slack.Block {
+			r := sampleRequest(approvals.Denied)
+			r.Note = s
+			return approverBlocks(r, "https://slack.example/archives/C1/p1")
+		}},
+		{name: "link from Slack", text: func(s string) text { return link(s, "Open") + reminderDM(sampleRequest(approvals.Pending), s) }},
+		{name: "reason in /dcs pending", text: func(s string) text {
+			return pendingText(overviewWith(func(r *approvals.Request) { r.Reason = s }), map[string]string{"7K2QFM": "https://slack.example/archives/C1/p1"})
+		}},
+		{name: "reason and notes in the Home tab", view: func(s string) slack.HomeTabViewRequest {
+			o := overviewWith(func(r *approvals.Request) { r.Reason, r.Note = s, s })
+			return homeView(o, map[string]string{"7K2QFM": s}, "")
+		}},
 	}
+}
+
+// overviewWith is an overview whose every list holds a sample request
+// changed by mod.
+func overviewWith(mod func(*approvals.Request)) *approvals.Overview {
+	pending, mine, denied := sampleRequest(approvals.Pending), sampleRequest(approvals.Pending), sampleRequest(approvals.Denied)
+	mine.Requester = "UVIEWER01"
+	for _, r := range []*approvals.Request{pending, mine, denied} {
+		mod(r)
+	}
+	return &approvals.Overview{User: "UVIEWER01", At: pending.CreatedAt.Add(time.Minute),
+		ToDecide: []*approvals.Request{pending}, Mine: []*approvals.Request{mine}, Decided: []*approvals.Request{denied}}
 }
 
 // Every place outside text can reach shows it escaped, on its line, capped,
@@ -159,6 +189,16 @@ func render(t *testing.T, p place, s string) string {
 	t.Helper()
 	if p.text != nil {
 		return string(p.text(s))
+	}
+	if p.view != nil {
+		b, err := json.Marshal(p.view(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fakeslack.CheckView(b); err != nil {
+			t.Fatalf("Slack would refuse the view: %v", err)
+		}
+		return string(b)
 	}
 	blocks := p.blocks(s)
 	b, err := json.Marshal(blocks)

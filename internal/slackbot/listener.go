@@ -49,6 +49,8 @@ type ListenerParams struct {
 	Decider   Decider
 	Ephemeral Ephemeraler
 	Views     Views
+	// Home is the app's Home tab; nil leaves app_home_opened unanswered.
+	Home *Home
 	// MaxAddrs is the parser's address limit.
 	MaxAddrs int
 	// Workers bounds how many commands and clicks are handled at once.
@@ -207,6 +209,10 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 		if ok {
 			l.interactive(ctx, cb)
 		}
+	case socketmode.EventTypeEventsAPI:
+		_ = sm.Ack(req)
+		l.p.Observer.Acked(time.Since(received))
+		l.event(ctx, evt.Data)
 	default:
 		_ = sm.Ack(req)
 	}
@@ -240,6 +246,8 @@ func (l *Listener) connection(evt socketmode.Event) bool {
 // interactive routes a button click or a dialog submission to the pool.
 func (l *Listener) interactive(ctx context.Context, cb slack.InteractionCallback) {
 	switch {
+	case cb.Type == slack.InteractionTypeBlockActions && cb.View.Type == slack.VTHomeTab:
+		l.spawn(ctx, func(ctx context.Context) { l.homeClick(ctx, cb) })
 	case cb.Type == slack.InteractionTypeBlockActions:
 		l.spawn(ctx, func(ctx context.Context) { l.click(ctx, cb) })
 	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:

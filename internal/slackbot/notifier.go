@@ -17,9 +17,10 @@ import (
 // with Retry-After) and Slack 5xx are retried by the slack-go client that
 // NewClient builds.
 type Notifier struct {
-	api *slack.Client
-	log *slog.Logger
-	obs APIObserver
+	api   *slack.Client
+	log   *slog.Logger
+	obs   APIObserver
+	links permalinks
 }
 
 var _ approvals.Notifier = (*Notifier)(nil)

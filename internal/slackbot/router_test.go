@@ -19,6 +19,8 @@ type fullService struct {
 	nodesLister
 	statusReader
 	historyReader
+	overviewReader
+	permalinker
 }
 
 // History resolves the ambiguity between statusReader and historyReader,
@@ -30,11 +32,11 @@ func TestRouterRoutesEverySubcommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cancel", "clients", "help", "history", "kill", "kill-all", "nodes", "status"}
+	want := []string{"cancel", "clients", "help", "history", "kill", "kill-all", "nodes", "pending", "status"}
 	if got := rt.names(); !slices.Equal(got, want) {
 		t.Fatalf("routes %v, want %v", got, want)
 	}
-	for _, text := range []string{"help", "kill x #0 10.0.0.1:1", "kill-all x #0", "clients x", "nodes x", "status 7K2QFM", "cancel 7K2QFM", "history"} {
+	for _, text := range []string{"help", "kill x #0 10.0.0.1:1", "kill-all x #0", "clients x", "nodes x", "status 7K2QFM", "cancel 7K2QFM", "history", "pending"} {
 		c, err := commands.Parse(text, commands.Options{MaxAddrs: 50})
 		if err != nil {
 			t.Fatalf("%s: %v", text, err)

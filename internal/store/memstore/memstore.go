@@ -29,6 +29,9 @@ type Store struct {
 	events []approvals.Event
 	seq    int
 	fail   map[string]error // method name -> error it returns
+
+	approverMsgs map[string]map[string]approvals.ApproverMessage // request ID -> user -> message
+	viewers      map[string]time.Time                            // user -> last look at the overview
 }
 
 type entry struct {
@@ -40,7 +43,8 @@ var _ approvals.Store = (*Store)(nil)
 
 // New returns an empty Store.
 func New() *Store {
-	return &Store{reqs: map[string]*entry{}, fail: map[string]error{}}
+	return &Store{reqs: map[string]*entry{}, fail: map[string]error{},
+		approverMsgs: map[string]map[string]approvals.ApproverMessage{}, viewers: map[string]time.Time{}}
 }
 
 // Fail makes method (e.g. "Apply", "SetMessage") return err from now on;

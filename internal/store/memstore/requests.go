@@ -188,12 +188,19 @@ func (s *Store) List(_ context.Context, f approvals.ListFilter) ([]*approvals.Re
 	var out []*approvals.Request
 	for _, e := range s.reqs {
 		r := e.r
-		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) {
+		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) &&
+			inScope(f.Scope, r) {
 			out = append(out, clone(r))
 		}
 	}
+	key := func(r *approvals.Request) time.Time {
+		if f.ByUpdate {
+			return r.UpdatedAt
+		}
+		return r.CreatedAt
+	}
 	slices.SortFunc(out, func(a, b *approvals.Request) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		if c := key(b).Compare(key(a)); c != 0 {
 			return c
 		}
 		return strings.Compare(b.ID, a.ID)

@@ -30,7 +30,8 @@ func (s *Store) ListStale(ctx context.Context, state approvals.State, before tim
 	return rs, nil
 }
 
-// List returns the newest requests first, filtered by f, at most f.Limit
+// List returns the newest requests first (by creation, or by the last
+// state change with f.ByUpdate), filtered by f, at most f.Limit
 // (DefaultListLimit if zero, never more than MaxListLimit).
 func (s *Store) List(ctx context.Context, f approvals.ListFilter) ([]*approvals.Request, error) {
 	var where []string
@@ -45,6 +46,14 @@ func (s *Store) List(ctx context.Context, f approvals.ListFilter) ([]*approvals.
 			args = append(args, string(st))
 		}
 	}
+	if f.Scope != nil {
+		cond, scopeArgs := scopeCondition(*f.Scope)
+		if cond == "" {
+			return nil, nil // an empty scope holds nothing
+		}
+		where = append(where, cond)
+		args = append(args, scopeArgs...)
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultListLimit
@@ -54,13 +63,38 @@ func (s *Store) List(ctx context.Context, f approvals.ListFilter) ([]*approvals.
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	q += ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	col := "created_at"
+	if f.ByUpdate {
+		col = "updated_at"
+	}
+	q += ` ORDER BY ` + col + ` DESC, id DESC LIMIT ?`
 	args = append(args, limit)
-	rs, err := s.listRequests(ctx, q, "r.created_at DESC, r.id DESC", args)
+	rs, err := s.listRequests(ctx, q, "r."+col+" DESC, r.id DESC", args)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
 	return rs, nil
+}
+
+// scopeCondition is the WHERE condition of a scope and its arguments; ""
+// for an empty scope.
+func scopeCondition(sc approvals.Scope) (string, []any) {
+	var or []string
+	var args []any
+	if len(sc.Instances) > 0 {
+		or = append(or, "instance_alias IN (?"+strings.Repeat(", ?", len(sc.Instances)-1)+")")
+		for _, a := range sc.Instances {
+			args = append(args, a)
+		}
+	}
+	if sc.Requester != "" {
+		or = append(or, "requester = ?")
+		args = append(args, sc.Requester)
+	}
+	if len(or) == 0 {
+		return "", nil
+	}
+	return "(" + strings.Join(or, " OR ") + ")", args
 }
 
 // listRequests reads the requests selected by sub (a query of whole requests

@@ -1,0 +1,35 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+
+	"dcsbot/internal/audit"
+	"dcsbot/internal/config"
+	"dcsbot/internal/metrics"
+)
+
+// newShipper opens the configured audit sink and the shipper that feeds it
+// from the store. The log sink writes to log, the bot's own logger.
+func newShipper(cfg *config.Config, s store, log *slog.Logger, m *metrics.Metrics) (*audit.Shipper, audit.SinkCloser, error) {
+	spec := cfg.Audit.SinkSpec()
+	sink, err := audit.OpenSink(spec, audit.OpenParams{Logger: log, WebhookKey: []byte(cfg.Secrets.AuditWebhookKey.Reveal())})
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit.sink %s: %w", spec, err)
+	}
+	sh := audit.NewShipper(audit.ShipperParams{
+		Source:   s,
+		Cursor:   s,
+		Sink:     sink,
+		SinkKey:  spec.Key(),
+		Logger:   log.With("component", "audit"),
+		Observer: auditObserver{m.RegisterAudit()},
+	})
+	return sh, sink, nil
+}
+
+// auditObserver turns the shipper's news into metrics.
+type auditObserver struct{ m *metrics.AuditMetrics }
+
+func (o auditObserver) Shipped(n int, last audit.Record) { o.m.Shipped(n, last.Seq) }
+func (o auditObserver) Failed(error)                     { o.m.Failed() }

@@ -1,0 +1,57 @@
+package slackbot
+
+import (
+	"context"
+	"strings"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+)
+
+// event handles an Events API event: app_home_opened on the Home tab
+// publishes it. Other events are ignored.
+func (l *Listener) event(ctx context.Context, data any) {
+	ev, ok := data.(slackevents.EventsAPIEvent)
+	if !ok || l.p.Home == nil {
+		return
+	}
+	opened, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
+	if !ok || opened.Tab != "home" || opened.User == "" {
+		return
+	}
+	l.spawn(ctx, func(ctx context.Context) { l.p.Home.Opened(ctx, opened.User) })
+}
+
+// homeClick handles the Home tab's buttons. They go through the same
+// lifecycle calls as the approval message's (Approve, the deny dialog,
+// Cancel), which re-check everything against the stored request and
+// update its message and thread. A refusal is shown at the top of the
+// clicker's Home tab; the tab is redrawn either way.
+func (l *Listener) homeClick(ctx context.Context, cb slack.InteractionCallback) {
+	if l.p.Home == nil {
+		return
+	}
+	user := cb.User.ID
+	for _, a := range cb.ActionCallback.BlockActions {
+		if !strings.HasPrefix(a.BlockID, homeDecideBlockIDPre) && !strings.HasPrefix(a.BlockID, homeMineBlockIDPre) {
+			continue
+		}
+		var err error
+		switch a.ActionID {
+		case approveActionID:
+			err = l.p.Decider.Approve(ctx, a.Value, user)
+		case denyActionID:
+			err = l.deny(ctx, cb, a.Value)
+		case cancelActionID:
+			err = l.p.Home.cancel(ctx, a.Value, user)
+		default:
+			continue
+		}
+		var notice text
+		if err != nil {
+			l.log.Info("Home tab click refused or failed", "request_id", a.Value, "user", user, "action", a.ActionID, "err", err)
+			notice = ":warning: " + userMessage(l.log.With("request_id", a.Value), err)
+		}
+		l.p.Home.Show(ctx, user, notice)
+	}
+}

@@ -1,0 +1,185 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"dcsbot/internal/approvals"
+	"dcsbot/internal/fakeslack"
+)
+
+// bigOverview has n requests in each list, each as large as a request gets.
+func bigOverview(n int) *approvals.Overview {
+	o := &approvals.Overview{User: "UVIEWER01", At: time.Date(2026, 11, 27, 10, 5, 0, 0, time.UTC)}
+	for i := range n {
+		for _, list := range []*[]*approvals.Request{&o.ToDecide, &o.Mine, &o.Decided} {
+			r := bigRequest(1000, true)
+			r.ID = fmt.Sprintf("R%05d", i)
+			r.Note = strings.Repeat("&", 500)
+			*list = append(*list, r)
+		}
+	}
+	for _, r := range o.Decided {
+		r.State = approvals.Denied
+	}
+	return o
+}
+
+// The Home tab fits Slack's limits however much waits, and says how much
+// it leaves out.
+func TestHomeViewFitsSlack(t *testing.T) {
+	for _, n := range []int{0, 1, approvals.OverviewDecisions, 60} {
+		v := homeView(bigOverview(n), nil, textf(":warning: %s", outside(strings.Repeat("<!channel>", 400)).line(capText)))
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fakeslack.CheckView(b); err != nil {
+			t.Errorf("%d requests: Slack would refuse the Home tab: %v", n, err)
+		}
+		if n > homeMaxToDecide && !strings.Contains(string(b), fmt.Sprintf("and %d more", n-homeMaxToDecide)) {
+			t.Errorf("%d requests: the Home tab does not say how many it leaves out", n)
+		}
+	}
+}
+
+// actionsOf lists the actions blocks of a view with their buttons' action
+// IDs and values.
+func actionsOf(t *testing.T, v slack.HomeTabViewRequest) map[string][]string {
+	t.Helper()
+	b, _ := json.Marshal(v.Blocks)
+	var blocks []struct {
+		Type     string `json:"type"`
+		BlockID  string `json:"block_id"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+	}
+	if err := json.Unmarshal(b, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for _, bl := range blocks {
+		if bl.Type != "actions" {
+			continue
+		}
+		for _, e := range bl.Elements {
+			out[bl.BlockID] = append(out[bl.BlockID], e.ActionID+"="+e.Value)
+		}
+	}
+	return out
+}
+
+// Each request the viewer may decide has Approve and Deny in a block of
+// its own (Deny alone once they approved it); their own have Cancel.
+func TestHomeViewButtons(t *testing.T) {
+	o := overviewWith(func(*approvals.Request) {})
+	second := sampleRequest(approvals.Pending)
+	second.ID = "Q4M2ZD"
+	second.ApprovalsRequired = 2
+	second.Approvals = []approvals.Approval{{User: o.User, At: second.CreatedAt}}
+	o.ToDecide = append(o.ToDecide, second)
+	got := actionsOf(t, homeView(o, nil, ""))
+	want := map[string][]string{
+		"dcs_home_decide_7K2QFM": {"dcs_approve=7K2QFM", "dcs_deny=7K2QFM"},
+		"dcs_home_decide_Q4M2ZD": {"dcs_deny=Q4M2ZD"},
+		"dcs_home_mine_7K2QFM":   {"dcs_cancel=7K2QFM"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("buttons %v, want %v", got, want)
+	}
+	b := marshalPlain(t, homeView(o, map[string]string{"7K2QFM": "https://slack.example/archives/CINCIDENT1/p1700000000000100"}, ""))
+	for _, s := range []string{"Waiting for your approval", "Your requests waiting", "Latest decisions", "<@UREQUESTER>",
+		"`10.0.0.1:5000`", "1m00s ago", "<https://slack.example/archives/CINCIDENT1/p1700000000000100|`7K2QFM`>", "denied by <@UAPPROVER1>"} {
+		if !strings.Contains(b, s) {
+			t.Errorf("Home tab lacks %q:\n%s", s, b)
+		}
+	}
+}
+
+// A direct message is the approval message, buttons and all, under a line
+// linking to it; ended, it keeps the link and loses the buttons.
+func TestApproverMessage(t *testing.T) {
+	link := "https://slack.example/archives/CINCIDENT1/p1700000000000100"
+	for _, st := range []approvals.State{approvals.Pending, approvals.Succeeded} {
+		blocks := approverBlocks(sampleRequest(st), link)
+		raw, _ := json.Marshal(blocks)
+		if err := fakeslack.CheckBlocks(raw); err != nil {
+			t.Fatalf("%s: Slack would refuse it: %v", st, err)
+		}
+		b := marshalPlain(t, blocks)
+		if !strings.Contains(b, "<"+link+"|Open the request>") {
+			t.Errorf("%s: no link to the request: %s", st, b)
+		}
+		if has := strings.Contains(b, "block_id=dcs_decision\n"); has != (st == approvals.Pending) {
+			t.Errorf("%s: buttons shown %v", st, has)
+		}
+	}
+	if got := approverBlocks(sampleRequest(approvals.Pending), ""); strings.Contains(fmt.Sprint(got), "Open the request") {
+		t.Error("a link without a permalink")
+	}
+}
+
+// marshalPlain is every string of v's JSON, one per line, as Slack reads
+// them (slack-go escapes some < and > as \u003c, some not).
+func marshalPlain(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x any
+	if err := json.Unmarshal(b, &x); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case string:
+			out.WriteString(x + "\n")
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		case map[string]any:
+			for k, c := range x {
+				out.WriteString(k + "=")
+				walk(c)
+			}
+		}
+	}
+	walk(x)
+	return out.String()
+}
+
+func TestPendingText(t *testing.T) {
+	o := overviewWith(func(*approvals.Request) {})
+	got := string(pendingText(o, nil))
+	for _, s := range []string{"*Waiting for your approval* (1)", "*Your requests waiting* (1)", "`7K2QFM`", "expires <!date^"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("/dcs pending lacks %q:\n%s", s, got)
+		}
+	}
+	empty := string(pendingText(&approvals.Overview{User: "U1"}, nil))
+	if !strings.Contains(empty, "Nothing waits for your approval.") || !strings.Contains(empty, "no request waiting") {
+		t.Errorf("empty /dcs pending:\n%s", empty)
+	}
+}
+
+func TestLinkRefusesWhatIsNotAURL(t *testing.T) {
+	for _, u := range []string{"", "javascript:alert(1)", "https://x/a|b", "https://x/<!channel>", "ftp://x/y", "https://x/a b"} {
+		if got := link(u, "label"); got != "label" {
+			t.Errorf("link(%q) = %q", u, got)
+		}
+	}
+	if got := link("https://x.slack.com/archives/C1/p1", "label"); got != "<https://x.slack.com/archives/C1/p1|label>" {
+		t.Errorf("link = %q", got)
+	}
+}

@@ -199,3 +199,20 @@ func unreadableSentence(err error) string {
 	}
 	return sentence(err)
 }
+
+// CheckPicker applies, before the picker opens, the checks a kill gets
+// before its ack that need no I/O and no targets: the instance, the
+// channel, the requester. It returns the instance and its policy (the
+// picker asks for a reason where the policy requires one, and offers at
+// most MaxAddrs sessions at once).
+func (s *Service) CheckPicker(user, channel, instance string) (Instance, Policy, error) {
+	inst, err := s.resolveInstance(instance)
+	if err != nil {
+		return Instance{}, Policy{}, err
+	}
+	pol := s.PolicyFor(inst.Alias)
+	if err := pol.CheckRequester(user, channel); err != nil {
+		return Instance{}, Policy{}, err
+	}
+	return inst, pol, nil
+}

@@ -293,21 +293,28 @@ func pickMatches(x approvals.Session, filter string) bool {
 		strings.Contains(strings.ToLower(x.Cmd), f)
 }
 
-// pickState is what the user has entered in a picker so far.
+// pickState is what the user has entered in a picker so far. What the
+// state leaves out is what the picker was drawn with: the node listed,
+// the reason typed with the command.
 type pickState struct {
 	node, filter, reason string
 	picked               []string // option values
 }
 
 func pickerState(v slack.View) pickState {
-	var st pickState
+	meta, _ := decodeMeta(v.PrivateMetadata)
+	st := pickState{node: meta.Node, reason: meta.Reason}
 	if v.State == nil {
 		return st
 	}
 	vals := v.State.Values
-	st.node = vals[pickNodeBlock][pickNodeAction].SelectedOption.Value
+	if a, ok := vals[pickNodeBlock][pickNodeAction]; ok && a.SelectedOption.Value != "" {
+		st.node = a.SelectedOption.Value
+	}
+	if a, ok := vals[pickReasonBlock][pickReasonAction]; ok {
+		st.reason = a.Value
+	}
 	st.filter = vals[pickFilterBlock][pickFilterAction].Value
-	st.reason = vals[pickReasonBlock][pickReasonAction].Value
 	for _, o := range vals[pickListBlock][pickListAction].SelectedOptions {
 		st.picked = append(st.picked, o.Value)
 	}

@@ -189,6 +189,8 @@ func TestPickerSubmissionChecks(t *testing.T) {
 	forged.meta.User = "USOMEONE"
 	required := f
 	required.requireReason = true
+	unlisted := f
+	unlisted.node, unlisted.meta.Node = "", ""
 	svc.pol.RequireReason = true // where it applies, the lifecycle refuses an empty reason
 	tests := []struct {
 		name   string
@@ -196,7 +198,7 @@ func TestPickerSubmissionChecks(t *testing.T) {
 		block  string
 		needle string
 	}{
-		{"no node", submission(t, f, "UREQUESTER", "", "x", a), pickNodeBlock, "Choose a node"},
+		{"no node", submission(t, unlisted, "UREQUESTER", "", "x", a), pickNodeBlock, "Choose a node"},
 		{"node not listed yet", submission(t, f, "UREQUESTER", "ff80808190c1a2b30190c1a2b3c40002", "x", a), pickNodeBlock, "still being read"},
 		{"nothing picked", submission(t, f, "UREQUESTER", pickNode, "x"), pickListBlock, "Pick at least one"},
 		{"a pick the list does not offer", submission(t, f, "UREQUESTER", pickNode, "x", "10.9.9.9:1 5"), pickListBlock, "pick again"},

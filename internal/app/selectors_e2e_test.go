@@ -155,7 +155,7 @@ func TestKillAllNodesPerNodeOutcome(t *testing.T) {
 		t.Fatalf("kills %+v", kills)
 	}
 	e.threadHas(msg, "Not every node's kill went through: DCS accepted the kill on 1 of 2 node(s); failed on 1")
-	e.threadHas(msg, "Node `"+fakedcs.ProxyNode1+"`: :white_check_mark: DCS accepted the kill of 1: `10.20.1.11:52001`")
+	e.threadHas(msg, "Node `"+fakedcs.ProxyNode1+"`: :white_check_mark: DCS accepted the kill of 1 session: `10.20.1.11:52001`")
 	e.threadHas(msg, "Node `"+fakedcs.ProxyNode2+"`: :x: DCS answered `DCS.4800`")
 	e.waitFor("message in its final state", func() bool {
 		return strings.Contains(blocksText(t, e.message(msg).Blocks), "*Failed*: DCS accepted the kill on 1 of 2 node(s); failed on 1")

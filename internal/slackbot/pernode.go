@@ -109,9 +109,12 @@ func nodeResultLine(nr approvals.NodeResult) text {
 		if nr.DryRun {
 			verb = "would have killed"
 		}
-		t = textf("• Node %s: :white_check_mark: %s %s: %s.", id(nr.NodeID), verb, num(len(nr.Killed)), inlineAddrs(nr.Killed))
+		t = textf("• Node %s: :white_check_mark: %s %s session%s: %s.", id(nr.NodeID), verb, num(len(nr.Killed)), plural(len(nr.Killed)), inlineAddrs(nr.Killed))
 	case approvals.Unknown:
-		t = textf("• Node %s: :warning: outcome unknown: %s; sent %s.", id(nr.NodeID), unknownDetail(&nr.Result), inlineAddrs(nr.Killed))
+		t = textf("• Node %s: :warning: outcome unknown: %s.", id(nr.NodeID), unknownDetail(&nr.Result))
+		if len(nr.Killed) > 0 {
+			t += textf(" Sent: %s.", inlineAddrs(nr.Killed))
+		}
 	default:
 		t = textf("• Node %s: :x: %s", id(nr.NodeID), failureSummary(&nr.Result))
 	}

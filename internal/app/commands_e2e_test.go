@@ -86,8 +86,13 @@ func TestClientsPagesAtFifty(t *testing.T) {
 	e.start()
 	out := e.reply(requester, "clients orders-prod #0")
 	mustContain(t, "/dcs clients", out, "50 of 1234 shown", "1184 more not shown", "10.5.4.234:7000")
-	if rows := strings.Count(out, ":7000"); rows != 50 {
+	table, line, _ := strings.Cut(out, "To ask for the kill of these 50 sessions, copy:")
+	if rows := strings.Count(table, ":7000"); rows != 50 {
 		t.Fatalf("%d rows shown, want 50", rows)
+	}
+	// The line to copy names the 50 sessions shown, not the 1184 others.
+	if n := strings.Count(line, ":7000"); n != 50 || !strings.Contains(line, "`/dcs kill orders-prod "+nodeID+" 10.5.4.234:7000 ") {
+		t.Fatalf("the kill line names %d addresses: %s", n, line)
 	}
 }
 

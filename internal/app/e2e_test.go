@@ -355,7 +355,8 @@ func TestBadInput(t *testing.T) {
 		user, channel, text, want string
 	}{
 		{requester, channel, "kill", "Usage"},
-		{requester, channel, "kill orders-prod", "Usage"},
+		{requester, channel, "kill orders-prod --name worker", "Usage"},
+		{requester, channel, "kill orders-prod --all-nodes", "needs at least one selector"},
 		{requester, channel, "kill orders-prod " + nodeID, "Usage"},
 		{requester, channel, "kill orders-prod " + nodeID + " 10.0.0.1", "10.0.0.1"},
 		{requester, channel, "kill orders-prod " + nodeID + " 10.0.0.1:0", "port"},

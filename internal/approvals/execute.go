@@ -78,6 +78,10 @@ func (s *Service) verify(ctx context.Context, r *Request, res *Result, start tim
 	if s.p.Sessions == nil {
 		return
 	}
+	if r.PerNode() {
+		s.verifyNodes(ctx, r, res, start)
+		return
+	}
 	after, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
 	if err != nil {
 		s.log.WarnContext(ctx, "read sessions after the kill", "err", err)
@@ -100,6 +104,9 @@ const guardReadTimeout = 30 * time.Second
 // run performs an executing request once: re-checks the targets, then
 // calls DCS (or, in a dry run, does not), and says what happened.
 func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
+	if r.PerNode() {
+		return s.runNodes(ctx, r)
+	}
 	if r.IsKillAll() {
 		if r.DryRun {
 			return Succeeded, &Result{DryRun: true, Detail: dryRunDetail}

@@ -15,6 +15,8 @@ type fakeKiller struct {
 	calls []killCall
 	err   error
 	block chan struct{} // if set, Kill waits for it to close
+	// nodeErr, when it has the node, answers that node's kills instead of err.
+	nodeErr map[string]error
 }
 
 type killCall struct {
@@ -30,11 +32,15 @@ func (k *fakeKiller) Kill(_ context.Context, inst approvals.Instance, node strin
 	k.mu.Lock()
 	k.calls = append(k.calls, killCall{Inst: inst, Node: node, Addrs: slices.Clone(addrs)})
 	block := k.block
+	err, ok := k.nodeErr[node]
+	if !ok {
+		err = k.err
+	}
 	k.mu.Unlock()
 	if block != nil {
 		<-block
 	}
-	return k.err
+	return err
 }
 
 func (k *fakeKiller) KillAll(_ context.Context, inst approvals.Instance, node string, all bool) error {
@@ -135,6 +141,7 @@ type fakeSessions struct {
 	nodes    []approvals.Node
 	sessions map[string][]approvals.Session // by node ID
 	err      error
+	nodeErr  map[string]error // a node's reads fail with its error
 	reads    int
 	onRead   func(n int) // called with the read number, under no lock
 }
@@ -153,6 +160,9 @@ func (f *fakeSessions) Sessions(_ context.Context, _ approvals.Instance, node st
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
+	}
+	if err := f.nodeErr[node]; err != nil {
+		return nil, err
 	}
 	return slices.Clone(f.sessions[node]), nil
 }

@@ -68,6 +68,7 @@ type Skip struct {
 
 // Check is what the sessions looked like after a kill, for one address.
 type Check struct {
+	NodeID  string // the node, on a kill on every node; "" otherwise
 	Addr    string
 	Outcome string // CheckKilled, CheckStillConnected or CheckReconnected
 	// NewAddr is where the client reconnected from, when not at Addr;

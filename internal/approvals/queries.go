@@ -44,10 +44,11 @@ type ClientsQuery struct {
 	User, Channel string
 	Instance      string
 	Node          NodeRef
-	Filter        string // an address prefix, or a client-name substring
-	FilterIsAddr  bool   // Filter is an address prefix
-	Sort          string // "idle" (default) or "age"
-	Limit         int    // rows shown; default 50
+	Filter        string   // an address prefix, or a client-name substring
+	FilterIsAddr  bool     // Filter is an address prefix
+	Select        Selector // only the sessions it matches, when not zero
+	Sort          string   // "idle" (default) or "age"
+	Limit         int      // rows shown; default 50
 }
 
 // ClientsView is what /dcs clients shows.
@@ -80,7 +81,7 @@ func (s *Service) Clients(ctx context.Context, q ClientsQuery) (*ClientsView, er
 	v := &ClientsView{Instance: inst, NodeID: nodeID, Total: len(all), ProxyOnly: BuildPreview(nil, all, time.Time{}).ProxyOnly}
 	var matched []Session
 	for _, x := range all {
-		if matchesFilter(x, q.Filter, q.FilterIsAddr) {
+		if matchesFilter(x, q.Filter, q.FilterIsAddr) && (q.Select.IsZero() || q.Select.Match(x)) {
 			matched = append(matched, x)
 		}
 	}

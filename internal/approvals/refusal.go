@@ -30,6 +30,14 @@ const (
 	RefuseExpired          RefusalCode = "expired"           // Request expired At
 	RefuseNotRequester     RefusalCode = "not-requester"     // only User, who asked, may cancel Request
 	RefuseNodeNotSessioned RefusalCode = "node-no-sessions"  // Node cannot take session commands
+	RefuseNoTargets        RefusalCode = "no-targets"        // a kill with no address, selector or picked session
+	RefuseAllNodesAddrs    RefusalCode = "all-nodes-addrs"   // addresses (Addrs) given for every node: only selectors go there
+	// RefuseNoMatch: no session matches Selectors (nor is any of Addrs
+	// connected) on Node, or on Count nodes when Node is empty; Sessions
+	// sessions were searched, and the nodes in Unreadable could not be read.
+	RefuseNoMatch        RefusalCode = "no-match"
+	RefuseTooManyMatches RefusalCode = "too-many-matches" // Count sessions chosen by Selectors (and addresses), at most Max per request
+	RefusePickedChanged  RefusalCode = "picked-changed"   // the sessions picked at Addrs on Node are no longer the ones listed
 )
 
 // Refusal is a decision against what a user asked, with what the edge needs
@@ -52,6 +60,12 @@ type Refusal struct {
 	Channels []string // channel IDs
 	Known    []string // instance aliases
 	Addrs    []string // client addresses
+	// Selectors are the selectors of the request, as flags.
+	Selectors string
+	// Sessions is how many sessions were searched; Unreadable the node IDs
+	// that could not be read.
+	Sessions   int
+	Unreadable []string
 }
 
 func (r *Refusal) Error() string {
@@ -80,6 +94,27 @@ func (r *Refusal) Error() string {
 		return fmt.Sprintf("none of the addresses is connected to %s node %s now, so nothing was requested: %s", r.Instance, r.Node, strings.Join(r.Addrs, ", "))
 	case RefuseNodeNotSessioned:
 		return fmt.Sprintf("node %s of %s cannot take session commands", r.Node, r.Instance)
+	}
+	return r.targetError()
+}
+
+func (r *Refusal) targetError() string {
+	switch r.Code {
+	case RefuseNoTargets:
+		return "a kill needs at least one address or selector"
+	case RefuseAllNodesAddrs:
+		return "on every node a kill takes selectors, not addresses"
+	case RefuseNoMatch:
+		where := "node " + r.Node
+		if r.Node == "" {
+			where = fmt.Sprintf("%d node(s)", r.Count)
+		}
+		return fmt.Sprintf("no session of %s on %s matches %s (%d searched; unreadable: %s)",
+			r.Instance, where, r.Selectors, r.Sessions, strings.Join(r.Unreadable, ", "))
+	case RefuseTooManyMatches:
+		return fmt.Sprintf("%s chooses %d sessions of %s, at most %d per request", r.Selectors, r.Count, r.Instance, r.Max)
+	case RefusePickedChanged:
+		return fmt.Sprintf("the sessions picked at %s on %s node %s changed since they were listed", strings.Join(r.Addrs, ", "), r.Instance, r.Node)
 	}
 	return r.requestError()
 }

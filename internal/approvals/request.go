@@ -9,7 +9,7 @@ import (
 type Kind string
 
 const (
-	KindKill    Kind = "kill"     // the sessions at Addrs on one node
+	KindKill    Kind = "kill"     // the sessions at Addrs on one node, or those in Nodes on every node
 	KindKillAll Kind = "kill-all" // every session on a node, or on every node
 )
 
@@ -21,18 +21,27 @@ type Approval struct {
 
 // Request is one `/dcs kill` or `/dcs kill-all` request as stored.
 type Request struct {
-	ID                string
-	Requester         string // Slack user ID
-	ChannelID         string
-	MessageTS         string // ts of the approval message; empty until posted
-	Kind              Kind   // KindKill when empty
-	Instance          Instance
-	NodeID            string // empty for a kill-all on every node
-	AllNodes          bool   // kill-all on every node of the instance
-	Addrs             []string
-	Reason            string
-	DryRun            bool     // decided at request time from huaweicloud.dry_run
-	Preview           *Preview // nil when there was no session reader, or for kill-all on every node
+	ID        string
+	Requester string // Slack user ID
+	ChannelID string
+	MessageTS string // ts of the approval message; empty until posted
+	Kind      Kind   // KindKill when empty
+	Instance  Instance
+	NodeID    string // empty on every node
+	AllNodes  bool   // a kill-all on every node of the instance, or a kill on every node (see Nodes)
+	Addrs     []string
+	Reason    string
+	DryRun    bool     // decided at request time from huaweicloud.dry_run
+	Preview   *Preview // nil when there was no session reader, or on every node
+	// Selectors are the selectors that chose the sessions, written as the
+	// flags that give them (Selector.String); "" when every address was
+	// typed or picked.
+	Selectors string
+	// Nodes is what a kill on every node (PerNode) kills: per session node,
+	// the sessions chosen there and what they looked like, or why the
+	// node could not be read. Addrs then lists every node's addresses,
+	// node after node. Nil for every other request.
+	Nodes             []NodeTargets
 	ApprovalsRequired int
 	Approvals         []Approval // in the order given
 	State             State
@@ -50,6 +59,25 @@ type Request struct {
 
 // IsKillAll reports whether r kills every session of a node or instance.
 func (r *Request) IsKillAll() bool { return r.Kind == KindKillAll }
+
+// PerNode reports whether r kills chosen sessions on every node: one kill
+// per node, each with its own guard and outcome (see Nodes).
+func (r *Request) PerNode() bool { return r.Kind != KindKillAll && r.AllNodes }
+
+// NodeTargets is one node of a kill on every node.
+type NodeTargets struct {
+	NodeID string
+	// Addrs are the sessions chosen on the node (none when nothing there
+	// matched), as Preview shows them.
+	Addrs   []string `json:",omitempty"`
+	Preview *Preview `json:",omitempty"`
+	// Unreadable, when set, says why the node's sessions could not be
+	// read when the request was made: nothing is killed there.
+	Unreadable string `json:",omitempty"`
+}
+
+// Killable reports whether the kill sends anything to the node.
+func (n NodeTargets) Killable() bool { return n.Unreadable == "" && len(n.Addrs) > 0 }
 
 // ApprovedBy reports whether user has approved r.
 func (r *Request) ApprovedBy(user string) bool {
@@ -79,6 +107,20 @@ type Result struct {
 	Killed  []string
 	Skipped []Skip
 	DryRun  bool
+	// Nodes is each node's own outcome, for a kill on every node, in the
+	// request's node order; nodes with nothing to kill are not in it. The
+	// fields above then sum them up: Killed and Skipped hold every node's,
+	// Detail says how many nodes ended how, and the DCS answer fields are
+	// empty.
+	Nodes []NodeResult `json:",omitempty"`
+}
+
+// NodeResult is one node's outcome of a kill on every node: its state
+// (Succeeded, Failed or Unknown, as outcome maps it) and its own result.
+type NodeResult struct {
+	NodeID string
+	State  State
+	Result
 }
 
 // Event is one line of the audit trail.

@@ -19,7 +19,14 @@ type KillRequest struct {
 	Addrs    []string // empty for a kill-all
 	Reason   string
 	KillAll  bool
-	AllNodes bool // kill-all on every node
+	AllNodes bool // kill-all on every node, or a kill with selectors on every node
+	// Select chooses sessions at request time, besides Addrs; zero for
+	// none. A kill on every node takes Select and no Addrs.
+	Select Selector
+	// Picked are the sessions picked from a list (the picker), by address
+	// with the client ID the list showed; Addrs holds their addresses.
+	// The request is refused if one is no longer the session listed.
+	Picked []Picked
 }
 
 // Precheck applies the parts of the policy that need no I/O: instance,
@@ -43,6 +50,9 @@ func (s *Service) Precheck(k KillRequest) (Instance, error) {
 	if !k.KillAll && len(k.Addrs) > pol.MaxAddrs {
 		return Instance{}, &Refusal{Code: RefuseTooManyAddrs, Instance: inst.Alias, Count: len(k.Addrs), Max: pol.MaxAddrs}
 	}
+	if err := checkTargets(k); err != nil {
+		return Instance{}, err
+	}
 	return inst, nil
 }
 
@@ -59,7 +69,7 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.preview(ctx, r); err != nil {
+	if err := s.choose(ctx, r, k); err != nil {
 		return nil, err
 	}
 	if err := s.create(ctx, r); err != nil {
@@ -100,6 +110,7 @@ func (s *Service) newRequest(ctx context.Context, inst Instance, k KillRequest) 
 		CreatedAt:         now,
 		UpdatedAt:         now,
 		ExpiresAt:         now.Add(pol.TTL),
+		Selectors:         k.Select.String(),
 	}
 	if k.KillAll {
 		r.Kind, r.Addrs = KindKillAll, nil

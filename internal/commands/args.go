@@ -64,19 +64,41 @@ func (p *parser) node(a posArg, then string) (NodeRef, error) {
 	return ref, nil
 }
 
-// clientAddrsArg is <addr> [<addr>...]: the client addresses of a kill,
-// after its argument "node". Its value is a []string of canonical ip:port,
-// duplicates folded, in the order of first appearance; none may be the
-// node's own address, and there may be at most Options.MaxAddrs.
+// killNodeArg is the node of a kill: [<node> | --all-nodes]. It may be
+// left out only when no selector is given either: /dcs kill <instance>
+// alone asks for the picker.
+func killNodeArg(allNodes *flagSpec) argSpec {
+	a := nodeOrAllArg(allNodes)
+	a.usage = "[<node> | " + allNodes.name + "]"
+	a.optional = func(v parsed) bool { return !v.anySelector() }
+	a.missing = func(_ parsed, at string) string {
+		return fmt.Sprintf("needs the node%s for the selectors, or `%s` for every node that holds sessions.", at, allNodes.name)
+	}
+	return a
+}
+
+// clientAddrsArg is [<addr>...]: the client addresses of a kill, after its
+// argument "node". They are needed unless a selector is given, or the
+// node too is left out (the picker). Its value is a []string of canonical
+// ip:port, duplicates folded, in the order of first appearance; none may
+// be the node's own address, and there may be at most Options.MaxAddrs.
+// With --all-nodes there may be none.
 func clientAddrsArg() argSpec {
 	return argSpec{
-		name: "addr", min: 1, max: -1,
+		name: "addr", usage: "[<addr>...]", min: 1, max: -1,
+		optional: func(v parsed) bool {
+			return v.anySelector() || !v.p.given("node") && !v.on(allNodesFlag.name)
+		},
 		missing: func(v parsed, at string) string {
+			if v.on(allNodesFlag.name) {
+				return fmt.Sprintf("needs at least one selector with `%s`: %s.", allNodesFlag.name, selectorNames())
+			}
 			hint := ""
 			if node := v.node("node"); node.Addr != "" {
 				hint = fmt.Sprintf(" (`%s` was read as the node: the node comes first, then the client addresses.)", node.Addr)
 			}
-			return "is missing the client addresses" + at + ": give at least one ip:port after the node." + hint
+			return "is missing the client addresses" + at + ": give at least one ip:port after the node, or a selector (" +
+				selectorNames() + ")." + hint
 		},
 		read: readClientAddrs,
 	}
@@ -84,6 +106,11 @@ func clientAddrsArg() argSpec {
 
 func readClientAddrs(v parsed, given []posArg) (any, error) {
 	p, node := v.p, v.node("node")
+	if v.on(allNodesFlag.name) {
+		a := given[0]
+		return nil, p.failAt(a.n, "Argument %d (%s): with `%s`, give selectors (%s), not a node or client addresses.",
+			a.n, code(a.text), allNodesFlag.name, selectorNames())
+	}
 	addrs := make([]string, 0, len(given))
 	seen := make(map[string]bool, len(given))
 	for _, a := range given {

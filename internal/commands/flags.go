@@ -107,9 +107,9 @@ func (p *parser) takes() string {
 	}
 	names := make([]string, len(fs))
 	for i, f := range fs {
-		names[i] = f.name
+		names[i] = "`" + f.name + "`"
 	}
-	return fmt.Sprintf("`/dcs %s` takes `%s`", p.spec.name, strings.Join(names, "` and `"))
+	return fmt.Sprintf("`/dcs %s` takes %s", p.spec.name, joinList(names, "and"))
 }
 
 // The kinds of flag. Each constructor returns a flag to list in the specs

@@ -50,23 +50,7 @@ func checkParse(t *testing.T, text string, opt Options) {
 			t.Fatalf("Parse(%q) = help on unknown topic %q", text, c.Topic)
 		}
 	case Kill:
-		checkInstance(t, text, c.Instance, false)
-		checkNode(t, text, c.Node, false)
-		checkReason(t, text, c.Reason)
-		if len(c.Addrs) < 1 || len(c.Addrs) > max {
-			t.Fatalf("Parse(%q): %d addrs, want 1..%d", text, len(c.Addrs), max)
-		}
-		seen := map[string]bool{}
-		for _, a := range c.Addrs {
-			checkAddr(t, text, a)
-			if seen[a] {
-				t.Fatalf("Parse(%q): addr %q repeated", text, a)
-			}
-			if a == c.Node.Addr {
-				t.Fatalf("Parse(%q): addr %q is the node's", text, a)
-			}
-			seen[a] = true
-		}
+		checkKill(t, text, c, max)
 	case KillAll:
 		checkInstance(t, text, c.Instance, false)
 		checkNode(t, text, c.Node, c.AllNodes)
@@ -77,6 +61,7 @@ func checkParse(t *testing.T, text string, opt Options) {
 	case Clients:
 		checkInstance(t, text, c.Instance, false)
 		checkNode(t, text, c.Node, true)
+		checkSelectors(t, text, c.Select)
 		if c.Sort != "idle" && c.Sort != "age" {
 			t.Fatalf("Parse(%q): sort %q", text, c.Sort)
 		}
@@ -121,6 +106,85 @@ func checkParse(t *testing.T, text string, opt Options) {
 		again, err := Parse(plain, opt)
 		if err != nil || !reflect.DeepEqual(again, cmd) {
 			t.Fatalf("Parse(%q) = %#v, but its plain form %q parses to %#v, %v", text, cmd, plain, again, err)
+		}
+	}
+}
+
+// checkKill checks a parsed kill: the picker (the instance alone), or
+// exactly one of a node and --all-nodes with at least one address or
+// selector, never addresses with --all-nodes.
+func checkKill(t *testing.T, text string, c Kill, max int) {
+	t.Helper()
+	checkInstance(t, text, c.Instance, false)
+	checkReason(t, text, c.Reason)
+	checkSelectors(t, text, c.Select)
+	if c.Picker() != (c.Node.IsZero() && !c.AllNodes) {
+		t.Fatalf("Parse(%q) = %#v: no node and not all nodes, yet more than the instance", text, c)
+	}
+	if c.Picker() {
+		if flagInText(text, nameFlag.name) || flagInText(text, ipFlag.name) || flagInText(text, cmdFlag.name) || flagInText(text, idleOverFlag.name) {
+			t.Fatalf("Parse(%q) = the picker, but a selector was typed", text)
+		}
+		return
+	}
+	checkNode(t, text, c.Node, c.AllNodes)
+	switch {
+	case c.AllNodes != c.Node.IsZero():
+		t.Fatalf("Parse(%q) = %#v: want exactly one of node and all nodes", text, c)
+	case len(c.Addrs) == 0 && c.Select.IsZero():
+		t.Fatalf("Parse(%q) = %#v: neither addresses nor selectors", text, c)
+	case c.AllNodes && (len(c.Addrs) > 0 || c.Select.IsZero()):
+		t.Fatalf("Parse(%q) = %#v: all nodes takes selectors and no addresses", text, c)
+	case len(c.Addrs) > max:
+		t.Fatalf("Parse(%q): %d addrs, want at most %d", text, len(c.Addrs), max)
+	}
+	seen := map[string]bool{}
+	for _, a := range c.Addrs {
+		checkAddr(t, text, a)
+		if seen[a] {
+			t.Fatalf("Parse(%q): addr %q repeated", text, a)
+		}
+		if a == c.Node.Addr {
+			t.Fatalf("Parse(%q): addr %q is the node's", text, a)
+		}
+		seen[a] = true
+	}
+}
+
+// checkSelectors checks that every selector value is one the parser
+// writes: a name that cannot pass for a flag or break out of a command
+// line, a canonical IP or prefix, a lower-case command, a duration in
+// bounds.
+func checkSelectors(t *testing.T, text string, s Selectors) {
+	t.Helper()
+	if s.Name != "" && (utf8.RuneCountInString(s.Name) > MaxNameLen || flagLike(s.Name) || strings.IndexFunc(s.Name, func(r rune) bool {
+		_, bad := forbidden[r]
+		return bad || unicode.IsSpace(r) || !unicode.IsPrint(r)
+	}) >= 0) {
+		t.Fatalf("Parse(%q): name selector %q", text, s.Name)
+	}
+	if s.Cmd != "" && (len(s.Cmd) > MaxCmdLen || strings.Trim(s.Cmd, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != "") {
+		t.Fatalf("Parse(%q): command selector %q", text, s.Cmd)
+	}
+	if s.IdleOver != 0 && (s.IdleOver < MinIdleOver || s.IdleOver > MaxIdleOver) {
+		t.Fatalf("Parse(%q): idle-over %v", text, s.IdleOver)
+	}
+	if s.IP == "" {
+		return
+	}
+	switch {
+	case strings.HasSuffix(s.IP, "."):
+		if !v4Prefix(s.IP) || !s.IPIsPrefix() {
+			t.Fatalf("Parse(%q): IPv4 prefix %q", text, s.IP)
+		}
+	case strings.HasSuffix(s.IP, ":"):
+		if p, ok := v6Prefix(s.IP); !ok || p != s.IP || !s.IPIsPrefix() {
+			t.Fatalf("Parse(%q): IPv6 prefix %q", text, s.IP)
+		}
+	default:
+		a, err := netip.ParseAddr(s.IP)
+		if err != nil || a.String() != s.IP || a.Zone() != "" || a.Is4In6() || s.IPIsPrefix() {
+			t.Fatalf("Parse(%q): IP %q is not a canonical address", text, s.IP)
 		}
 	}
 }
@@ -260,6 +324,10 @@ func plainForm(cmd Command) (string, bool) {
 		w = []string{"help", c.Topic}
 	case Kill:
 		w = append([]string{"kill", c.Instance, c.Node.String()}, c.Addrs...)
+		if c.AllNodes {
+			w = append(w, "--all-nodes")
+		}
+		w = append(w, selectorWords(c.Select)...)
 		reason = c.Reason
 	case KillAll:
 		w = []string{"kill-all", c.Instance, c.Node.String()}
@@ -268,7 +336,7 @@ func plainForm(cmd Command) (string, bool) {
 		}
 		reason = c.Reason
 	case Clients:
-		w = []string{"clients", c.Instance, c.Node.String(), c.Filter, "--sort", c.Sort}
+		w = append([]string{"clients", c.Instance, c.Node.String(), c.Filter, "--sort", c.Sort}, selectorWords(c.Select)...)
 	case Nodes:
 		w = []string{"nodes", c.Instance}
 	case Status:
@@ -290,6 +358,20 @@ func plainForm(cmd Command) (string, bool) {
 		w = append(w, "--reason", q)
 	}
 	return strings.Join(strings.Fields(strings.Join(w, " ")), " "), true
+}
+
+// selectorWords writes the selectors back as flags.
+func selectorWords(s Selectors) []string {
+	var w []string
+	for _, f := range [][2]string{{"--name", s.Name}, {"--ip", s.IP}, {"--cmd", s.Cmd}} {
+		if f[1] != "" {
+			w = append(w, f[0], f[1])
+		}
+	}
+	if s.IdleOver != 0 {
+		w = append(w, "--idle-over", s.IdleOver.String())
+	}
+	return w
 }
 
 // quoteReason quotes r as Slack would send it, with quotes that do not

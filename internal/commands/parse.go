@@ -188,10 +188,13 @@ func (p *parser) readArgs() error {
 // is set) too many.
 func (p *parser) count(a argSpec, rest []posArg, last bool) (int, error) {
 	if a.orFlag != "" && p.given(a.orFlag) {
-		if len(rest) > 0 {
+		if len(rest) > 0 && last {
 			w := rest[0]
 			return 0, p.failAt(w.n, "Argument %d (%s): give either a %s or `%s`, not both.", w.n, code(w.text), a.name, a.orFlag)
 		}
+		return 0, nil
+	}
+	if len(rest) == 0 && a.optional != nil && a.optional(parsed{p}) {
 		return 0, nil
 	}
 	if len(rest) < a.min {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -186,6 +187,41 @@ func TestParseValid(t *testing.T) {
 		{"reason looks like flags", killText("10.0.0.5:1", `--reason "--all-nodes --reason x"`), Options{}, reasonKill("--all-nodes --reason x")},
 		{"reason at the end after a newline", killText("10.0.0.5:1", "--reason\n\"x\""), Options{}, reasonKill("x")},
 
+		// Kill: the picker, selectors and all nodes.
+		{"picker", "kill orders-prod", Options{}, Kill{Instance: "orders-prod"}},
+		{"picker with a reason", `kill Orders-Prod --reason "KEYS storm"`, Options{}, Kill{Instance: "orders-prod", Reason: "KEYS storm"}},
+		{"name selector", "kill orders-prod #0 --name Billing-API", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{Name: "Billing-API"}}},
+		{"ip selector canonicalised", "kill orders-prod #0 --ip FE80:0::0001", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IP: "fe80::1"}}},
+		{"ip selector in brackets", "kill orders-prod #0 --ip=[2001:db8::51]", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IP: "2001:db8::51"}}},
+		{"ipv4-mapped ip selector", "kill orders-prod #0 --ip ::ffff:10.0.0.5", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IP: "10.0.0.5"}}},
+		{"ipv4 prefix", "kill orders-prod #0 --ip 10.0.3.", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IP: "10.0.3."}}},
+		{"ipv6 prefix normalised", "kill orders-prod #0 --ip 2001:0DB8::", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IP: "2001:db8::"}}},
+		{"ipv6 prefix of groups", "kill orders-prod #0 --ip fe80:", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IP: "fe80:"}}},
+		{"cmd selector lowercased", "kill orders-prod #0 --cmd KEYS", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{Cmd: "keys"}}},
+		{"idle-over selector", "kill orders-prod #0 --idle-over 1H30M", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{IdleOver: 90 * time.Minute}}},
+		{"every selector, flags first, and addresses", "kill --idle-over=10m --cmd get orders-prod " + node + " 10.0.0.5:1 --name billing --ip 10. --reason x", Options{},
+			Kill{Instance: "orders-prod", Node: id(node), Addrs: []string{"10.0.0.5:1"}, Reason: "x",
+				Select: Selectors{Name: "billing", IP: "10.", Cmd: "get", IdleOver: 10 * time.Minute}}},
+		{"all nodes with a selector", "kill orders-prod --all-nodes --cmd keys", Options{},
+			Kill{Instance: "orders-prod", AllNodes: true, Select: Selectors{Cmd: "keys"}}},
+		{"all nodes first, em dash", "kill \u2014all-nodes orders-prod --name x --reason 'a b'", Options{},
+			Kill{Instance: "orders-prod", AllNodes: true, Select: Selectors{Name: "x"}, Reason: "a b"}},
+		{"name with punctuation", "kill orders-prod #0 --name=a=b:c@d%e", Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{Name: "a=b:c@d%e"}}},
+		{"name of 64", "kill orders-prod #0 --name " + strings.Repeat("n", 64), Options{},
+			Kill{Instance: "orders-prod", Node: index(0), Select: Selectors{Name: strings.Repeat("n", 64)}}},
+		{"selectors with MaxAddrs addresses", killText(addrs(3)...) + " --cmd get", Options{MaxAddrs: 3},
+			Kill{Instance: "orders-prod", Node: id(node), Addrs: addrs(3), Select: Selectors{Cmd: "get"}}},
+
 		// Kill-all.
 		{"kill-all node ID", "kill-all orders-prod " + node, Options{}, KillAll{Instance: "orders-prod", Node: id(node)}},
 		{"kill-all node index", "kill-all orders-prod #2", Options{}, KillAll{Instance: "orders-prod", Node: index(2)}},
@@ -219,6 +255,8 @@ func TestParseValid(t *testing.T) {
 		{"clients sort idle explicit", "clients orders-prod --sort=idle", Options{}, Clients{Instance: "orders-prod", Sort: "idle"}},
 		{"clients sort first, upper case", "clients --SORT=AGE orders-prod 0 worker", Options{}, Clients{Instance: "orders-prod", Node: index(0), Filter: "worker", Sort: "age"}},
 		{"clients sort between", "clients orders-prod --sort age worker", Options{}, Clients{Instance: "orders-prod", Filter: "worker", Sort: "age"}},
+		{"clients selectors", "clients orders-prod #0 worker --cmd GET --ip 10.20. --idle-over 90s --name w", Options{},
+			Clients{Instance: "orders-prod", Node: index(0), Filter: "worker", Sort: "idle", Select: Selectors{Name: "w", IP: "10.20.", Cmd: "get", IdleOver: 90 * time.Second}}},
 
 		// Nodes.
 		{"nodes", "nodes orders-prod", Options{}, Nodes{Instance: "orders-prod"}},
@@ -264,7 +302,15 @@ func TestParseRefused(t *testing.T) {
 	}{
 		// Missing arguments, each kind.
 		{"kill alone", "kill", Options{}, "`/dcs kill` is missing the instance (argument 2)"},
-		{"no node", "kill orders-prod", Options{}, "`/dcs kill` is missing the node (argument 3)"},
+		{"selectors without a node", "kill orders-prod --name billing", Options{},
+			"`/dcs kill` needs the node for the selectors, or `--all-nodes` for every node that holds sessions."},
+		{"all nodes without selectors", "kill orders-prod --all-nodes", Options{},
+			"`/dcs kill` needs at least one selector with `--all-nodes`: `--name`, `--ip`, `--cmd` or `--idle-over`."},
+		{"all nodes with a reason but no selector", `kill orders-prod --all-nodes --reason "x y"`, Options{}, "needs at least one selector with `--all-nodes`"},
+		{"all nodes with addresses", "kill orders-prod --all-nodes 10.0.0.5:1 --name x", Options{},
+			"Argument 4 (`10.0.0.5:1`): with `--all-nodes`, give selectors (`--name`, `--ip`, `--cmd` or `--idle-over`), not a node or client addresses."},
+		{"all nodes and a node", "kill orders-prod #0 --all-nodes --cmd keys", Options{}, "Argument 3 (`#0`): with `--all-nodes`, give selectors"},
+		{"no addr nor selector", "kill orders-prod #0 --reason x", Options{}, "`/dcs kill` is missing the client addresses: give at least one ip:port after the node, or a selector"},
 		{"no addr", "kill orders-prod " + node, Options{}, "`/dcs kill` is missing the client addresses (argument 4 onwards)"},
 		{"no addr, trailing spaces", "kill orders-prod " + node + " \u00a0 ", Options{}, "missing the client addresses"},
 
@@ -295,7 +341,7 @@ func TestParseRefused(t *testing.T) {
 		{"node hostname", "kill orders-prod redis-1.internal:6379 10.0.0.5:1", Options{}, "give the node's IP address, not a hostname"},
 		{"node port 0", "kill orders-prod 10.0.1.12:0 10.0.0.5:1", Options{}, "Argument 3: `10.0.1.12:0` has port 0"},
 		{"address in node place, no client", "kill orders-prod 10.0.0.5:52114", Options{},
-			"`/dcs kill` is missing the client addresses (argument 4 onwards): give at least one ip:port after the node. (`10.0.0.5:52114` was read as the node: the node comes first, then the client addresses.)"},
+			"`/dcs kill` is missing the client addresses (argument 4 onwards): give at least one ip:port after the node, or a selector (`--name`, `--ip`, `--cmd` or `--idle-over`). (`10.0.0.5:52114` was read as the node: the node comes first, then the client addresses.)"},
 		{"client is the node itself", "kill orders-prod 10.0.0.5:6379 10.0.0.6:1 10.0.0.5:6379", Options{},
 			"Argument 5: `10.0.0.5:6379` is the node's own address, not a client's"},
 
@@ -338,22 +384,54 @@ func TestParseRefused(t *testing.T) {
 		{"too many at custom", killText(addrs(3)...), Options{MaxAddrs: 2}, "too many addresses: 3 given, at most 2 per request"},
 		{"too many counting duplicates once", killText(append(addrs(3), addrs(3)...)...), Options{MaxAddrs: 2}, "too many addresses: 3 given, at most 2 per request (counting each address once)"},
 
+		// Selector values.
+		{"name too long", "kill orders-prod #0 --name " + strings.Repeat("n", 65), Options{}, "Argument 5: `--name` takes at most 64 characters, not 65."},
+		{"name like a flag", "kill orders-prod #0 --name=-x", Options{}, "Argument 4: `--name` must not start with a dash: `-x`."},
+		{"name missing", "kill orders-prod #0 --name", Options{}, "Argument 4: `--name` needs a value after it, part of a client name, e.g. `--name billing`."},
+		{"name followed by a flag", "kill orders-prod #0 --name --cmd get", Options{}, "`--name` needs a value after it"},
+		{"name with a glob", "kill orders-prod #0 --name bill*", Options{}, "Argument 5 (`bill*`) contains characters that are not allowed: an asterisk at position 5."},
+		{"name with a pipe", "kill orders-prod #0 --name=a|b", Options{}, "a pipe"},
+		{"name twice", "kill orders-prod #0 --name a --name b", Options{}, "Argument 6: `--name` is given twice; give it once."},
+		{"cmd with a space", "kill orders-prod #0 --cmd 'client list'", Options{}, "a quote at position 1"},
+		{"cmd not a command", "kill orders-prod #0 --cmd -x", Options{}, "`--cmd` needs a value after it"},
+		{"cmd with a colon", "kill orders-prod #0 --cmd a:b", Options{}, "Argument 5: `--cmd` must be a Redis command name like `keys` (letters, digits, `-`, `_` and `.`, at most 32), not `a:b`."},
+		{"cmd too long", "kill orders-prod #0 --cmd " + strings.Repeat("k", 33), Options{}, "`--cmd` must be a Redis command name"},
+		{"ip with a port", "kill orders-prod #0 --ip 10.0.3.7:5000", Options{}, "Argument 5: `--ip` takes an address without a port (give the whole ip:port as an address instead), not `10.0.3.7:5000`."},
+		{"ipv6 with a port", "kill orders-prod #0 --ip [fe80::1]:6379", Options{}, "`--ip` takes an address without a port"},
+		{"ip prefix with a port colon", "kill orders-prod #0 --ip 10.0.3.7:", Options{}, "`--ip` takes an address without a port, not `10.0.3.7:`."},
+		{"ip prefix without its dot", "kill orders-prod #0 --ip 10.0.3", Options{}, "`--ip` must be a client IP address (`10.0.3.7`, `fe80::1`) or its start ending in `.` or `:` (`10.0.3.`, `fe80::`), not `10.0.3`."},
+		{"ip prefix of four octets", "kill orders-prod #0 --ip 10.0.3.7.", Options{}, "`--ip` must be a client IP address"},
+		{"ip prefix with leading zeros", "kill orders-prod #0 --ip 10.00.", Options{}, "`--ip` must be a client IP address"},
+		{"ip prefix octet too big", "kill orders-prod #0 --ip 10.256.", Options{}, "`--ip` must be a client IP address"},
+		{"ipv6 prefix with two gaps", "kill orders-prod #0 --ip 1::2::", Options{}, "`--ip` must be a client IP address"},
+		{"ipv6 prefix of eight groups", "kill orders-prod #0 --ip 1:2:3:4:5:6:7:8:", Options{}, "`--ip` must be a client IP address"},
+		{"ipv6 prefix group too long", "kill orders-prod #0 --ip 12345:", Options{}, "`--ip` must be a client IP address"},
+		{"ipv6 zone", "kill orders-prod #0 --ip fe80::1%eth0", Options{}, "`--ip` takes an address without an IPv6 zone"},
+		{"ip hostname", "kill orders-prod #0 --ip redis.local", Options{}, "`--ip` must be a client IP address"},
+		{"idle-over zero", "kill orders-prod #0 --idle-over 0s", Options{}, "Argument 5: `--idle-over` must be longer than zero, not `0s`."},
+		{"idle-over without a unit", "kill orders-prod #0 --idle-over 10", Options{}, "`--idle-over` must be a duration: a number and a unit"},
+		{"idle-over too long", "kill orders-prod #0 --idle-over 721h", Options{}, "`--idle-over` must be at most `720h`, not `721h`."},
+		{"idle-over too short", "kill orders-prod #0 --idle-over 500ms", Options{}, "`--idle-over` must be at least `1s`"},
+		{"clients bad ip", "clients orders-prod --ip 10.0", Options{}, "`--ip` must be a client IP address"},
+
 		// Flags.
 		{"flag first", "--force kill", Options{}, "Argument 1: unknown flag `--force`"},
 		{"known flag first", `--reason "x" kill`, Options{}, "Argument 1: `--reason` goes after the subcommand"},
-		{"short flag", "kill -f orders-prod " + node + " 10.0.0.5:1", Options{}, "Argument 2: unknown flag `-f`; `/dcs kill` takes only `--reason`."},
+		{"short flag", "kill -f orders-prod " + node + " 10.0.0.5:1", Options{}, "Argument 2: unknown flag `-f`; `/dcs kill` takes `--all-nodes`, `--name`, `--ip`, `--cmd`, `--idle-over` and `--reason`."},
 		{"bare double dash", killText("--", "10.0.0.5:1"), Options{}, "unknown flag `--`"},
 		{"unknown em-dash flag", killText("10.0.0.5:1", "\u2014force"), Options{}, "Argument 5: unknown flag `\u2014force`"},
-		{"unknown flag on clients", "clients orders-prod --force", Options{}, "Argument 3: unknown flag `--force`; `/dcs clients` takes only `--sort`."},
+		{"unknown flag on clients", "clients orders-prod --force", Options{}, "Argument 3: unknown flag `--force`; `/dcs clients` takes `--sort`, `--name`, `--ip`, `--cmd` and `--idle-over`."},
 		{"unknown flag on kill-all", "kill-all orders-prod --all", Options{}, "unknown flag `--all`; `/dcs kill-all` takes `--all-nodes` and `--reason`."},
-		{"all-nodes on kill", killText("10.0.0.5:1", "--all-nodes"), Options{}, "Argument 5: `/dcs kill` does not take `--all-nodes`; it takes only `--reason`."},
+		{"all-nodes on kill with a node", killText("10.0.0.5:1", "--all-nodes"), Options{}, "Argument 3 (`" + node + "`): with `--all-nodes`, give selectors"},
+		{"selector on kill-all", "kill-all orders-prod #0 --name x", Options{}, "Argument 4: `/dcs kill-all` does not take `--name`; it takes `--all-nodes` and `--reason`."},
+		{"all-nodes on clients", "clients orders-prod --all-nodes", Options{}, "`/dcs clients` does not take `--all-nodes`"},
 		{"reason on nodes", `nodes orders-prod --reason "x"`, Options{}, "Argument 3: `/dcs nodes` does not take `--reason`; it takes no flags."},
 		{"reason on clients", `clients orders-prod --reason=x`, Options{}, "`/dcs clients` does not take `--reason`"},
 		{"reason on status", `status 7K2QFM --reason "x y"`, Options{}, "`/dcs status` does not take `--reason`"},
 		{"reason on cancel", `cancel 7K2QFM --reason "x y"`, Options{}, "`/dcs cancel` does not take `--reason`"},
 		{"reason on history", `history --reason x`, Options{}, "`/dcs history` does not take `--reason`"},
 		{"reason on help", `help --reason x`, Options{}, "`/dcs help` does not take `--reason`; it takes no flags."},
-		{"limit on clients", "clients orders-prod --limit 5", Options{}, "`/dcs clients` does not take `--limit`; it takes only `--sort`."},
+		{"limit on clients", "clients orders-prod --limit 5", Options{}, "`/dcs clients` does not take `--limit`; it takes `--sort`, `--name`, `--ip`, `--cmd` and `--idle-over`."},
 		{"sort on history", "history --sort age", Options{}, "`/dcs history` does not take `--sort`; it takes only `--limit`."},
 		{"help with a value", killText("10.0.0.5:1", "--help=yes"), Options{}, "Argument 5: `--help` takes no value."},
 		{"all-nodes with a value", "kill-all orders-prod --all-nodes=yes", Options{}, "Argument 3: `--all-nodes` takes no value."},
@@ -503,7 +581,7 @@ func TestParseRefused(t *testing.T) {
 		{"right-to-left override", "kill orders\u202eprod " + node + " 10.0.0.5:1", Options{}, "(U+202E) at position 7"},
 		{"zero-width space", killText("10.0.0.5:1\u200b"), Options{}, "(U+200B) at position 11"},
 		{"non-UTF-8", "kill orders\xffprod " + node + " 10.0.0.5:1", Options{}, "The command is not valid UTF-8 text"},
-		{"kill wrapped in a slack link", "<http://kill|kill> orders-prod", Options{}, "`/dcs kill` is missing the node (argument 3)"},
+		{"kill wrapped in a slack link", "<http://kill|kill> orders-prod --ip 10.", Options{}, "`/dcs kill` needs the node for the selectors"},
 		{"non-UTF-8 first", "\xc3\x28", Options{}, "not valid UTF-8"},
 		{"101-character argument", killText(strings.Repeat("1", 101)), Options{}, "argument too long (101 characters, at most 100)"},
 		{"5000-character argument", "kill orders-prod " + node + " " + long5000, Options{}, "Argument 4 (`" + strings.Repeat("a", 40) + "…`) is refused: argument too long (5000 characters, at most 100)"},
@@ -660,9 +738,10 @@ func TestUnknownSubcommandShowsUsage(t *testing.T) {
 }
 
 func TestKillErrorsShowKillUsage(t *testing.T) {
-	for _, text := range []string{"kill", "kill x", "kill x y", "KILL x " + node + " nope", "kill x " + node + " --reason"} {
+	for _, text := range []string{"kill", "kill x --cmd get", "kill x y", "KILL x " + node + " nope", "kill x " + node + " --reason", "kill x #0 --ip 10"} {
 		_, err := Parse(text, Options{})
-		if err == nil || !strings.HasSuffix(err.Error(), "\nUsage: /dcs kill <instance> <node> <addr> [<addr>...] [--reason \"text\"]") {
+		if err == nil || !strings.HasSuffix(err.Error(), "\nUsage: /dcs kill <instance> [<node> | --all-nodes] [<addr>...] "+
+			"[--name <text>] [--ip <address-or-prefix>] [--cmd <command>] [--idle-over <duration>] [--reason \"text\"]") {
 			t.Errorf("Parse(%q) = %v, want the kill usage line", text, err)
 		}
 	}

@@ -5,30 +5,56 @@ package commands
 // how to add a subcommand or a flag.
 var subcommands = []*spec{killSpec, killAllSpec, clientsSpec, nodesSpec, statusSpec, cancelSpec, pendingSpec, historySpec, helpSpec}
 
-// Kill asks to kill the Redis client sessions at Addrs on one DCS node.
+// Kill asks to kill Redis client sessions: those at Addrs and those the
+// selectors choose, on one node (Node) or on every node (AllNodes). With
+// neither a node nor anything to choose by, it asks for the picker: a
+// dialog that lists the sessions to pick from (see Picker).
 type Kill struct {
-	Instance string   // alias or instance ID, as typed (lowercased); existence is checked elsewhere
-	Node     NodeRef  // never zero
-	Addrs    []string // canonical ip:port, duplicates folded, order of first appearance kept; never the node's own address
-	Reason   string   // "" when not given; else 1 to MaxReasonLen characters of plain text (see the package comment)
+	Instance string  // alias or instance ID, as typed (lowercased); existence is checked elsewhere
+	Node     NodeRef // zero with AllNodes, and for the picker
+	AllNodes bool    // every node that holds sessions; only with selectors, never with Addrs
+	// Addrs are canonical ip:port, duplicates folded, order of first
+	// appearance kept; never the node's own address. With Select they are
+	// requested too (the union).
+	Addrs  []string
+	Select Selectors // zero when no selector was given
+	Reason string    // "" when not given; else 1 to MaxReasonLen characters of plain text (see the package comment)
 }
 
 // Name returns "kill".
 func (Kill) Name() string { return "kill" }
 
+// Picker reports whether k names only the instance (and perhaps a reason):
+// the sessions are to be picked from a list.
+func (k Kill) Picker() bool {
+	return k.Node.IsZero() && !k.AllNodes && len(k.Addrs) == 0 && k.Select.IsZero()
+}
+
 var killSpec = &spec{
 	name: "kill",
-	help: "Asks to close the Redis client connections at each <addr> on one node of a DCS instance. " + approvalNote + "\n" +
-		instanceHelp + nodeHelp + addrHelp + reasonHelp + flagsNote,
+	help: "Asks to close Redis client connections on a DCS instance: those at each <addr> on one node, and those the selectors choose " +
+		"(on one node, or with --all-nodes on every node that holds sessions). " + approvalNote + " " +
+		"The bot reads the sessions when you ask and shows the approvers each one chosen; only those can be killed. " +
+		"With only the instance, a dialog lists the sessions to pick from.\n" +
+		instanceHelp + nodeHelp + addrHelp +
+		"• --all-nodes: instead of <node>, every node that holds sessions (the proxies of a Proxy Cluster); only with selectors\n" +
+		selectorsHelp +
+		"Selectors combine (all must match); addresses given as well are added. At least one address or selector is needed.\n" +
+		reasonHelp + flagsNote,
 	examples: []string{
 		"kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
 		"kill orders-prod #0 10.0.0.5:52114 --reason \"stuck batch job\"",
+		"kill orders-prod #0 --name billing --idle-over 10m",
+		"kill orders-prod --all-nodes --ip 10.0.3. --cmd keys --reason \"KEYS storm\"",
+		"kill orders-prod",
 	},
 	usageExample: "kill orders-prod " + exampleNode + " 10.0.0.5:52114 10.0.0.6:40022",
-	args:         []argSpec{instanceArg(false), nodeArg(), clientAddrsArg()},
-	flags:        []*flagSpec{reasonFlag},
+	takes:        "takes the instance, a node and client addresses",
+	args:         []argSpec{instanceArg(false), killNodeArg(allNodesFlag), clientAddrsArg()},
+	flags:        []*flagSpec{allNodesFlag, nameFlag, ipFlag, cmdFlag, idleOverFlag, reasonFlag},
 	build: func(v parsed) (Command, error) {
-		return Kill{Instance: v.str("instance"), Node: v.node("node"), Addrs: v.strs("addr"), Reason: v.str(reasonFlag.name)}, nil
+		return Kill{Instance: v.str("instance"), Node: v.node("node"), AllNodes: v.on(allNodesFlag.name), Addrs: v.strs("addr"),
+			Select: v.selectors(), Reason: v.str(reasonFlag.name)}, nil
 	},
 }
 
@@ -63,14 +89,16 @@ var killAllSpec = &spec{
 }
 
 // Clients asks to list client sessions: on Node, or on every node when Node
-// is zero; only those matching Filter when it is not "".
+// is zero; only those matching Filter (when it is not "") and the
+// selectors.
 type Clients struct {
 	Instance string
 	Node     NodeRef
 	// Filter is "" (no filter), the start of a client address (lowercased;
 	// see FilterIsAddrPrefix) or part of a client name (as typed).
 	Filter string
-	Sort   string // "idle" (the default) or "age"
+	Sort   string    // "idle" (the default) or "age"
+	Select Selectors // as in Kill; zero when none was given
 }
 
 // Name returns "clients".
@@ -85,7 +113,7 @@ func (c Clients) FilterIsAddrPrefix() bool { return filterKind(c.Filter) == filt
 var clientsSpec = &spec{
 	name: "clients",
 	help: "Lists the client connections on one node, or on every node when no node is given, idlest first " +
-		"(--sort age: oldest first).\n" +
+		"(--sort age: oldest first). Under the list, the `/dcs kill` command that would ask to kill the sessions shown, to copy.\n" +
 		instanceHelp + nodeHelp +
 		"• <filter>: shows only some clients. One that starts with a digit or `[` and holds only hex digits, `.`, `:`, `[` and `]` " +
 		"matches the start of the client address (`10.0.3.`); any other (letters, digits, `.`, `_`, `:` and `-`, at most 64) " +
@@ -93,15 +121,16 @@ var clientsSpec = &spec{
 		"With two arguments after <instance>, the first is the node and the second the filter. " +
 		"With one, it is the node when it is a node ID, a full ip:port, or a number (`3` or `#3`), and a filter otherwise: " +
 		"to filter by a full client address or a bare number, give the node first.\n" +
+		selectorsHelp + "Selectors combine with the filter and with each other: all must match.\n" +
 		flagsNote,
-	examples:     []string{"clients orders-prod", "clients orders-prod #0 worker --sort age", "clients orders-prod 10.0.3."},
+	examples:     []string{"clients orders-prod", "clients orders-prod #0 worker --sort age", "clients orders-prod 10.0.3.", "clients orders-prod #0 --cmd keys --idle-over 10m"},
 	usageExample: "clients orders-prod #0 worker --sort age",
 	takes:        "takes the instance, a node and a filter",
 	args:         []argSpec{instanceArg(false), nodeFilterArg()},
-	flags:        []*flagSpec{sortFlag},
+	flags:        []*flagSpec{sortFlag, nameFlag, ipFlag, cmdFlag, idleOverFlag},
 	build: func(v parsed) (Command, error) {
 		nf, _ := value[nodeFilter](v, "node-filter")
-		return Clients{Instance: v.str("instance"), Node: nf.node, Filter: nf.filter, Sort: v.strOr(sortFlag.name, "idle")}, nil
+		return Clients{Instance: v.str("instance"), Node: nf.node, Filter: nf.filter, Sort: v.strOr(sortFlag.name, "idle"), Select: v.selectors()}, nil
 	},
 }
 
@@ -261,7 +290,9 @@ const (
 
 // overview is the prose of the full usage, between the usage lines and
 // the examples.
-const overview = "*/dcs kill* asks to close the Redis client connections at each <addr> on one node of a DCS instance; " +
+const overview = "*/dcs kill* asks to close the Redis client connections at each <addr> on one node of a DCS instance, " +
+	"or those the selectors (`--name`, `--ip`, `--cmd`, `--idle-over`) choose on a node or on `--all-nodes`; " +
+	"with only the instance it opens a dialog to pick them from a list; " +
 	"*/dcs kill-all* asks to close every client connection on one node, or on all nodes. " + approvalNote + "\n" +
 	instanceHelp + nodeHelp + addrHelp +
 	"• <request-id>: the 6-character ID the bot gave the request, like `" + exampleID + "`\n" +

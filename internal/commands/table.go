@@ -41,9 +41,14 @@ type argSpec struct {
 	// min and max bound how many words it takes; max < 0 means no limit.
 	min, max int
 	// orFlag is a switch given instead of the argument ("--all-nodes"):
-	// exactly one of the two must be given. Only the last argument may
-	// have one.
+	// at most one of the two may be given. When it is, the argument takes
+	// no words: the last argument refuses any, another leaves them to the
+	// arguments after it.
 	orFlag string
+	// optional, when set, lets an argument with min > 0 take no words at
+	// all when it returns true; it sees the flags and the arguments before
+	// this one.
+	optional func(v parsed) bool
 	// missing is the sentence, after "`/dcs <sub>` ", that says it is
 	// missing; at is " (argument n)", or "" when flags make n uncertain.
 	missing func(v parsed, at string) string
@@ -118,14 +123,14 @@ func (s *spec) check() error {
 		return fmt.Errorf("subcommand %q: needs a lower-case name that is not a flag, and a build", s.name)
 	}
 	seen := map[string]bool{}
-	for i, a := range s.args {
+	for _, a := range s.args {
 		switch {
 		case seen[a.name] || flagLike(a.name) || a.read == nil || a.min > 0 && a.missing == nil:
 			return fmt.Errorf("%s: argument %q repeated, or without read or missing", s.name, a.name)
 		case a.usage == "" && a.fragment() == "":
 			return fmt.Errorf("%s: argument %q needs its usage spelled out", s.name, a.name)
-		case a.orFlag != "" && (i != len(s.args)-1 || s.flag(a.orFlag) == nil || s.flag(a.orFlag).read != nil):
-			return fmt.Errorf("%s: argument %q: orFlag must be a switch of the subcommand, on the last argument", s.name, a.name)
+		case a.orFlag != "" && (s.flag(a.orFlag) == nil || s.flag(a.orFlag).read != nil):
+			return fmt.Errorf("%s: argument %q: orFlag must be a switch of the subcommand", s.name, a.name)
 		}
 		seen[a.name] = true
 	}

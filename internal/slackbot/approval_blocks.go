@@ -64,11 +64,14 @@ func approvalFields(r *approvals.Request) []*slack.TextBlockObject {
 	if r.Reason != "" {
 		fields = append(fields, mdf("*Reason*\n%s", outside(r.Reason).line(capField)))
 	}
-	return fields
+	return append(fields, selectorsField(r)...)
 }
 
 // targetBlocks says what the request kills and what the bot saw there.
 func targetBlocks(r *approvals.Request) []slack.Block {
+	if r.PerNode() {
+		return perNodeTargetBlocks(r)
+	}
 	var blocks []slack.Block
 	if r.IsKillAll() {
 		scope := textf("node %s", id(r.NodeID))

@@ -3,6 +3,7 @@ package slackbot
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
 	"dcsbot/internal/fakeslack"
 )
 
@@ -36,8 +38,8 @@ type place struct {
 	// text only.
 	blocks func(s string) []slack.Block
 	text   func(s string) text
-	// view renders a Home tab with s in it.
-	view func(s string) slack.HomeTabViewRequest
+	view   func(s string) slack.HomeTabViewRequest // a Home tab with s in it
+	modal  func(s string) slack.ModalViewRequest   // a modal with s in it
 }
 
 func places() []place {
@@ -85,7 +87,30 @@ func places() []place {
 		{name: "client name in /dcs clients", text: func(s string) text {
 			v := &approvals.ClientsView{Instance: approvals.Instance{Alias: "orders-prod"}, NodeID: "n1", Matched: 1,
 				Sessions: []approvals.Session{{Addr: "10.0.0.1:1", Name: s, User: s, DB: s, Cmd: s}}}
-			return clientsText(v, s, "idle")
+			return clientsText(v, commands.Clients{Filter: s, Sort: "idle"})
+		}},
+		{name: "selector echo in /dcs clients and its kill line", text: func(s string) text {
+			v := &approvals.ClientsView{Instance: approvals.Instance{Alias: "orders-prod"}, NodeID: "n1", Matched: 1,
+				Sessions: []approvals.Session{{Addr: "10.0.0.1:1", Name: s}}}
+			return clientsText(v, commands.Clients{Sort: "idle", Select: commands.Selectors{Name: s, Cmd: s, IP: s}})
+		}},
+		{name: "selectors in the message", blocks: func(s string) []slack.Block {
+			return approvalBlocks(req(func(r *approvals.Request) { r.Selectors = s }))
+		}},
+		{name: "selectors in status", text: func(s string) text { return statusText(req(func(r *approvals.Request) { r.Selectors = s }), nil) }},
+		{name: "selectors in a refusal", text: func(s string) text {
+			return refusalText(&approvals.Refusal{Code: approvals.RefuseNoMatch, Instance: "orders-prod", Selectors: s, Addrs: []string{s}, Unreadable: []string{s}})
+		}},
+		{name: "per-node sessions and unreadable node in the message", blocks: func(s string) []slack.Block { return approvalBlocks(perNodeRequest(approvals.Pending, s)) }},
+		{name: "per-node sessions in status", text: func(s string) text { return statusText(perNodeRequest(approvals.Failed, s), nil) }},
+		{name: "per-node report in the thread", text: func(s string) text { return resultText(perNodeRequest(approvals.Failed, s)) }},
+		{name: "per-node check after the kill", text: func(s string) text {
+			return verifiedText([]approvals.Check{{NodeID: s, Addr: "10.0.0.1:1", Outcome: approvals.CheckReconnected, NewAddr: s}})
+		}},
+		{name: "picker option labels", modal: func(s string) slack.ModalViewRequest { return hostilePicker(s) }},
+		{name: "picker problem", modal: func(s string) slack.ModalViewRequest {
+			return pickerView(pickerForm{meta: pickerMeta{Channel: "C1", Instance: "orders-prod", User: "U1"}, maxPick: 50,
+				status: userMessage(discard(), &approvals.DCSError{HTTPStatus: 400, Code: s, Message: s, RequestID: s})})
 		}},
 		{name: "DCS answer in the message", blocks: func(s string) []slack.Block {
 			return approvalBlocks(failed(approvals.Result{Code: s, Message: s, HTTPStatus: 400, DCSRequestID: s}))
@@ -190,8 +215,15 @@ func render(t *testing.T, p place, s string) string {
 	if p.text != nil {
 		return string(p.text(s))
 	}
-	if p.view != nil {
-		b, err := json.Marshal(p.view(s))
+	var view any
+	switch {
+	case p.view != nil:
+		view = p.view(s)
+	case p.modal != nil:
+		view = p.modal(s)
+	}
+	if view != nil {
+		b, err := json.Marshal(view)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,3 +260,47 @@ func TestLineCapsEscapedLength(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// perNodeRequest is a kill on every node in state, with s wherever outside
+// text goes: the client fields, an unreadable node's reason, the DCS
+// answer of a node.
+func perNodeRequest(state approvals.State, s string) *approvals.Request {
+	r := sampleRequest(state)
+	x := &approvals.Session{ID: s, Addr: "10.20.1.11:52001", Name: s, User: s, DB: s, Cmd: s}
+	r.AllNodes, r.NodeID, r.Selectors, r.Addrs = true, "", "--name billing", []string{"10.20.1.11:52001", "[2001:db8::51]:47105"}
+	r.Nodes = []approvals.NodeTargets{
+		{NodeID: "ff80808190c1a2b30190c1a2b3c40001", Addrs: r.Addrs[:1], Preview: &approvals.Preview{Sessions: 5, Targets: []approvals.Target{{Addr: x.Addr, Session: x}}}},
+		{NodeID: "ff80808190c1a2b30190c1a2b3c40002", Addrs: r.Addrs[1:], Preview: &approvals.Preview{Sessions: 5, Targets: []approvals.Target{{Addr: r.Addrs[1]}}}},
+		{NodeID: "ff80808190c1a2b30190c1a2b3c40003", Unreadable: s},
+		{NodeID: "ff80808190c1a2b30190c1a2b3c40004", Preview: &approvals.Preview{Sessions: 3}},
+	}
+	if state.Final() {
+		r.Result = &approvals.Result{Detail: s, Killed: r.Addrs, Nodes: []approvals.NodeResult{
+			{NodeID: "ff80808190c1a2b30190c1a2b3c40001", State: approvals.Succeeded, Result: approvals.Result{Killed: r.Addrs[:1],
+				Skipped: []approvals.Skip{{Addr: "10.0.0.3:1", Reason: approvals.SkipOtherName, Name: s, WasName: s}}}},
+			{NodeID: "ff80808190c1a2b30190c1a2b3c40002", State: approvals.Failed, Result: approvals.Result{Code: s, Message: s, HTTPStatus: 400, DCSRequestID: s, Killed: r.Addrs[1:]}},
+			{NodeID: "ff80808190c1a2b30190c1a2b3c40005", State: approvals.Unknown, Result: approvals.Result{Detail: s, HTTPStatus: 504, DCSRequestID: s}},
+		}}
+	}
+	return r
+}
+
+// hostilePicker is the picker listing sessions and nodes whose every
+// outside field is s.
+func hostilePicker(s string) slack.ModalViewRequest {
+	var sessions []approvals.Session
+	for i := range 120 {
+		sessions = append(sessions, approvals.Session{ID: s, Addr: fmt.Sprintf("[fd00:1234:5678:9abc:def0:1234:%04x:1]:%d", i, 40000+i),
+			Name: s, Cmd: s, Idle: time.Duration(i) * 1000 * time.Hour})
+	}
+	node := approvals.Node{ID: "ff80808190c1a2b30190c1a2b3c40001", Name: s, Role: s, IP: s, Port: s}
+	// The reason typed with the command is the requester's own input, put
+	// back into their reason input as it was (see pickerView); no outside
+	// text.
+	f := pickerForm{meta: pickerMeta{Channel: "C1", Instance: "orders-prod", User: "U1", Node: node.ID, Reason: "typed"},
+		node: node.ID, nodes: []approvals.Node{node}, maxPick: 50, list: buildList(sessions, s, []string{optionValue(sessions[7])})}
+	if f.list.options == nil {
+		f.list = buildList(sessions, "", []string{optionValue(sessions[7])})
+	}
+	return pickerView(f)
+}

@@ -14,10 +14,14 @@ type killRequester interface {
 }
 
 // Kill answers /dcs kill: the policy checks that need no I/O before the
-// ack, then the request, whose approval message is the answer.
+// ack, then the request, whose approval message is the answer. With only
+// the instance it opens the picker instead (picker.go).
 func (h *Commands) Kill(in Input, c commands.Kill, svc killRequester) Answer {
+	if c.Picker() {
+		return h.picker.open(in, c)
+	}
 	return h.request(svc, approvals.KillRequest{User: in.User, Channel: in.Channel, Instance: c.Instance,
-		Node: nodeRef(c.Node), Addrs: c.Addrs, Reason: c.Reason})
+		Node: nodeRef(c.Node), AllNodes: c.AllNodes, Addrs: c.Addrs, Select: selector(c.Select), Reason: c.Reason})
 }
 
 // KillAll answers /dcs kill-all, as Kill does.
@@ -38,6 +42,11 @@ func (h *Commands) request(svc killRequester, k approvals.KillRequest) Answer {
 		h.log.InfoContext(ctx, "kill requested", "request_id", r.ID, "user", k.User, "kind", r.Kind)
 		return "", nil
 	}}
+}
+
+// selector is the parser's selectors in the lifecycle's terms.
+func selector(s commands.Selectors) approvals.Selector {
+	return approvals.Selector{Name: s.Name, IP: s.IP, Cmd: s.Cmd, IdleOver: s.IdleOver}
 }
 
 // nodeRef is the parser's node reference in the lifecycle's terms.

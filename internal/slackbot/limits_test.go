@@ -70,3 +70,45 @@ func TestGoldenMessagesFitSlack(t *testing.T) {
 		}
 	}
 }
+
+// A kill on every node fits Slack's limits too: many nodes, some
+// unreadable with long reasons, 1000 chosen sessions with long client
+// fields, in every state; and so does its thread report.
+func TestPerNodeMessageFitsSlack(t *testing.T) {
+	long := strings.Repeat("&<w", 40)
+	r := bigRequest(1000, true)
+	r.AllNodes, r.NodeID, r.Selectors = true, "", "--name "+strings.Repeat("n", 64)+" --ip 2001:db8:: --cmd keys --idle-over 720h"
+	targets := r.Preview.Targets
+	r.Preview = nil
+	res := &approvals.Result{Detail: long, Killed: r.Addrs}
+	for i := range 64 {
+		n := approvals.NodeTargets{NodeID: fmt.Sprintf("ff80808190c1a2b30190c1a2b3c4%04d", i)}
+		switch {
+		case i%3 == 0:
+			n.Unreadable = long
+		default:
+			part := targets[:min(len(targets), 20)]
+			targets = targets[len(part):]
+			n.Preview = &approvals.Preview{Sessions: 5000, ProxyOnly: true, Targets: part}
+			for _, x := range part {
+				n.Addrs = append(n.Addrs, x.Addr)
+			}
+			res.Nodes = append(res.Nodes, approvals.NodeResult{NodeID: n.NodeID, State: approvals.Failed, Result: approvals.Result{Code: long, Message: long,
+				HTTPStatus: 400, DCSRequestID: long, Killed: n.Addrs, Skipped: []approvals.Skip{{Addr: n.Addrs[0], Reason: approvals.SkipOtherName, Name: long, WasName: long}}}})
+		}
+		r.Nodes = append(r.Nodes, n)
+	}
+	for _, st := range []approvals.State{approvals.Pending, approvals.Failed, approvals.Unknown, approvals.Succeeded} {
+		r.State, r.Result = st, res
+		b, err := json.Marshal(approvalBlocks(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fakeslack.CheckBlocks(b); err != nil {
+			t.Errorf("%s: Slack would refuse it: %v", st, err)
+		}
+		if n := len([]rune(string(resultText(r)))); n > 40000 {
+			t.Errorf("%s: the thread report is %d characters", st, n)
+		}
+	}
+}

@@ -21,7 +21,8 @@ type Ephemeraler interface {
 	Ephemeral(ctx context.Context, channel, user, text string) error
 }
 
-// Views opens modals.
+// Views opens modals. Views that also open and redraw any modal (as
+// the Notifier does) serve the kill picker.
 type Views interface {
 	OpenDenyDialog(ctx context.Context, triggerID string, r string) error
 }
@@ -73,6 +74,7 @@ type Listener struct {
 	up      atomic.Bool
 	seen    *recentSet
 	closing atomic.Bool
+	picker  *picker // the kill picker's views; nil when Views cannot open it
 }
 
 // NewListener returns a Listener; Run starts it. It fails when no provider
@@ -87,11 +89,15 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	if p.Observer == nil {
 		p.Observer = nopListenerObserver{}
 	}
-	rt, err := newRouter(&Commands{log: p.Logger}, p.Providers...)
+	pk, err := newPicker(p.Logger, p.Views, p.Providers)
 	if err != nil {
 		return nil, fmt.Errorf("slack listener: %w", err)
 	}
-	return &Listener{p: p, log: p.Logger, router: rt, sem: make(chan struct{}, p.Workers), seen: newRecentSet(4096)}, nil
+	rt, err := newRouter(&Commands{log: p.Logger, picker: pk}, p.Providers...)
+	if err != nil {
+		return nil, fmt.Errorf("slack listener: %w", err)
+	}
+	return &Listener{p: p, log: p.Logger, router: rt, sem: make(chan struct{}, p.Workers), seen: newRecentSet(4096), picker: pk}, nil
 }
 
 // Connected reports whether the socket is connected now.
@@ -204,6 +210,12 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
+		if ok && isPickerSubmission(cb) {
+			// Its mistakes ride in the ack.
+			l.pickerSubmitted(ctx, sm, req, cb)
+			l.p.Observer.Acked(time.Since(received))
+			return
+		}
 		_ = sm.Ack(req)
 		l.p.Observer.Acked(time.Since(received))
 		if ok {
@@ -248,6 +260,8 @@ func (l *Listener) interactive(ctx context.Context, cb slack.InteractionCallback
 	switch {
 	case cb.Type == slack.InteractionTypeBlockActions && cb.View.Type == slack.VTHomeTab:
 		l.spawn(ctx, func(ctx context.Context) { l.homeClick(ctx, cb) })
+	case cb.Type == slack.InteractionTypeBlockActions && cb.View.CallbackID == pickerCallbackID:
+		l.spawn(ctx, func(ctx context.Context) { l.picker.action(ctx, cb) })
 	case cb.Type == slack.InteractionTypeBlockActions:
 		l.spawn(ctx, func(ctx context.Context) { l.click(ctx, cb) })
 	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:

@@ -25,6 +25,9 @@ func refusalText(r *approvals.Refusal) text {
 	if t := nodeRefusal(r); t != "" {
 		return t
 	}
+	if t := targetRefusal(r); t != "" {
+		return t
+	}
 	return requestRefusal(r)
 }
 
@@ -64,6 +67,45 @@ func nodeRefusal(r *approvals.Refusal) text {
 			id(r.Node), inst, inCode(r.Instance))
 	}
 	return ""
+}
+
+// selectorNames names the selector flags, for refusals.
+const selectorNames text = "`--name`, `--ip`, `--cmd` or `--idle-over`"
+
+// targetRefusal says why the sessions a kill names or chooses were refused.
+func targetRefusal(r *approvals.Refusal) text {
+	inst := id(r.Instance)
+	switch r.Code {
+	case approvals.RefuseNoTargets:
+		return "Give at least one client address, or a selector (" + selectorNames + "). `/dcs help kill` shows how."
+	case approvals.RefuseAllNodesAddrs:
+		return "On every node (`--all-nodes`) give selectors (" + selectorNames + "), not client addresses: an address belongs to one node."
+	case approvals.RefuseNoMatch:
+		return noMatchText(r)
+	case approvals.RefuseTooManyMatches:
+		return textf("%s chooses %s sessions of %s, more than one request may kill (at most %s), so nothing was requested. "+
+			"Narrow it: add or tighten %s, or give a node instead of `--all-nodes`.", outside(r.Selectors).code(capLine), num(r.Count), inst, num(r.Max), selectorNames)
+	case approvals.RefusePickedChanged:
+		return textf("Some sessions you picked changed since the list was read (gone, or another client at the address): %s. "+
+			"Nothing was requested: open the list again with `/dcs kill %s`.", inlineAddrs(r.Addrs), inCode(r.Instance))
+	}
+	return ""
+}
+
+// noMatchText says what was searched when nothing matched.
+func noMatchText(r *approvals.Refusal) text {
+	where := textf("node %s of %s", id(r.Node), id(r.Instance))
+	if r.Node == "" {
+		where = textf("the %s session node%s of %s", num(r.Count), plural(r.Count), id(r.Instance))
+	}
+	t := textf("No session matches %s on %s (%s session%s searched)", outside(r.Selectors).code(capLine), where, num(r.Sessions), plural(r.Sessions))
+	if len(r.Addrs) > 0 {
+		t += textf(", and none of %s is connected", inlineAddrs(r.Addrs))
+	}
+	if len(r.Unreadable) > 0 {
+		t += textf("; node%s %s could not be read", plural(len(r.Unreadable)), inlineAddrs(r.Unreadable))
+	}
+	return t + textf(". Nothing was requested. `/dcs clients %s` lists the sessions.", inCode(r.Instance))
 }
 
 func requestRefusal(r *approvals.Refusal) text {

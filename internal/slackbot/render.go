@@ -91,6 +91,8 @@ func what(r *approvals.Request) text {
 		return textf("kill *all* sessions on every node of %s", id(r.Instance.Alias))
 	case r.IsKillAll():
 		return textf("kill *all* sessions on %s node %s", id(r.Instance.Alias), id(r.NodeID))
+	case r.PerNode():
+		return textf("kill %s session%s on %s, on every node", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias))
 	}
 	return textf("kill %s session%s on %s node %s", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
 }

@@ -55,7 +55,11 @@ func variants() map[string]*approvals.Request {
 	dry.DryRun, dry.AllNodes, dry.Kind, dry.NodeID, dry.Addrs = true, true, approvals.KindKillAll, "", nil
 	blind := sampleRequest(approvals.Pending)
 	blind.Preview = &approvals.Preview{At: blind.CreatedAt, Unavailable: "DCS answered APIGW.0101 (HTTP 404)"}
-	return map[string]*approvals.Request{"preview": preview, "killall": killAll, "dryrun_allnodes": dry, "nopreview": blind}
+	chosen := sampleRequest(approvals.Pending)
+	chosen.Selectors = "--name worker --cmd keys --idle-over 10m"
+	chosen.Preview = preview.Preview
+	return map[string]*approvals.Request{"preview": preview, "killall": killAll, "dryrun_allnodes": dry, "nopreview": blind,
+		"selectors": chosen, "pernode": perNodeRequest(approvals.Pending, "billing-api"), "pernode_failed": perNodeRequest(approvals.Failed, "billing-api")}
 }
 
 // TestApprovalBlocksGolden pins the Block Kit JSON of the approval message

@@ -49,6 +49,7 @@ func refusedNow(log *slog.Logger, err error) Answer {
 type Commands struct {
 	log      *slog.Logger
 	maxAddrs int
+	picker   *picker // the dialog /dcs kill <instance> opens; nil: refused
 }
 
 // router maps a subcommand's name to its handler.

@@ -36,8 +36,20 @@ func statusText(r *approvals.Request, evs []approvals.Event) text {
 		t += textf(", reason: _%s_", outside(r.Reason).line(capText))
 	}
 	t += ".\n"
-	if !r.IsKillAll() {
+	switch {
+	case r.PerNode():
+		for _, n := range r.Nodes {
+			if n.Killable() {
+				t += textf("Node %s: %s.\n", id(n.NodeID), inlineAddrs(n.Addrs))
+			} else if n.Unreadable != "" {
+				t += textf("Node %s: not read (%s).\n", id(n.NodeID), outside(n.Unreadable).line(capLine))
+			}
+		}
+	case !r.IsKillAll():
 		t += textf("Addresses: %s.\n", inlineAddrs(r.Addrs))
+	}
+	if r.Selectors != "" {
+		t += textf("Chosen by %s.\n", outside(r.Selectors).code(capLine))
 	}
 	if r.State.Final() {
 		t += stateLine(r) + "\n"

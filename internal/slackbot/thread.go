@@ -42,6 +42,9 @@ func threadText(r *approvals.Request, n approvals.Note) text {
 		return textf(":ballot_box_with_check: %s approved (%s of %s). %s more approval%s needed.",
 			mention(n.Actor), num(len(r.Approvals)), num(r.ApprovalsRequired), num(left), plural(left))
 	case approvals.NoteExecuting:
+		if r.PerNode() {
+			return perNodeExecutingText(r)
+		}
 		return textf(":hourglass_flowing_sand: Approved by %s. Killing %s session%s on %s node %s…",
 			mentions(r.Approvals), num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
 	case approvals.NoteResult:
@@ -69,6 +72,9 @@ func resultText(r *approvals.Request) text {
 	res := r.Result
 	if res == nil {
 		res = &approvals.Result{}
+	}
+	if r.PerNode() && len(res.Nodes) > 0 {
+		return perNodeResultText(r)
 	}
 	who := "Approved by " + mentions(r.Approvals) + "."
 	var t text
@@ -148,10 +154,15 @@ func skipText(k approvals.Skip) text {
 // verifiedText reports the sessions re-read after a kill.
 func verifiedText(checks []approvals.Check) text {
 	lines := []text{"After the kill, the node's sessions show:"}
+	node := ""
 	for i, c := range checks {
 		if i == maxListedAddrs {
 			lines = append(lines, textf("…and %s more", num(len(checks)-i)))
 			break
+		}
+		if c.NodeID != node {
+			node = c.NodeID
+			lines = append(lines, textf("*Node %s*:", id(node)))
 		}
 		icon := map[string]text{approvals.CheckKilled: ":white_check_mark:", approvals.CheckStillConnected: ":x:", approvals.CheckReconnected: ":repeat:"}[c.Outcome]
 		line := textf("%s %s: %s", icon, id(c.Addr), outside(c.Outcome).line(capWord))

@@ -98,6 +98,9 @@ func clone(r *approvals.Request) *approvals.Request {
 	if r.Result != nil {
 		c.Result = roundTrip(r.Result)
 	}
+	if r.Nodes != nil {
+		c.Nodes = *roundTrip(&r.Nodes)
+	}
 	return &c
 }
 

@@ -74,24 +74,24 @@ func (s *Store) Create(ctx context.Context, r *approvals.Request) error {
 	if kind == "" {
 		kind = approvals.KindKill
 	}
-	var preview any // NULL without one
-	if r.Preview != nil {
-		b, err := json.Marshal(r.Preview)
-		if err != nil {
-			return fmt.Errorf("create request %s: preview: %w", r.ID, err)
-		}
-		preview = string(b)
+	preview, err := jsonOrNull(r.Preview, r.Preview == nil)
+	if err != nil {
+		return fmt.Errorf("create request %s: preview: %w", r.ID, err)
+	}
+	nodes, err := jsonOrNull(r.Nodes, r.Nodes == nil)
+	if err != nil {
+		return fmt.Errorf("create request %s: nodes: %w", r.ID, err)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, `INSERT INTO requests (id, requester, channel_id, message_ts,
 instance_alias, instance_id, node_id, addrs, reason, approvals_required, state,
-created_at, expires_at, updated_at, decided_by, note, kind, all_nodes, dry_run, preview)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?)
+created_at, expires_at, updated_at, decided_by, note, kind, all_nodes, dry_run, preview, selectors, nodes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO NOTHING`,
 			r.ID, r.Requester, r.ChannelID, r.MessageTS, r.Instance.Alias, r.Instance.ID, r.NodeID,
 			string(addrsJSON), r.Reason, r.ApprovalsRequired, string(approvals.Pending),
 			s.d.time(r.CreatedAt), s.d.time(r.ExpiresAt), s.d.time(updated),
-			string(kind), r.AllNodes, r.DryRun, preview)
+			string(kind), r.AllNodes, r.DryRun, preview, r.Selectors, nodes)
 		if err != nil {
 			return err
 		}
@@ -214,8 +214,8 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		set = append(set, "result_code = ?", "result_message = ?", "result_http_status = ?",
 			"result_dcs_request_id = ?", "result_detail = ?")
 		args = append(args, r.Code, r.Message, r.HTTPStatus, r.DCSRequestID, r.Detail)
-		if len(r.Killed) > 0 || len(r.Skipped) > 0 || r.DryRun {
-			b, err := json.Marshal(resultExtra{Killed: r.Killed, Skipped: r.Skipped, DryRun: r.DryRun})
+		if len(r.Killed) > 0 || len(r.Skipped) > 0 || r.DryRun || len(r.Nodes) > 0 {
+			b, err := json.Marshal(resultExtra{Killed: r.Killed, Skipped: r.Skipped, DryRun: r.DryRun, Nodes: r.Nodes})
 			if err != nil {
 				return false, fmt.Errorf("apply %s -> %s to request %s: result: %w", t.From, t.To, id, err)
 			}
@@ -259,9 +259,22 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 
 // resultExtra is the JSON of the result_extra column.
 type resultExtra struct {
-	Killed  []string         `json:"killed,omitempty"`
-	Skipped []approvals.Skip `json:"skipped,omitempty"`
-	DryRun  bool             `json:"dry_run,omitempty"`
+	Killed  []string               `json:"killed,omitempty"`
+	Skipped []approvals.Skip       `json:"skipped,omitempty"`
+	DryRun  bool                   `json:"dry_run,omitempty"`
+	Nodes   []approvals.NodeResult `json:"nodes,omitempty"` // a kill on every node: each node's outcome
+}
+
+// jsonOrNull is v as JSON text, or nil (SQL NULL) when null is true.
+func jsonOrNull(v any, null bool) (any, error) {
+	if null {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return string(b), nil
 }
 
 // MarkReminded sets reminded_at if the request is pending and has none,

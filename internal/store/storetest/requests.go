@@ -177,3 +177,53 @@ func testKindPreviewResultExtras(t *testing.T, s approvals.Store) {
 		t.Errorf("result %+v, want %+v", got.Result, res)
 	}
 }
+
+// A kill on every node keeps its selectors, each node's targets (an
+// unreadable node with why) and each node's outcome; a single-node kill
+// chosen by selectors keeps its selectors beside its preview.
+func testPerNodeSelectors(t *testing.T, s approvals.Store) {
+	x := &approvals.Session{ID: "501", Addr: "10.20.1.11:52001", Peer: "10.20.1.11:52001", Name: "billing-api", Cmd: "keys",
+		Age: time.Hour, Idle: 10 * time.Minute}
+	want := newRequest("nodes", t0)
+	want.AllNodes, want.NodeID, want.Selectors = true, "", "--name billing --cmd keys --idle-over 5m"
+	want.Addrs = []string{"10.20.1.11:52001", "[2001:db8::51]:47105"}
+	want.Nodes = []approvals.NodeTargets{
+		{NodeID: "proxy-1", Addrs: want.Addrs[:1], Preview: &approvals.Preview{At: t0, Sessions: 5, Targets: []approvals.Target{{Addr: x.Addr, Session: x}}}},
+		{NodeID: "proxy-2", Addrs: want.Addrs[1:], Preview: &approvals.Preview{At: t0, Sessions: 2, Targets: []approvals.Target{{Addr: want.Addrs[1]}}}},
+		{NodeID: "proxy-3", Unreadable: "DCS answered DCS.2003 (HTTP 403)"},
+		{NodeID: "proxy-4", Preview: &approvals.Preview{At: t0, Sessions: 9}},
+	}
+	mustCreate(t, s, want)
+	got := mustGet(t, s, "nodes")
+	checkRequest(t, got, want)
+	if !got.PerNode() || got.Nodes[2].Killable() || !got.Nodes[0].Killable() {
+		t.Errorf("read back as %+v", got)
+	}
+	one := newRequest("one", t0)
+	one.Selectors = "--ip 10.0.0."
+	mustCreate(t, s, one)
+	checkRequest(t, mustGet(t, s, "one"), one)
+
+	moveTo(t, s, "nodes", approvals.Executing, t0.Add(time.Minute))
+	res := &approvals.Result{Detail: "DCS accepted the kill on 1 of 2 node(s); failed on 1",
+		Killed:  []string{"10.20.1.11:52001", "[2001:db8::51]:47105"},
+		Skipped: []approvals.Skip{{Addr: "10.0.0.3:1", Reason: approvals.SkipGone}},
+		Nodes: []approvals.NodeResult{
+			{NodeID: "proxy-1", State: approvals.Succeeded, Result: approvals.Result{Detail: "DCS accepted the kill", Killed: []string{"10.20.1.11:52001"}}},
+			{NodeID: "proxy-2", State: approvals.Failed, Result: approvals.Result{Code: "DCS.4800", Message: "bad", HTTPStatus: 400,
+				DCSRequestID: "r-2", Killed: []string{"[2001:db8::51]:47105"}, Skipped: []approvals.Skip{{Addr: "10.0.0.3:1", Reason: approvals.SkipGone}}}},
+		}}
+	mustApply(t, s, "nodes", approvals.Transition{From: approvals.Executing, To: approvals.Failed, At: t0.Add(2 * time.Minute), Result: res})
+	if got := mustGet(t, s, "nodes"); !reflect.DeepEqual(got.Result, res) {
+		t.Errorf("result %+v, want %+v", got.Result, res)
+	}
+	rs, err := s.List(t.Context(), approvals.ListFilter{InstanceAlias: want.Instance.Alias})
+	if err != nil || len(rs) != 2 {
+		t.Fatalf("List: %d, %v", len(rs), err)
+	}
+	for _, r := range rs {
+		if r.ID == "nodes" && (len(r.Nodes) != 4 || r.Selectors != want.Selectors || len(r.Result.Nodes) != 2) {
+			t.Errorf("List reads %+v", r)
+		}
+	}
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"RaceAddApprovalAndDeny", testRaceAddApprovalAndDeny},
 		{"RaceApplyApprovedExecuting", testRaceApplyApprovedExecuting},
 		{"KindPreviewResultExtras", testKindPreviewResultExtras},
+		{"PerNodeSelectors", testPerNodeSelectors},
 		{"RaceMarkReminded", testRaceMarkReminded},
 		{"Count", testCount},
 		{"ListScope", testListScope},
@@ -166,6 +167,12 @@ func checkRequest(t *testing.T, got, want *approvals.Request) {
 	if string(gp) != string(wp) {
 		t.Errorf("Preview = %s, want %s", gp, wp)
 	}
+	gn, _ := json.Marshal(g.Nodes)
+	wn, _ := json.Marshal(w.Nodes)
+	if string(gn) != string(wn) {
+		t.Errorf("Nodes = %s, want %s", gn, wn)
+	}
+	g.Nodes, w.Nodes = nil, nil
 	if w.Kind == "" {
 		w.Kind = approvals.KindKill
 	}

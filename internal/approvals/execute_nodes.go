@@ -1,0 +1,159 @@
+package approvals
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// This file runs a kill on every node (Request.PerNode): each node that
+// has sessions to kill gets its own stale-target guard, its own kill and
+// its own outcome; the request's state sums them up without claiming
+// more than happened.
+
+// onNode is r narrowed to one of its nodes: the request the single-node
+// guard and verification work on.
+func (r *Request) onNode(n NodeTargets) *Request {
+	sub := *r
+	sub.NodeID, sub.Addrs, sub.Preview, sub.AllNodes, sub.Nodes = n.NodeID, n.Addrs, n.Preview, false, nil
+	return &sub
+}
+
+// guarded is what a node's guard decided.
+type guarded struct {
+	targets, send []string
+	skipped       []Skip
+	failed        *Result
+}
+
+// runNodes performs an executing kill on every node: the guards first
+// (their re-reads at once, each bounded as the single-node guard is), then
+// one kill per node, in the request's node order, each reported on its
+// own. Nodes that could not be read at request time, or where nothing
+// matched, are left alone.
+func (s *Service) runNodes(ctx context.Context, r *Request) (State, *Result) {
+	guards := make([]guarded, len(r.Nodes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, nodeReads)
+	for i, n := range r.Nodes {
+		if !n.Killable() {
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			g := &guards[i]
+			g.targets, g.send, g.skipped, g.failed = s.guard(ctx, r.onNode(n))
+		})
+	}
+	wg.Wait()
+	res := &Result{DryRun: r.DryRun}
+	for i, n := range r.Nodes {
+		if !n.Killable() {
+			continue
+		}
+		nr := s.killNode(ctx, r, n.NodeID, guards[i])
+		s.log.InfoContext(ctx, "node kill finished", "node", n.NodeID, "outcome", nr.State, "sent", len(nr.Killed), "held_back", len(nr.Skipped))
+		res.Nodes = append(res.Nodes, nr)
+		res.Killed = append(res.Killed, nr.Killed...)
+		res.Skipped = append(res.Skipped, nr.Skipped...)
+	}
+	to := NodesState(res.Nodes)
+	res.Detail = nodesDetail(res.Nodes)
+	return to, res
+}
+
+// killNode sends one node's kill, as the guard decided, once.
+func (s *Service) killNode(ctx context.Context, r *Request, nodeID string, g guarded) NodeResult {
+	if g.failed != nil {
+		return NodeResult{NodeID: nodeID, State: Failed, Result: *g.failed}
+	}
+	if r.DryRun {
+		return NodeResult{NodeID: nodeID, State: Succeeded, Result: Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}}
+	}
+	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, nodeID, g.send))
+	res.Killed, res.Skipped = g.targets, g.skipped
+	return NodeResult{NodeID: nodeID, State: to, Result: *res}
+}
+
+// NodesState is the state a kill on every node ends in: succeeded only
+// when every node's kill was accepted, unknown when any node's outcome is
+// unknown, failed otherwise (and when no node was sent anything).
+func NodesState(nodes []NodeResult) State {
+	if len(nodes) == 0 {
+		return Failed
+	}
+	to := Succeeded
+	for _, n := range nodes {
+		switch n.State {
+		case Unknown:
+			return Unknown
+		case Succeeded:
+		default:
+			to = Failed
+		}
+	}
+	return to
+}
+
+// nodesDetail sums up the nodes' outcomes in a plain sentence, for the
+// record and the audit trail.
+func nodesDetail(nodes []NodeResult) string {
+	count := map[State]int{}
+	for _, n := range nodes {
+		count[n.State]++
+	}
+	if count[Succeeded] == len(nodes) && len(nodes) > 0 {
+		if nodes[0].DryRun {
+			return fmt.Sprintf("%s, on %d node(s)", dryRunDetail, len(nodes))
+		}
+		return fmt.Sprintf("DCS accepted the kill on every node (%d)", len(nodes))
+	}
+	parts := []string{fmt.Sprintf("DCS accepted the kill on %d of %d node(s)", count[Succeeded], len(nodes))}
+	if n := count[Failed]; n > 0 {
+		parts = append(parts, fmt.Sprintf("failed on %d", n))
+	}
+	if n := count[Unknown]; n > 0 {
+		parts = append(parts, fmt.Sprintf("outcome unknown on %d", n))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// verifyNodes looks at the sessions of each node whose kill DCS accepted,
+// and reports per node and address in one thread reply.
+func (s *Service) verifyNodes(ctx context.Context, r *Request, res *Result, start time.Time) {
+	var checks []Check
+	for _, nr := range res.Nodes {
+		if nr.State != Succeeded || len(nr.Killed) == 0 {
+			continue
+		}
+		var preview *Preview
+		for _, n := range r.Nodes {
+			if n.NodeID == nr.NodeID {
+				preview = n.Preview
+			}
+		}
+		after, err := s.p.Sessions.Sessions(ctx, r.Instance, nr.NodeID)
+		if err != nil {
+			s.log.WarnContext(ctx, "read sessions after the kill", "node", nr.NodeID, "err", err)
+			continue
+		}
+		for _, c := range Verify(nr.Killed, preview, after, time.Since(start)) {
+			c.NodeID = nr.NodeID
+			checks = append(checks, c)
+		}
+	}
+	if len(checks) == 0 {
+		return
+	}
+	cur, err := s.p.Store.Get(ctx, r.ID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "reload request to report the check", "err", err)
+		return
+	}
+	if err := s.p.Notifier.Thread(ctx, cur, Note{Kind: NoteVerified, Checks: checks}); err != nil {
+		s.log.ErrorContext(ctx, "reply in thread", "note", NoteVerified, "err", err)
+	}
+}

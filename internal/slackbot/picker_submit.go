@@ -1,0 +1,147 @@
+package slackbot
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"dcsbot/internal/approvals"
+)
+
+// isPickerSubmission reports whether cb submits the picker.
+func isPickerSubmission(cb slack.InteractionCallback) bool {
+	return cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == pickerCallbackID
+}
+
+// pickerSubmitted answers a submitted picker. The checks that need no I/O
+// decide the ack: a mistake goes back into the modal (response_action
+// errors, under the input it is about) and nothing is requested. Otherwise
+// the modal closes and the request is made on the pool, posted in the
+// channel where /dcs kill was typed; a refusal then reaches the user there.
+func (l *Listener) pickerSubmitted(ctx context.Context, sm *socketmode.Client, req socketmode.Request, cb slack.InteractionCallback) {
+	if l.picker == nil {
+		_ = sm.Ack(req)
+		return
+	}
+	errs, k := l.picker.check(cb)
+	if len(errs) > 0 {
+		_ = sm.Ack(req, slack.NewErrorsViewSubmissionResponse(errs))
+		l.p.Observer.Command("kill", "refused")
+		return
+	}
+	_ = sm.Ack(req)
+	l.spawn(ctx, func(ctx context.Context) {
+		r, err := l.picker.svc.Submit(ctx, k)
+		if err != nil {
+			l.p.Observer.Command("kill", outcomeOf(err))
+			l.tell(ctx, k.Channel, k.User, userMessage(l.log.With("user", k.User, "subcommand", "kill"), err))
+			return
+		}
+		l.p.Observer.Command("kill", "ok")
+		l.log.InfoContext(ctx, "kill requested from the picker", "request_id", r.ID, "user", k.User, "sessions", len(r.Addrs))
+	})
+}
+
+// check re-checks a submitted picker with what it carries: where and by
+// whom, the instance's policy, the node listed, and that every session
+// picked is one the list offered. It returns the mistakes by block ID, or
+// the request to make.
+func (pk *picker) check(cb slack.InteractionCallback) (map[string]string, approvals.KillRequest) {
+	meta, ok := decodeMeta(cb.View.PrivateMetadata)
+	if !ok || meta.User != cb.User.ID {
+		return map[string]string{pickNodeBlock: "This dialog is out of date: close it and type /dcs kill again."}, approvals.KillRequest{}
+	}
+	st := pickerState(cb.View)
+	switch {
+	case st.node == "":
+		return map[string]string{pickNodeBlock: "Choose a node."}, approvals.KillRequest{}
+	case st.node != meta.Node:
+		return map[string]string{pickNodeBlock: "The sessions of this node are still being read: wait for the list, then pick."}, approvals.KillRequest{}
+	case len(st.picked) == 0:
+		return map[string]string{pickListBlock: "Pick at least one session."}, approvals.KillRequest{}
+	}
+	offered := offeredOptions(cb.View)
+	k := approvals.KillRequest{User: cb.User.ID, Channel: meta.Channel, Instance: meta.Instance, Node: approvals.NodeRef{ID: meta.Node}}
+	for _, v := range st.picked {
+		if !offered[v] {
+			return map[string]string{pickListBlock: "The list changed since you picked: pick again."}, approvals.KillRequest{}
+		}
+		p := parseOptionValue(v)
+		k.Addrs, k.Picked = append(k.Addrs, p.Addr), append(k.Picked, p)
+	}
+	reason, problem := pickedReason(st.reason)
+	if problem != "" {
+		return map[string]string{pickReasonBlock: problem}, approvals.KillRequest{}
+	}
+	k.Reason = reason
+	if _, err := pk.svc.Precheck(k); err != nil {
+		block, msg := refusalBlock(err)
+		if msg == "" {
+			msg = errorLine(userMessage(pk.log, err))
+		}
+		return map[string]string{block: msg}, approvals.KillRequest{}
+	}
+	return nil, k
+}
+
+// offeredOptions are the option values of the session list the submitted
+// view showed.
+func offeredOptions(v slack.View) map[string]bool {
+	out := map[string]bool{}
+	for _, b := range v.Blocks.BlockSet {
+		in, ok := b.(*slack.InputBlock)
+		if !ok || in.BlockID != pickListBlock {
+			continue
+		}
+		if sel, ok := in.Element.(*slack.MultiSelectBlockElement); ok {
+			for _, o := range sel.Options {
+				out[o.Value] = true
+			}
+		}
+	}
+	return out
+}
+
+// pickedReason is the reason typed in the picker, as a reason typed with
+// --reason is kept: white space folded, no control characters, at most
+// 500 characters.
+func pickedReason(s string) (string, string) {
+	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return "", "The reason has an invisible or control character: type it as plain text."
+	}
+	if n := utf8.RuneCountInString(s); n > maxDenyReason {
+		return "", "The reason is too long: at most 500 characters."
+	}
+	return s, ""
+}
+
+// refusalBlock is the input a refusal of a submitted picker is about,
+// and what to say there when the refusal's own words (which speak of
+// flags) do not fit the dialog.
+func refusalBlock(err error) (string, string) {
+	var r *approvals.Refusal
+	if errors.As(err, &r) {
+		switch r.Code {
+		case approvals.RefuseReasonRequired:
+			return pickReasonBlock, errorLine(textf("A reason is required for %s.", outside(r.Instance).line(capWord)))
+		case approvals.RefuseTooManyAddrs, approvals.RefuseNoTargets:
+			return pickListBlock, ""
+		}
+	}
+	return pickNodeBlock, ""
+}
+
+// errorLine is t as the plain line an input's error shows.
+func errorLine(t text) string {
+	s := stripMrkdwn(t)
+	if r := []rune(s); len(r) > capLine {
+		s = string(r[:capLine-1]) + "…"
+	}
+	return s
+}

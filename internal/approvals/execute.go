@@ -101,7 +101,7 @@ const guardReadTimeout = 30 * time.Second
 // calls DCS (or, in a dry run, does not), and says what happened.
 func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 	if r.IsKillAll() {
-		if r.DryRun {
+		if s.dryRun(r) {
 			return Succeeded, &Result{DryRun: true, Detail: dryRunDetail}
 		}
 		return outcome(s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes))
@@ -110,7 +110,7 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 	if res != nil {
 		return Failed, res
 	}
-	if r.DryRun {
+	if s.dryRun(r) {
 		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: dryRunDetail}
 	}
 	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, send))

@@ -31,7 +31,7 @@ type Request struct {
 	AllNodes          bool   // kill-all on every node of the instance
 	Addrs             []string
 	Reason            string
-	DryRun            bool     // decided at request time from huaweicloud.dry_run
+	DryRun            bool     // huaweicloud.dry_run was on when the request was made
 	Preview           *Preview // nil when there was no session reader, or for kill-all on every node
 	ApprovalsRequired int
 	Approvals         []Approval // in the order given

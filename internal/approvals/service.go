@@ -25,7 +25,8 @@ type Params struct {
 	// instance alias that has its own. Both must be complete.
 	Policy   Policy
 	Policies map[string]Policy
-	// DryRun: every request made runs without the DCS write calls.
+	// DryRun: no request runs the DCS write calls while it is set, whatever
+	// the configuration was when the request was made.
 	DryRun bool
 	// Instances are the configured DCS instances by alias: the allow-list.
 	Instances map[string]Instance
@@ -177,3 +178,7 @@ func (s *Service) CheckChannel(channel string) error {
 }
 
 func (s *Service) finished(from, to State) { s.p.Observer.Finished(from, to) }
+
+// dryRun reports whether r runs without the DCS write calls: it runs for
+// real only if neither its creation nor the configuration now is a dry run.
+func (s *Service) dryRun(r *Request) bool { return r.DryRun || s.p.DryRun }

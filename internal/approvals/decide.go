@@ -69,12 +69,8 @@ func (s *Service) checkApprover(ctx context.Context, r *Request, user string) er
 	if user == r.Requester {
 		return &Refusal{Code: RefuseOwnRequest, Request: r.ID}
 	}
-	ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, user)
-	if err != nil {
-		return fmt.Errorf("check approver: %w", err)
-	}
-	if !ok {
-		return &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "approve"}
+	if ok, unchecked := s.isApprover(ctx, r.Instance.Alias, user); !ok {
+		return &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "approve", Groups: unchecked}
 	}
 	return nil
 }
@@ -144,12 +140,8 @@ func (s *Service) denyCheck(ctx context.Context, id, user string) (*Request, Sta
 	if user == r.Requester {
 		return r, Cancelled, nil
 	}
-	ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, user)
-	if err != nil {
-		return nil, "", fmt.Errorf("check approver: %w", err)
-	}
-	if !ok {
-		return nil, "", &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "deny"}
+	if ok, unchecked := s.isApprover(ctx, r.Instance.Alias, user); !ok {
+		return nil, "", &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "deny", Groups: unchecked}
 	}
 	return r, Denied, nil
 }

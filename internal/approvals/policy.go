@@ -58,9 +58,12 @@ func (p Policy) CheckRequester(user, channel string) error {
 	return nil
 }
 
-// IsApprover reports whether user is an approver, directly or through one of
-// the approver groups, which dir resolves.
-func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (bool, error) {
+// IsApprover reports whether user is an approver, directly or as a member
+// of one of the approver groups, which dir resolves. Every group is asked
+// until one admits user: a group that cannot be resolved (deleted, Slack
+// failing) does not hide the others. Unresolved lists the groups that
+// could not be resolved, so the caller can log them; they admit nobody.
+func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (ok bool, unresolved []GroupError) {
 	if slices.Contains(p.Approvers, user) {
 		return true, nil
 	}
@@ -69,15 +72,28 @@ func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (boo
 			continue
 		}
 		if dir == nil {
-			return false, fmt.Errorf("approver group %s: no directory to resolve it", id)
+			unresolved = append(unresolved, GroupError{Group: id, Err: errors.New("no directory to resolve it")})
+			continue
 		}
 		members, err := dir.GroupMembers(ctx, id)
 		if err != nil {
-			return false, fmt.Errorf("members of approver group %s: %w", id, err)
+			unresolved = append(unresolved, GroupError{Group: id, Err: err})
+			continue
 		}
 		if slices.Contains(members, user) {
-			return true, nil
+			return true, unresolved
 		}
 	}
-	return false, nil
+	return false, unresolved
 }
+
+// GroupError is an approver group that could not be resolved.
+type GroupError struct {
+	Group string
+	Err   error
+}
+
+func (e GroupError) Error() string {
+	return fmt.Sprintf("members of approver group %s: %v", e.Group, e.Err)
+}
+func (e GroupError) Unwrap() error { return e.Err }

@@ -24,7 +24,7 @@ const (
 	RefuseNoSuchRequest    RefusalCode = "no-such-request"   // no request Request
 	RefuseNotReady         RefusalCode = "not-ready"         // the request's message was never recorded
 	RefuseOwnRequest       RefusalCode = "own-request"       // a requester approving their own request
-	RefuseNotApprover      RefusalCode = "not-approver"      // the user may not Action (approve or deny) Request
+	RefuseNotApprover      RefusalCode = "not-approver"      // the user may not Action (approve or deny) Request; Groups could not be checked
 	RefuseAlreadyApproved  RefusalCode = "already-approved"  // the user approved Request already
 	RefuseNotPending       RefusalCode = "not-pending"       // Request is already State
 	RefuseExpired          RefusalCode = "expired"           // Request expired At
@@ -52,6 +52,7 @@ type Refusal struct {
 	Channels []string // channel IDs
 	Known    []string // instance aliases
 	Addrs    []string // client addresses
+	Groups   []string // approver user groups that could not be resolved
 }
 
 func (r *Refusal) Error() string {
@@ -93,6 +94,10 @@ func (r *Refusal) requestError() string {
 	case RefuseOwnRequest:
 		return fmt.Sprintf("you cannot approve your own request %s", r.Request)
 	case RefuseNotApprover:
+		if len(r.Groups) > 0 {
+			return fmt.Sprintf("you are not an approver for %s, so you cannot %s %s (approver groups %s could not be checked)",
+				r.Instance, r.Action, r.Request, strings.Join(r.Groups, ", "))
+		}
 		return fmt.Sprintf("you are not an approver for %s, so you cannot %s %s", r.Instance, r.Action, r.Request)
 	case RefuseAlreadyApproved:
 		return fmt.Sprintf("you have already approved %s", r.Request)

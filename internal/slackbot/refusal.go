@@ -76,7 +76,11 @@ func requestRefusal(r *approvals.Refusal) text {
 	case approvals.RefuseOwnRequest:
 		return textf("You cannot approve your own request %s: another approver must.", req)
 	case approvals.RefuseNotApprover:
-		return textf("You are not an approver for %s, so you cannot %s %s.", id(r.Instance), outside(r.Action).line(capWord), req)
+		t := textf("You are not an approver for %s, so you cannot %s %s.", id(r.Instance), outside(r.Action).line(capWord), req)
+		if len(r.Groups) > 0 {
+			t += textf(" (Slack could not say who is in approver group %s just now: if you are, try again in a minute.)", ids(r.Groups))
+		}
+		return t
 	case approvals.RefuseAlreadyApproved:
 		return textf("You have already approved %s; it needs another approver.", req)
 	case approvals.RefuseNotPending:

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"dcsbot/internal/approvals"
 	"dcsbot/internal/fakeslack"
 )
 
@@ -28,4 +29,30 @@ func TestBrokenApproverGroupDoesNotBlockOthers(t *testing.T) {
 	msg = e.request(e.uniqueKill(1))
 	e.mustClick(outsider, msg, "dcs_approve")
 	e.ephemeralTo(outsider, "approver group `"+deleted+"`")
+}
+
+// An approval counts only while its approver is one: after a restart with
+// an approver taken off the list, their earlier approval no longer counts,
+// the request stays pending, and the thread says why.
+func TestApprovalOfFormerApproverDoesNotCount(t *testing.T) {
+	e := newEnv(t, withPolicy("  approvals_required: 2\n"))
+	e.start()
+	msg := e.request(killText)
+	e.mustClick(approver1, msg, "dcs_approve")
+	e.threadHas(msg, "approved (1 of 2)")
+	if err := e.stop(); err != nil {
+		t.Fatal(err)
+	}
+	e.yaml = strings.Replace(e.yaml, "approvers: ["+approver1+", ", "approvers: [", 1)
+	e.start()
+
+	e.mustClick(approver2, msg, "dcs_approve")
+	e.threadHas(msg, "Not counted: <@"+approver1+">, no longer an approver")
+	if len(e.dcs.Kills()) != 0 || e.onlyRequest().State != approvals.Pending {
+		t.Fatal("a former approver's approval counted")
+	}
+	e.mustClick(groupMate, msg, "dcs_approve")
+	if _, err := e.dcs.WaitKills(e.ctx(), 1); err != nil {
+		t.Fatal(err)
+	}
 }

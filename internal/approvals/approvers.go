@@ -13,3 +13,21 @@ func (s *Service) isApprover(ctx context.Context, alias, user string) (ok bool, 
 	}
 	return ok, unchecked
 }
+
+// countApprovals counts r's approvals whose approver is still an approver
+// now (a user removed from the policy or from an approver group no longer
+// counts; group members are cached by the Directory). lapsed lists the
+// approvers whose approval does not count.
+func (s *Service) countApprovals(ctx context.Context, r *Request) (count int, lapsed []string) {
+	for _, a := range r.Approvals {
+		if ok, _ := s.isApprover(ctx, r.Instance.Alias, a.User); ok && a.User != r.Requester {
+			count++
+			continue
+		}
+		lapsed = append(lapsed, a.User)
+	}
+	if len(lapsed) > 0 {
+		s.log.InfoContext(ctx, "approvals by people no longer approvers do not count", "lapsed", lapsed)
+	}
+	return count, lapsed
+}

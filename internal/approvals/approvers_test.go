@@ -90,3 +90,38 @@ func TestBrokenApproverGroupDoesNotBlockOthers(t *testing.T) {
 		t.Fatalf("the failing group is not logged:\n%s", logs)
 	}
 }
+
+// An approval counts only while its approver is one: a member who left
+// the approver group no longer counts at the threshold, and the request
+// stays pending until enough current approvers have approved.
+func TestApprovalCountsOnlyWhileApprover(t *testing.T) {
+	dir := &groupDirectory{members: map[string][]string{"SONCALL01": {groupMate}}}
+	h := newHarness(t, func(p *approvals.Params) {
+		p.Directory = dir
+		p.Policy.ApprovalsRequired = 2
+	})
+	ctx := context.Background()
+	r := h.submit(t)
+	if err := h.svc.Approve(ctx, r.ID, groupMate); err != nil {
+		t.Fatal(err)
+	}
+	dir.set("SONCALL01") // groupMate leaves the group
+	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Pending || len(h.killer.Calls()) != 0 {
+		t.Fatalf("two approvals, one by a former approver: state %s, %d kills; want pending, none", st, len(h.killer.Calls()))
+	}
+	last := h.notifier.lastNote(r.ID)
+	if last.Kind != approvals.NoteApproval || last.Count != 1 || len(last.Lapsed) != 1 || last.Lapsed[0] != groupMate {
+		t.Fatalf("thread note %+v: want 1 approval counted, %s's lapsed", last, groupMate)
+	}
+	// A click of the same approver again changes nothing.
+	wantRefusal(t, h.svc.Approve(ctx, r.ID, approver1), "already approved")
+	if err := h.svc.Approve(ctx, r.ID, approver2); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Succeeded || len(h.killer.Calls()) != 1 {
+		t.Fatalf("two current approvers: state %s, %d kills", st, len(h.killer.Calls()))
+	}
+}

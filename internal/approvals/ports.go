@@ -51,7 +51,7 @@ type Notifier interface {
 type NoteKind string
 
 const (
-	NoteApproval  NoteKind = "approval"  // a partial approval (k of n)
+	NoteApproval  NoteKind = "approval"  // a partial approval (Count of n)
 	NoteExecuting NoteKind = "executing" // fully approved; the kill is being sent
 	NoteResult    NoteKind = "result"    // the kill's outcome (r.State, r.Result)
 	NoteDenied    NoteKind = "denied"
@@ -64,8 +64,13 @@ const (
 
 // Note is a thread reply: what happened and who did it.
 type Note struct {
-	Kind    NoteKind
-	Actor   string
+	Kind  NoteKind
+	Actor string
+	// Count is how many approvals count now (NoteApproval); Lapsed the
+	// approvers whose approval no longer counts, as they are no longer
+	// approvers.
+	Count   int
+	Lapsed  []string
 	Checks  []Check  // NoteVerified
 	Mention []string // NoteReminder: the approvers (users and groups) to call
 }

@@ -39,6 +39,9 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if *check {
 		fmt.Fprintf(stderr, "bot: configuration in %s is valid\n", *path)
+		if w := cfg.Warnings(); len(w) > 0 {
+			fmt.Fprintf(stderr, "bot: warnings:\n%v\n", w)
+		}
 		return exitOK
 	}
 	log := app.NewLogger(cfg, stderr)

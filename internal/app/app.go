@@ -60,6 +60,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		log = NewLogger(cfg, opt.LogOutput)
 	}
 	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
+	for _, w := range cfg.Warnings() {
+		log.Warn("configuration", "key", w.Key, "warning", w.Message)
+	}
 	if a.store, a.exclusive, err = openStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}

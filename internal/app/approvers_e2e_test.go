@@ -56,3 +56,22 @@ func TestApprovalOfFormerApproverDoesNotCount(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A kill-all configured to need fewer approvals than a kill needs as many
+// as a kill, and the bot warns about the setting at start.
+func TestKillAllNeedsAsManyApprovalsAsAKill(t *testing.T) {
+	e := newEnv(t, withPolicy("  approvals_required: 2\n  kill_all:\n    enabled: true\n    approvals_required: 1\n"))
+	e.start()
+	if !strings.Contains(e.logs.String(), `"key":"policy.kill_all.approvals_required"`) {
+		t.Errorf("no warning about kill_all.approvals_required at start")
+	}
+	msg := e.request("kill-all orders-prod " + nodeID)
+	mustContain(t, "kill-all message", blocksText(t, msg.Blocks), "0 of 2")
+	e.mustClick(approver1, msg, "dcs_approve")
+	e.threadHas(msg, "approved (1 of 2)")
+	if n := len(e.dcs.KillAlls()); n != 0 {
+		t.Fatal("kill-all ran after one approval, fewer than a kill needs")
+	}
+	e.mustClick(approver2, msg, "dcs_approve")
+	e.threadHas(msg, "DCS accepted the kill of *all* sessions")
+}

@@ -125,3 +125,31 @@ func TestApprovalCountsOnlyWhileApprover(t *testing.T) {
 		t.Fatalf("two current approvers: state %s, %d kills", st, len(h.killer.Calls()))
 	}
 }
+
+// A kill-all never needs fewer approvals than a targeted kill on the same
+// instance, whatever its own count says.
+func TestKillAllNeedsAtLeastAKillsApprovals(t *testing.T) {
+	h := newHarness(t, func(p *approvals.Params) {
+		p.Policy.ApprovalsRequired = 3
+		p.Policy.KillAll = approvals.KillAllPolicy{Enabled: true, ApprovalsRequired: 2}
+		p.Policies = map[string]approvals.Policy{"orders-prod": p.Policy}
+	})
+	r, err := h.svc.Submit(context.Background(), approvals.KillRequest{
+		User: requester, Channel: channel, Instance: "orders-prod",
+		Node: approvals.NodeRef{ID: "0123456789abcdef0123456789abcdef"}, KillAll: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ApprovalsRequired != 3 {
+		t.Fatalf("kill-all needs %d approvals, want 3 (as a kill)", r.ApprovalsRequired)
+	}
+	for _, u := range []string{approver1, approver2} {
+		if err := h.svc.Approve(context.Background(), r.ID, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := h.state(t, r.ID); st != approvals.Pending || len(h.killer.Calls()) != 0 {
+		t.Fatalf("after 2 of 3 approvals: state %s, %d kills", st, len(h.killer.Calls()))
+	}
+}

@@ -25,7 +25,13 @@ type Policy struct {
 // KillAllPolicy is the stricter policy of /dcs kill-all.
 type KillAllPolicy struct {
 	Enabled           bool
-	ApprovalsRequired int
+	ApprovalsRequired int // the effective count is Policy.KillAllApprovals
+}
+
+// KillAllApprovals is how many distinct approvals a kill-all needs: its
+// own count, and never fewer than a targeted kill.
+func (p Policy) KillAllApprovals() int {
+	return max(p.KillAll.ApprovalsRequired, p.ApprovalsRequired)
 }
 
 // check reports the numbers p leaves unset.

@@ -102,7 +102,7 @@ func (s *Service) newRequest(ctx context.Context, inst Instance, k KillRequest) 
 	}
 	if k.KillAll {
 		r.Kind, r.Addrs = KindKillAll, nil
-		r.ApprovalsRequired = pol.KillAll.ApprovalsRequired
+		r.ApprovalsRequired = pol.KillAllApprovals()
 	}
 	return r, nil
 }

@@ -136,6 +136,8 @@ policy.approvers[2]: duplicate of policy.approvers[1]
 policy.channels[0]: "#ops" is not a Slack channel ID (like C0123ABCD)
 policy.ttl: "soon" is not a duration (Go syntax such as 30s, 15m or 1h30m)`},
 		{"unreachable_approvals.yaml", `policy.approvals_required: 3 approvals can never be reached with 2 approvers and no user group`},
+		{"unreachable_by_requesters.yaml", `instances.cache.policy.kill_all.approvals_required: 3 approvals can never be reached: every requester is one of the 3 approvers (users, no user group), and nobody approves their own request
+policy.approvals_required: 2 approvals can never be reached: every requester is one of the 2 approvers (users, no user group), and nobody approves their own request`},
 		{"bad_listen_log.yaml", `http.listen: "localhost:http" must be host:port with a numeric port, or "" to disable the HTTP server
 log.format: "xml" is not a log format (text or json)
 log.level: "verbose" is not a log level (debug, info, warn or error)`},
@@ -680,4 +682,36 @@ func policyFor(c *Config, alias string) Policy {
 		return t.Policy
 	}
 	return c.Policy
+}
+
+// Warnings: a valid configuration that is likely a mistake loads, and
+// says so at each key; the valid fixtures and the example have none.
+func TestWarnings(t *testing.T) {
+	c, err := Load("testdata/warn_approvals.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `instances.payments-prod.policy.approvals_required: 2 approvals: a request made by U0123ABCD can never be approved, as nobody approves their own request
+policy.approvals_required: 2 approvals: a request made by one of the 2 approvers can never be approved, as nobody approves their own request
+policy.kill_all.approvals_required: 1 is lower than approvals_required (2): a kill-all needs 2 approvals, never fewer than a kill`
+	if got := c.Warnings().Error(); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	c, err = Load("testdata/valid_minimal.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "policy.approvals_required: 1 approval: a request made by the only approver can never be approved, as nobody approves their own request"
+	if got := c.Warnings().Error(); got != want {
+		t.Errorf("valid_minimal.yaml warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, f := range []string{"testdata/valid_full.yaml", "testdata/valid_overrides.yaml", "testdata/valid_anchors.yaml", "../../config.example.yaml"} {
+		c, err := Load(f, envOf(goodEnv()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := c.Warnings(); len(w) != 0 {
+			t.Errorf("%s: warnings:\n%v", f, w)
+		}
+	}
 }

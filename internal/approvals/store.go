@@ -45,6 +45,7 @@ type Store interface {
 // ListFilter narrows List. Zero values mean no filter.
 type ListFilter struct {
 	InstanceAlias string
+	Instances     []string // any of these instance aliases
 	States        []State
 	Limit         int
 }

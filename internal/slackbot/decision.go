@@ -16,7 +16,7 @@ type Decider interface {
 	Approve(ctx context.Context, id, user string) error
 	CanDeny(ctx context.Context, id, user string) error
 	Deny(ctx context.Context, id, user, reason string) error
-	Status(ctx context.Context, id string) (*approvals.Request, []approvals.Event, error)
+	Get(ctx context.Context, id string) (*approvals.Request, error)
 }
 
 // click handles Approve and Deny.
@@ -74,7 +74,7 @@ func (l *Listener) denySubmitted(ctx context.Context, cb slack.InteractionCallba
 	if err := l.p.Decider.Deny(ctx, id, cb.User.ID, reason); err != nil {
 		l.log.Info("deny refused or failed", "request_id", id, "user", cb.User.ID, "err", err)
 		ch := ""
-		if r, _, serr := l.p.Decider.Status(ctx, id); serr == nil {
+		if r, serr := l.p.Decider.Get(ctx, id); serr == nil {
 			ch = r.ChannelID
 		}
 		if ch != "" {

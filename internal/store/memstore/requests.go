@@ -188,7 +188,8 @@ func (s *Store) List(_ context.Context, f approvals.ListFilter) ([]*approvals.Re
 	var out []*approvals.Request
 	for _, e := range s.reqs {
 		r := e.r
-		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) {
+		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) &&
+			(len(f.Instances) == 0 || slices.Contains(f.Instances, r.Instance.Alias)) {
 			out = append(out, clone(r))
 		}
 	}

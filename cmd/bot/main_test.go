@@ -192,8 +192,11 @@ func (w *world) request(addr string) fakeslack.Message {
 		Command: "/dcs", Text: "kill orders-prod " + nodeID + " " + addr}); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := w.slack.WaitFor(w.ctx(), func(s *fakeslack.Server) bool { return len(s.Messages()) > n }); err != nil {
-		w.t.Fatalf("approval message: %v", err)
+	if err := w.slack.WaitFor(w.ctx(), func(s *fakeslack.Server) bool {
+		ms := s.Messages()
+		return len(ms) > n && strings.Contains(string(ms[n].Blocks), `"dcs_approve"`)
+	}); err != nil {
+		w.t.Fatalf("approval message with its buttons: %v", err)
 	}
 	return w.slack.Messages()[n]
 }

@@ -264,7 +264,10 @@ func (e *env) request(text string) fakeslack.Message {
 	if len(ack.Payload) > 0 && string(ack.Payload) != "null" {
 		e.t.Fatalf("kill acked with a reply: %s", ack.Payload)
 	}
-	e.waitFor("approval message posted", func() bool { return len(e.topLevel()) > n })
+	e.waitFor("approval message posted with its buttons", func() bool {
+		top := e.topLevel()
+		return len(top) > n && hasButtons(e.t, top[n].Blocks)
+	})
 	return e.topLevel()[n]
 }
 

@@ -88,9 +88,9 @@ func TestReplicasExecuteOnce(t *testing.T) {
 		if executing != 1 || results != 1 || len(replies) != 3 || !strings.Contains(replies[2], "After the kill") {
 			t.Errorf("message %s thread: %q", m.TS, replies)
 		}
-		// Drawn once as approved/killing, once final.
-		if got := e.message(m).Updates; got != 2 {
-			t.Errorf("message %s updated %d times, want 2", m.TS, got)
+		// Drawn once with its buttons, once as approved/killing, once final.
+		if got := e.message(m).Updates; got != 3 {
+			t.Errorf("message %s updated %d times, want 3", m.TS, got)
 		}
 	}
 }
@@ -115,8 +115,8 @@ func TestReplicasSweepOnce(t *testing.T) {
 		if n := len(e.thread(m)); n != 1 {
 			t.Errorf("message %s: %d thread replies, want 1: %q", m.TS, n, e.thread(m))
 		}
-		if got := e.message(m).Updates; got != 1 {
-			t.Errorf("message %s updated %d times, want 1", m.TS, got)
+		if got := e.message(m).Updates; got != 2 { // its buttons, then expired
+			t.Errorf("message %s updated %d times, want 2", m.TS, got)
 		}
 	}
 }

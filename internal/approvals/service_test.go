@@ -501,35 +501,6 @@ func TestApproveRefusesUnrecordedMessage(t *testing.T) {
 	}
 }
 
-func TestAdoptMessageFromClick(t *testing.T) {
-	h := newHarness(t, nil)
-	r := h.submit(t)
-	h.store.Mutate(r.ID, func(r *approvals.Request) { r.MessageTS = "" }) // the click beat SetMessage
-	ctx := context.Background()
-	if err := h.svc.Adopt(ctx, r.ID, "COTHER0000", "1.2"); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := h.store.Get(ctx, r.ID); got.MessageTS != "" {
-		t.Fatal("adopted a message from another channel")
-	}
-	if err := h.svc.Adopt(ctx, r.ID, channel, "1700000000.0001"); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
-		t.Fatal(err)
-	}
-	if h.state(t, r.ID) != approvals.Succeeded {
-		t.Fatalf("state %s", h.state(t, r.ID))
-	}
-	// A known message is never replaced.
-	if err := h.svc.Adopt(ctx, r.ID, channel, "9.9"); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := h.store.Get(ctx, r.ID); got.MessageTS != "1700000000.0001" {
-		t.Fatalf("message ts %q", got.MessageTS)
-	}
-}
-
 // An approval recorded by a click that then failed (the store went away
 // before pending -> approved) is finished by the next click of the same
 // approver, not refused as "already approved".

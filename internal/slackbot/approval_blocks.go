@@ -22,7 +22,14 @@ const maxListedAddrs = 50
 // final state. Every block stays within Slack's limits, whatever the
 // request holds: long lists go over several sections, long text is capped
 // (/dcs status shows it whole).
-func approvalBlocks(r *approvals.Request) []slack.Block {
+func approvalBlocks(r *approvals.Request) []slack.Block { return messageBlocks(r, true) }
+
+// announceBlocks draws a pending request's message as first posted:
+// without its buttons, which come once the bot has recorded where the
+// message is.
+func announceBlocks(r *approvals.Request) []slack.Block { return messageBlocks(r, false) }
+
+func messageBlocks(r *approvals.Request, buttons bool) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain("%s", truncate(approvalTitle(r), 150))),
 		slack.NewSectionBlock(nil, approvalFields(r), nil),
@@ -31,6 +38,9 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock("", md(":test_tube: *Dry run*: approving runs every check but makes no DCS write call; the thread says what would have been killed.")))
 	}
 	blocks = append(blocks, targetBlocks(r)...)
+	if r.State == approvals.Pending && !buttons {
+		return append(blocks, slack.NewContextBlock("", md(":hourglass_flowing_sand: Setting up: the Approve and Deny buttons appear in a moment.")))
+	}
 	if r.State == approvals.Pending {
 		return append(blocks, decisionBlocks(r)...)
 	}

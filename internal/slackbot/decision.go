@@ -12,7 +12,6 @@ import (
 // Decider is what the approval message's buttons and the deny dialog need
 // of the lifecycle.
 type Decider interface {
-	Adopt(ctx context.Context, id, channel, ts string) error
 	Approve(ctx context.Context, id, user string) error
 	CanDeny(ctx context.Context, id, user string) error
 	Deny(ctx context.Context, id, user, reason string) error
@@ -24,9 +23,6 @@ func (l *Listener) click(ctx context.Context, cb slack.InteractionCallback) {
 	for _, a := range cb.ActionCallback.BlockActions {
 		if a.BlockID != decisionBlockID {
 			continue
-		}
-		if err := l.p.Decider.Adopt(ctx, a.Value, cb.Channel.ID, cb.Container.MessageTs); err != nil {
-			l.log.Warn("record approval message from a click", "request_id", a.Value, "err", err)
 		}
 		var err error
 		switch a.ActionID {

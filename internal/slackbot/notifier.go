@@ -81,11 +81,12 @@ func (n *Notifier) failed(method string, err error) error {
 	return fmt.Errorf("slack %s: %w", method, err)
 }
 
-// Announce posts the approval message in the request's channel.
+// Announce posts the approval message in the request's channel, without
+// its buttons: Update adds them.
 func (n *Notifier) Announce(ctx context.Context, r *approvals.Request) (string, string, error) {
 	ch, ts, err := n.api.PostMessageContext(ctx, r.ChannelID,
 		slack.MsgOptionText(approvalText(r), false),
-		slack.MsgOptionBlocks(approvalBlocks(r)...))
+		slack.MsgOptionBlocks(announceBlocks(r)...))
 	if err != nil {
 		return "", "", n.failed("chat.postMessage", err)
 	}

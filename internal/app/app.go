@@ -31,17 +31,14 @@ type Options struct {
 	// StaleAfter overrides how long a request may sit approved or executing
 	// before another replica recovers it.
 	StaleAfter time.Duration
+	// Tune, if set, changes the configuration's tuning (tests).
+	Tune func(*config.Tuning)
 }
-
-// Tuning the configuration does not expose.
-const (
-	workers       = 16          // commands and clicks handled at once
-	groupCacheTTL = time.Minute // how long an approver group's members are cached
-)
 
 // App is a configured bot, ready to Run.
 type App struct {
 	cfg       *config.Config
+	tuning    config.Tuning
 	log       *slog.Logger
 	metrics   *metrics.Metrics
 	store     store
@@ -59,7 +56,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	if log == nil {
 		log = NewLogger(cfg, opt.LogOutput)
 	}
-	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
+	a := &App{cfg: cfg, tuning: cfg.Tuning(), log: log, metrics: metrics.New()}
+	if opt.Tune != nil {
+		opt.Tune(&a.tuning)
+	}
 	for _, w := range cfg.Warnings() {
 		log.Warn("configuration", "key", w.Key, "warning", w.Message)
 	}
@@ -90,7 +90,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	}
 	a.listener, err = slackbot.NewListener(slackbot.ListenerParams{
 		Client: a.api, Providers: []any{a.svc, killer}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
-		Workers: workers, MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
+		Workers: a.tuning.Workers, ClickWorkers: a.tuning.ClickWorkers, CommandQueue: a.tuning.CommandQueue, ClickQueue: a.tuning.ClickQueue,
+		MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
 	})
 	if err != nil {
 		return nil, err

@@ -45,6 +45,8 @@ type env struct {
 	yaml   string
 	clock  *clock
 	logs   *testkit.SyncBuffer
+	// tune, if set before start, changes the bot's tuning.
+	tune func(*config.Tuning)
 
 	mu      sync.Mutex
 	running []*running
@@ -194,7 +196,7 @@ func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	// The app's own logger (debug, JSON, redacting), slack-go's debug
 	// output included.
-	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now})
+	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now, Tune: e.tune})
 	if err != nil {
 		cancel()
 		e.t.Fatalf("app.New: %v", err)

@@ -76,7 +76,7 @@ func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Op
 		Store:      a.store,
 		Killer:     killer,
 		Notifier:   notifier,
-		Directory:  slackbot.NewDirectory(a.api, groupCacheTTL),
+		Directory:  slackbot.NewDirectory(a.api, a.tuning.GroupCacheTTL),
 		Sessions:   killer,
 		Policy:     policy(a.cfg.Policy),
 		Policies:   policies,
@@ -116,6 +116,7 @@ func policy(p config.Policy) approvals.Policy {
 		ApprovalsRequired: p.ApprovalsRequired,
 		TTL:               p.TTL.Duration,
 		MaxAddrs:          p.MaxAddrs,
+		MaxPending:        p.MaxPendingPerUser,
 		RequireReason:     p.RequireReason,
 		KillAll:           approvals.KillAllPolicy{Enabled: p.KillAll.Enabled, ApprovalsRequired: p.KillAll.ApprovalsRequired},
 	}

@@ -18,6 +18,7 @@ type Policy struct {
 	ApprovalsRequired int      // distinct approvers needed; the requester never counts
 	TTL               time.Duration
 	MaxAddrs          int  // addresses per request
+	MaxPending        int  // requests one person may have pending at once
 	RequireReason     bool // kills need a --reason
 	KillAll           KillAllPolicy
 }
@@ -45,6 +46,9 @@ func (p Policy) check() error {
 	}
 	if p.MaxAddrs < 1 {
 		errs = append(errs, fmt.Errorf("max addresses is %d, want at least 1", p.MaxAddrs))
+	}
+	if p.MaxPending < 1 {
+		errs = append(errs, fmt.Errorf("max pending per user is %d, want at least 1", p.MaxPending))
 	}
 	if p.KillAll.ApprovalsRequired < 1 {
 		errs = append(errs, fmt.Errorf("kill-all approvals required is %d, want at least 1", p.KillAll.ApprovalsRequired))

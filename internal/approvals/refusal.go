@@ -30,6 +30,7 @@ const (
 	RefuseExpired          RefusalCode = "expired"           // Request expired At
 	RefuseNotRequester     RefusalCode = "not-requester"     // only User, who asked, may cancel Request
 	RefuseNodeNotSessioned RefusalCode = "node-no-sessions"  // Node cannot take session commands
+	RefuseTooManyPending   RefusalCode = "too-many-pending"  // the user has Count pending Requests, Max allowed on Instance
 )
 
 // Refusal is a decision against what a user asked, with what the edge needs
@@ -53,6 +54,7 @@ type Refusal struct {
 	Known    []string // instance aliases
 	Addrs    []string // client addresses
 	Groups   []string // approver user groups that could not be resolved
+	Requests []string // request IDs
 }
 
 func (r *Refusal) Error() string {
@@ -81,6 +83,8 @@ func (r *Refusal) Error() string {
 		return fmt.Sprintf("none of the addresses is connected to %s node %s now, so nothing was requested: %s", r.Instance, r.Node, strings.Join(r.Addrs, ", "))
 	case RefuseNodeNotSessioned:
 		return fmt.Sprintf("node %s of %s cannot take session commands", r.Node, r.Instance)
+	case RefuseTooManyPending:
+		return fmt.Sprintf("you have %d pending requests, at most %d for %s: %s", r.Count, r.Max, r.Instance, strings.Join(r.Requests, ", "))
 	}
 	return r.requestError()
 }

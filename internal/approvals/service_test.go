@@ -51,6 +51,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 			ApprovalsRequired: 1,
 			TTL:               15 * time.Minute,
 			MaxAddrs:          50,
+			MaxPending:        5,
 			KillAll:           approvals.KillAllPolicy{ApprovalsRequired: 2},
 		},
 		Instances: map[string]approvals.Instance{

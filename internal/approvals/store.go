@@ -46,6 +46,7 @@ type Store interface {
 type ListFilter struct {
 	InstanceAlias string
 	Instances     []string // any of these instance aliases
+	Requester     string
 	States        []State
 	Limit         int
 }

@@ -55,6 +55,9 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.limitPending(ctx, inst, k.User); err != nil {
+		return nil, err
+	}
 	r, err := s.newRequest(ctx, inst, k)
 	if err != nil {
 		return nil, err

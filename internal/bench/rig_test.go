@@ -95,6 +95,7 @@ policy:
   approvers: [%s]
   approvals_required: 1
   ttl: 1h
+  max_pending_per_user: 10000
 store:
   driver: sqlite
   dsn: %s

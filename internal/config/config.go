@@ -66,8 +66,11 @@ type Policy struct {
 	ApprovalsRequired int      `yaml:"approvals_required"` // distinct approvals needed
 	TTL               Duration `yaml:"ttl"`                // how long a request waits for approval
 	MaxAddrs          int      `yaml:"max_addrs"`          // client addresses per request
-	RequireReason     bool     `yaml:"require_reason"`     // kill and kill-all need --reason "text"
-	KillAll           KillAll  `yaml:"kill_all"`
+	// MaxPendingPerUser is how many requests one person may have waiting
+	// for approval at once (on every instance together).
+	MaxPendingPerUser int     `yaml:"max_pending_per_user"`
+	RequireReason     bool    `yaml:"require_reason"` // kill and kill-all need --reason "text"
+	KillAll           KillAll `yaml:"kill_all"`
 }
 
 // KillAll is whether /dcs kill-all (every client session on an instance) may
@@ -88,6 +91,7 @@ type PolicyOverride struct {
 	ApprovalsRequired *int            `yaml:"approvals_required"`
 	TTL               *Duration       `yaml:"ttl"`
 	MaxAddrs          *int            `yaml:"max_addrs"`
+	MaxPendingPerUser *int            `yaml:"max_pending_per_user"`
 	RequireReason     *bool           `yaml:"require_reason"`
 	KillAll           KillAllOverride `yaml:"kill_all"`
 }
@@ -108,6 +112,7 @@ func (o PolicyOverride) apply(base Policy) Policy {
 	set(&out.ApprovalsRequired, o.ApprovalsRequired)
 	set(&out.TTL, o.TTL)
 	set(&out.MaxAddrs, o.MaxAddrs)
+	set(&out.MaxPendingPerUser, o.MaxPendingPerUser)
 	set(&out.RequireReason, o.RequireReason)
 	set(&out.KillAll.Enabled, o.KillAll.Enabled)
 	set(&out.KillAll.ApprovalsRequired, o.KillAll.ApprovalsRequired)
@@ -133,6 +138,8 @@ func (o PolicyOverride) sets(rel string) bool {
 		return o.TTL != nil
 	case "max_addrs":
 		return o.MaxAddrs != nil
+	case "max_pending_per_user":
+		return o.MaxPendingPerUser != nil
 	case "require_reason":
 		return o.RequireReason != nil
 	case "kill_all.enabled":
@@ -203,6 +210,7 @@ func Default() *Config {
 			ApprovalsRequired: 1,
 			TTL:               Dur(15 * time.Minute),
 			MaxAddrs:          50,
+			MaxPendingPerUser: 5,
 			KillAll:           KillAll{ApprovalsRequired: 2},
 		},
 		Store:           Store{Driver: StoreSQLite, DSN: "dcsbot.db"},

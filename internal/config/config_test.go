@@ -99,7 +99,8 @@ store.dsn: required`},
 		// kill_all.approvals_required is checked even with kill-all off.
 		{"bad_numbers.yaml", `policy.approvals_required: must be between 1 and 10, got 0
 policy.kill_all.approvals_required: must be between 1 and 10, got 11
-policy.max_addrs: must be between 1 and 1000, got 1001`},
+policy.max_addrs: must be between 1 and 1000, got 1001
+policy.max_pending_per_user: must be between 1 and 10000, got 0`},
 		{"bad_kill_all.yaml", `policy.kill_all.approvals_required: 2 approvals can never be reached with 1 approvers and no user group`},
 		{"bad_bools.yaml", `huaweicloud.dry_run: must be true or false
 policy.kill_all.enabled: must be true or false
@@ -256,6 +257,7 @@ func TestLoadValidFull(t *testing.T) {
 		ApprovalsRequired: 2,
 		TTL:               Duration{Duration: 90 * time.Minute, raw: "1h30m"},
 		MaxAddrs:          1000,
+		MaxPendingPerUser: 3,
 		RequireReason:     true,
 		KillAll:           KillAll{Enabled: true, ApprovalsRequired: 3},
 	}
@@ -381,7 +383,7 @@ func TestExampleConfig(t *testing.T) {
 	d := Default()
 	if c.Slack != d.Slack || c.HuaweiCloud.Endpoint != "" || c.HuaweiCloud.Timeout.Duration != d.HuaweiCloud.Timeout.Duration ||
 		c.Policy.ApprovalsRequired != d.Policy.ApprovalsRequired || c.Policy.TTL.Duration != d.Policy.TTL.Duration || c.Policy.MaxAddrs != d.Policy.MaxAddrs ||
-		c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
+		c.Policy.MaxPendingPerUser != d.Policy.MaxPendingPerUser || c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
 		t.Errorf("config.example.yaml does not show the defaults:\n%+v\nwant:\n%+v", c, d)
 	}
 	if c.HuaweiCloud.DryRun != d.HuaweiCloud.DryRun || c.Policy.RequireReason != d.Policy.RequireReason || c.Policy.KillAll != d.Policy.KillAll {
@@ -550,6 +552,7 @@ func TestPolicyFor(t *testing.T) {
 		ApprovalsRequired: 1,
 		TTL:               Dur(15 * time.Minute),
 		MaxAddrs:          50,
+		MaxPendingPerUser: 5,
 		RequireReason:     false,
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 3},
 	}
@@ -572,6 +575,7 @@ func TestPolicyFor(t *testing.T) {
 	staging.Requesters = []string{}
 	staging.TTL = Duration{Duration: time.Hour, raw: "1h"}
 	staging.MaxAddrs = 5
+	staging.MaxPendingPerUser = 20
 	staging.KillAll = KillAll{Enabled: false, ApprovalsRequired: 1}
 
 	want := map[string]Policy{
@@ -623,6 +627,7 @@ func TestPolicyForDefaults(t *testing.T) {
 		ApprovalsRequired: 1,
 		TTL:               Dur(15 * time.Minute),
 		MaxAddrs:          50,
+		MaxPendingPerUser: 5,
 		RequireReason:     false,
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 2},
 	}

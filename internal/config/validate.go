@@ -24,6 +24,7 @@ var (
 const (
 	MaxApprovalsRequired = 10
 	MaxMaxAddrs          = 1000
+	MaxMaxPending        = 10000
 )
 
 // validateFile checks everything that comes from the file (Secrets apart).
@@ -168,6 +169,9 @@ func checkPolicy(p *problems, key string, pol Policy) {
 	checkPositive(p, k("ttl"), pol.TTL)
 	if m := pol.MaxAddrs; m < 1 || m > MaxMaxAddrs {
 		p.add(k("max_addrs"), "must be between 1 and %d, got %d", MaxMaxAddrs, m)
+	}
+	if m := pol.MaxPendingPerUser; m < 1 || m > MaxMaxPending {
+		p.add(k("max_pending_per_user"), "must be between 1 and %d, got %d", MaxMaxPending, m)
 	}
 	// A kill-all needs the larger of the two counts; its reachability
 	// matters only when it can be asked for, and is reported here only

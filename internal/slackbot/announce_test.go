@@ -38,3 +38,23 @@ func TestAnnouncedMessageHasNoButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The Deny button asks for confirmation, so that a Deny without a reason
+// (when the reason dialog cannot open) is still a deliberate one.
+func TestDenyHasConfirmDialog(t *testing.T) {
+	for _, b := range approvalBlocks(sampleRequest(approvals.Pending)) {
+		a, ok := b.(*slack.ActionBlock)
+		if !ok {
+			continue
+		}
+		for _, e := range a.Elements.ElementSet {
+			if btn, ok := e.(*slack.ButtonBlockElement); ok && btn.ActionID == denyActionID {
+				if btn.Confirm == nil || btn.Confirm.Confirm == nil || btn.Confirm.Confirm.Text != "Deny" {
+					t.Fatalf("the Deny button has no confirm dialog: %+v", btn.Confirm)
+				}
+				return
+			}
+		}
+	}
+	t.Fatal("no Deny button")
+}

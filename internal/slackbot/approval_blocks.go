@@ -140,7 +140,15 @@ func decisionBlocks(r *approvals.Request) []slack.Block {
 	)
 	approve := slack.NewButtonBlockElement(approveActionID, r.ID, plain("Approve")).
 		WithStyle(slack.StylePrimary).WithConfirm(confirm)
-	deny := slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger)
+	// A Deny is deliberate even when Slack's trigger for the reason dialog
+	// has expired by the time the bot sees it (it then denies at once).
+	denyConfirm := slack.NewConfirmationBlockObject(
+		plain("Deny request %s?", r.ID),
+		mdf("Nothing will be killed. Next you can say why. (Your own request is withdrawn.)"),
+		plain("Deny"),
+		plain("Back"),
+	).WithStyle(slack.StyleDanger)
+	deny := slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger).WithConfirm(denyConfirm)
 	return []slack.Block{
 		slack.NewActionBlock(decisionBlockID, approve, deny),
 		slack.NewContextBlock("", mdf("Needs %s approval%s from an approver other than the requester.", num(r.ApprovalsRequired), plural(r.ApprovalsRequired))),

@@ -21,6 +21,10 @@ func refusalText(r *approvals.Refusal) text {
 		return textf("Too many addresses for %s: %s given, at most %s per request.", id(r.Instance), num(r.Count), num(r.Max))
 	case approvals.RefuseNoReader:
 		return "This bot cannot read sessions or list nodes: name the node by its ID."
+	case approvals.RefuseTooManyPending:
+		return textf("You already have %s request%s waiting for approval, the most allowed for %s (%s): %s. "+
+			"Withdraw one with `/dcs cancel &lt;id&gt;`, or wait until one is decided or expires.",
+			num(r.Count), plural(r.Count), id(r.Instance), num(r.Max), inlineAddrs(r.Requests))
 	}
 	if t := nodeRefusal(r); t != "" {
 		return t

@@ -189,7 +189,7 @@ func (s *Store) List(_ context.Context, f approvals.ListFilter) ([]*approvals.Re
 	for _, e := range s.reqs {
 		r := e.r
 		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) &&
-			(len(f.Instances) == 0 || slices.Contains(f.Instances, r.Instance.Alias)) {
+			(len(f.Instances) == 0 || slices.Contains(f.Instances, r.Instance.Alias)) && (f.Requester == "" || r.Requester == f.Requester) {
 			out = append(out, clone(r))
 		}
 	}

@@ -10,8 +10,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/config"
 	"dcsbot/internal/metrics"
@@ -28,8 +26,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the lifecycle's clock; time.Now when nil.
 	Now func() time.Time
-	// StaleAfter overrides how long a request may sit approved or executing
-	// before another replica recovers it.
+	// StaleAfter overrides how long a request without a lease may sit
+	// approved or executing before another replica recovers it.
 	StaleAfter time.Duration
 	// Tune, if set, changes the configuration's tuning (tests).
 	Tune func(*config.Tuning)
@@ -44,7 +42,7 @@ type App struct {
 	store     store
 	exclusive bool // the store is a SQLite file no other process shares
 	svc       *approvals.Service
-	api       *slack.Client
+	slack     *slackbot.Client
 	listener  *slackbot.Listener
 	httpLn    net.Listener
 }
@@ -77,19 +75,25 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	}
 	debug := log.Enabled(ctx, slog.LevelDebug)
 	slackLog := log.With("component", "slack")
-	a.api = slackbot.NewClient(slackbot.ClientParams{
+	lim := a.tuning.Slack
+	if a.slack, err = slackbot.NewClient(slackbot.ClientParams{
 		APIURL:   cfg.Slack.APIURL,
 		BotToken: cfg.Secrets.SlackBotToken.Reveal(),
 		AppToken: cfg.Secrets.SlackAppToken.Reveal(),
+		Attempt:  lim.Attempt,
+		Budget:   lim.Budget,
+		Retries:  lim.Retries,
 		Debug:    debug,
 		Logger:   slackLog,
-	})
-	notifier := slackbot.NewNotifier(a.api, slackLog, a.metrics)
+	}); err != nil {
+		return nil, err
+	}
+	notifier := slackbot.NewNotifier(a.slack, slackLog, a.metrics)
 	if a.svc, err = a.newService(killer, notifier, opt); err != nil {
 		return nil, err
 	}
 	a.listener, err = slackbot.NewListener(slackbot.ListenerParams{
-		Client: a.api, Providers: []any{a.svc, killer}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
+		Client: a.slack, Providers: []any{a.svc, killer}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
 		Workers: a.tuning.Workers, ClickWorkers: a.tuning.ClickWorkers, CommandQueue: a.tuning.CommandQueue, ClickQueue: a.tuning.ClickQueue,
 		MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
 	})

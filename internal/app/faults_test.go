@@ -332,7 +332,7 @@ func TestFaultSQLiteBusyWaits(t *testing.T) {
 		t.Fatal("posted before the store recorded the request")
 	}
 	release()
-	f.waitFor("approval message", func() bool { return len(f.topLevel()) == 1 })
+	f.waitFor("approval message with its buttons", func() bool { return len(f.topLevel()) == 1 && hasButtons(t, f.topLevel()[0].Blocks) })
 	m := f.topLevel()[0]
 	f.approve(m, a)
 	f.ends(m, a, approvals.Succeeded, "DCS accepted the kill", 1)

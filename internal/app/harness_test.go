@@ -45,8 +45,10 @@ type env struct {
 	yaml   string
 	clock  *clock
 	logs   *testkit.SyncBuffer
-	// tune, if set before start, changes the bot's tuning.
-	tune func(*config.Tuning)
+	// tune, if set before start, changes the bot's tuning; staleAfter,
+	// if set, how long a request without a lease may sit.
+	tune       func(*config.Tuning)
+	staleAfter time.Duration
 
 	mu      sync.Mutex
 	running []*running
@@ -196,7 +198,7 @@ func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	// The app's own logger (debug, JSON, redacting), slack-go's debug
 	// output included.
-	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now, Tune: e.tune})
+	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now, Tune: e.tune, StaleAfter: e.staleAfter})
 	if err != nil {
 		cancel()
 		e.t.Fatalf("app.New: %v", err)

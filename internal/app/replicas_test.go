@@ -20,7 +20,8 @@ import (
 // one result reply.
 func TestReplicasExecuteOnce(t *testing.T) {
 	dsn := pgtest.FreshSchema(t)
-	e := newEnv(t, withStore(fmt.Sprintf("  driver: postgres\n  dsn: %q\n", dsn)))
+	e := newEnv(t, withStore(fmt.Sprintf("  driver: postgres\n  dsn: %q\n", dsn)),
+		withPolicy("  approvals_required: 1\n  max_pending_per_user: 12\n"))
 	e.start()
 	e.start()
 	if n := e.slack.Connections(); n != 2 {

@@ -72,11 +72,15 @@ func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Op
 	if staleAfter == 0 {
 		staleAfter = a.cfg.StaleAfter()
 	}
+	dir, err := slackbot.NewDirectory(a.slack, a.tuning.GroupCacheTTL)
+	if err != nil {
+		return nil, err
+	}
 	return approvals.NewService(approvals.Params{
 		Store:      a.store,
 		Killer:     killer,
 		Notifier:   notifier,
-		Directory:  slackbot.NewDirectory(a.api, a.tuning.GroupCacheTTL),
+		Directory:  dir,
 		Sessions:   killer,
 		Policy:     policy(a.cfg.Policy),
 		Policies:   policies,
@@ -84,6 +88,7 @@ func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Op
 		Instances:  instances,
 		Now:        opt.Now,
 		StaleAfter: staleAfter,
+		Lease:      a.tuning.Lease,
 		Logger:     a.log,
 		Observer:   a.metrics,
 	})

@@ -46,7 +46,8 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 		s.notify(ctx, cur, Note{Kind: NoteApproval, Actor: user, Count: count, Lapsed: lapsed})
 		return nil
 	}
-	won, err := s.p.Store.Apply(ctx, id, Transition{From: Pending, To: Approved, At: s.p.Now().UTC(), Actor: user})
+	now := s.p.Now().UTC()
+	won, err := s.p.Store.Apply(ctx, id, Transition{From: Pending, To: Approved, At: now, Actor: user, LeaseUntil: now.Add(s.p.Lease)})
 	if err != nil {
 		return fmt.Errorf("mark approved: %w", err)
 	}

@@ -46,6 +46,10 @@ type Request struct {
 	Result    *Result
 	// RemindedAt is when the one reminder was posted; zero before.
 	RemindedAt time.Time
+	// LeaseUntil is until when the worker holding an approved or executing
+	// request is known to be alive (Store.RenewLease); zero when no worker
+	// holds it.
+	LeaseUntil time.Time
 }
 
 // IsKillAll reports whether r kills every session of a node or instance.

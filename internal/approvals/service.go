@@ -32,10 +32,15 @@ type Params struct {
 	Instances map[string]Instance
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// StaleAfter is how long a request may sit in approved or executing
-	// before the sweep decides its worker died: approved ones are then
-	// executed, executing ones become unknown. It must exceed the longest
-	// time a live worker can keep a request executing.
+	// Lease is how long the worker that takes a request on (approved,
+	// executing) is known alive without renewing its lease; it renews it
+	// every quarter of that while the kill runs. The sweep takes a request
+	// for abandoned only once its lease has expired: approved ones are
+	// then executed, executing ones become unknown.
+	Lease time.Duration
+	// StaleAfter is the same for a request without a lease (recorded by
+	// a release without leases): how long it may sit approved or
+	// executing, unchanged, before the sweep decides its worker died.
 	StaleAfter time.Duration
 	Logger     *slog.Logger // nil discards
 	// Observer, if set, is told about outcomes (metrics).
@@ -102,6 +107,9 @@ func (p *Params) check() error {
 	if p.StaleAfter <= 0 {
 		errs = append(errs, fmt.Errorf("stale-after is %s, want a positive duration", p.StaleAfter))
 	}
+	if p.Lease <= 0 {
+		errs = append(errs, fmt.Errorf("lease is %s, want a positive duration", p.Lease))
+	}
 	return errors.Join(errs...)
 }
 
@@ -111,7 +119,8 @@ func (nopObserver) Finished(State, State)         {}
 func (nopObserver) Decision(string)               {}
 func (nopObserver) KillDone(State, time.Duration) {}
 
-// Wait blocks until every kill in flight has been recorded, or ctx ends.
+// Wait blocks until the outcome of every kill in flight has been recorded
+// (reporting it to Slack may still go on), or ctx ends.
 func (s *Service) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { s.inflight.Wait(); close(done) }()

@@ -59,6 +59,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 		},
 		Now:        h.clock.Now,
 		StaleAfter: time.Minute,
+		Lease:      time.Minute,
 	}
 	if mutate != nil {
 		mutate(&p)

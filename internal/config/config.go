@@ -229,11 +229,12 @@ func (h HuaweiCloud) ScanWait() time.Duration { return 2 * h.Timeout.Duration }
 // (internal/approvals bounds it so).
 const guardReadTimeout = 30 * time.Second
 
-// StaleAfter is how long a request may sit approved or executing before
-// another replica decides its worker died. It is longer than a live worker
-// can keep a request executing: the bounded session re-read (plus one call
-// that may overrun it by a timeout), the kill (a timeout), the store
-// writes, with a margin.
+// StaleAfter is how long a request without a lease (recorded by a
+// release without leases; see Tuning.Lease) may sit approved or executing
+// before another replica decides its worker died. It is longer than a
+// live worker of that release could keep a request executing: the bounded
+// session re-read (plus one call that may overrun it by a timeout), the
+// kill (a timeout), the store writes, with a margin.
 func (c *Config) StaleAfter() time.Duration {
 	return guardReadTimeout + 2*c.HuaweiCloud.Timeout.Duration + time.Minute
 }

@@ -17,6 +17,25 @@ type Tuning struct {
 	// GroupCacheTTL is how long an approver group's members are cached
 	// (usergroups.users.list is rate-limited).
 	GroupCacheTTL time.Duration
+	// Slack bounds every Slack Web API call.
+	Slack SlackLimits
+	// Lease is how long the worker running a kill is taken for alive
+	// without renewing its lease on the request (it renews it every
+	// quarter of that): the sweep of any replica recovers an approved or
+	// executing request only once its lease has expired.
+	Lease time.Duration
+}
+
+// SlackLimits bound the bot's Slack Web API calls, so that nothing waits
+// on a slow or hung Slack for long.
+type SlackLimits struct {
+	Attempt time.Duration // one HTTP request
+	Budget  time.Duration // one call, its retries and their waits included
+	Retries int           // retries of a 429 (after Retry-After) or 5xx answer
+	// Grace is how long, at shutdown, replies and reports may still go
+	// out once every kill in flight is recorded; then the Slack calls
+	// still in flight are cut.
+	Grace time.Duration
 }
 
 // Tuning returns the bot's tuning.
@@ -27,5 +46,7 @@ func (c *Config) Tuning() Tuning {
 		CommandQueue:  4096,
 		ClickQueue:    1024,
 		GroupCacheTTL: time.Minute,
+		Slack:         SlackLimits{Attempt: 10 * time.Second, Budget: 30 * time.Second, Retries: 8, Grace: 5 * time.Second},
+		Lease:         time.Minute,
 	}
 }

@@ -40,7 +40,7 @@ func (nopListenerObserver) Connected(bool)         {}
 
 // ListenerParams are what a Listener needs.
 type ListenerParams struct {
-	Client *slack.Client
+	Client *Client
 	// Providers are what command handlers take their small interfaces
 	// from (see Commands): the lifecycle, the DCS client. NewListener
 	// checks that every handler's needs are met.
@@ -110,7 +110,7 @@ func (l *Listener) Run(ctx context.Context) error {
 	if l.p.Debug {
 		opts = append(opts, socketmode.OptionDebug(true), socketmode.OptionLog(logging.SlackLogger{Log: l.log}))
 	}
-	sm := socketmode.New(l.p.Client, opts...)
+	sm := socketmode.New(l.p.Client.API(), opts...)
 	// Handlers must outlive the socket: a kill in flight is finished and
 	// reported during shutdown.
 	l.q.start(context.WithoutCancel(ctx), l.p.Workers, l.p.ClickWorkers)

@@ -29,6 +29,7 @@ func (s *Store) Create(_ context.Context, r *approvals.Request) error {
 	}
 	c := clone(r)
 	c.State, c.Approvals, c.DecidedBy, c.Note, c.Result, c.RemindedAt = approvals.Pending, nil, "", "", nil, time.Time{}
+	c.LeaseUntil = time.Time{}
 	if c.Kind == "" {
 		c.Kind = approvals.KindKill
 	}
@@ -120,7 +121,7 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 	if r.State != t.From {
 		return false, nil
 	}
-	r.State, r.UpdatedAt = t.To, at(t.At)
+	r.State, r.UpdatedAt, r.LeaseUntil = t.To, at(t.At), at(t.LeaseUntil)
 	if t.From == approvals.Pending {
 		r.DecidedBy = t.Actor
 	}

@@ -720,3 +720,23 @@ policy.kill_all.approvals_required: 1 is lower than approvals_required (2): a ki
 		}
 	}
 }
+
+// Every tuning value is set: the parts that take them refuse zero values.
+func TestTuningComplete(t *testing.T) {
+	tu := Default().Tuning()
+	for name, ok := range map[string]bool{
+		"Workers":       tu.Workers > 0,
+		"ClickWorkers":  tu.ClickWorkers > 0,
+		"CommandQueue":  tu.CommandQueue > 0,
+		"ClickQueue":    tu.ClickQueue > 0,
+		"GroupCacheTTL": tu.GroupCacheTTL > 0 && tu.GroupCacheTTL <= time.Minute,
+		"Slack.Attempt": tu.Slack.Attempt > 0 && tu.Slack.Attempt <= tu.Slack.Budget,
+		"Slack.Retries": tu.Slack.Retries > 0,
+		"Slack.Grace":   tu.Slack.Grace > 0 && tu.Slack.Grace < Default().ShutdownTimeout.Duration,
+		"Lease":         tu.Lease >= 4*time.Second,
+	} {
+		if !ok {
+			t.Errorf("Tuning().%s = %+v", name, tu)
+		}
+	}
+}

@@ -42,6 +42,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if opts.check {
 		fmt.Fprintf(stderr, "bot: configuration in %s is valid\n", opts.config)
+		if w := cfg.Warnings(); len(w) > 0 {
+			fmt.Fprintf(stderr, "bot: warnings:\n%v\n", w)
+		}
 		return exitOK
 	}
 	log := app.NewLogger(cfg, stderr)

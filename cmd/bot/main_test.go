@@ -192,8 +192,11 @@ func (w *world) request(addr string) fakeslack.Message {
 		Command: "/dcs", Text: "kill orders-prod " + nodeID + " " + addr}); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := w.slack.WaitFor(w.ctx(), func(s *fakeslack.Server) bool { return len(s.Messages()) > n }); err != nil {
-		w.t.Fatalf("approval message: %v", err)
+	if err := w.slack.WaitFor(w.ctx(), func(s *fakeslack.Server) bool {
+		ms := s.Messages()
+		return len(ms) > n && strings.Contains(string(ms[n].Blocks), `"dcs_approve"`)
+	}); err != nil {
+		w.t.Fatalf("approval message with its buttons: %v", err)
 	}
 	return w.slack.Messages()[n]
 }
@@ -370,4 +373,31 @@ unknown_key: 1
 	if t.Failed() {
 		t.Logf("output:\n%s", out)
 	}
+}
+
+// -check-config prints the warnings of a valid configuration, and still
+// exits 0.
+func TestCheckConfigWarnings(t *testing.T) {
+	w := newWorld(t)
+	body := strings.Replace(mustRead(t, w.config), "  approvals_required: 1\n",
+		"  approvals_required: 2\n  kill_all:\n    approvals_required: 1\n", 1)
+	cfg := w.writeConfig("warn.yaml", strings.Replace(body, "approvers: ["+approver+"]", "approvers: ["+approver+", SONCALL001]", 1))
+	cmd, out := w.command(secrets, "-check-config", "-config", cfg)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("config with warnings: %v\n%s", err, out)
+	}
+	for _, want := range []string{"is valid", "warnings:", "policy.kill_all.approvals_required: 1 is lower than approvals_required (2)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

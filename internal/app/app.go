@@ -10,11 +10,10 @@ import (
 	"net"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/audit"
 	"dcsbot/internal/config"
+	"dcsbot/internal/dcs"
 	"dcsbot/internal/metrics"
 	"dcsbot/internal/slackbot"
 )
@@ -29,29 +28,23 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the lifecycle's clock; time.Now when nil.
 	Now func() time.Time
-	// StaleAfter overrides how long a request may sit approved or executing
-	// before another replica recovers it.
+	// StaleAfter overrides how long a request without a lease may sit
+	// approved or executing before another replica recovers it.
 	StaleAfter time.Duration
+	// Tune, if set, changes the configuration's tuning (tests).
+	Tune func(*config.Tuning)
 }
-
-// Tuning the configuration does not expose.
-const (
-	workers       = 16          // commands and clicks handled at once
-	groupCacheTTL = time.Minute // how long an approver group's members are cached
-	// overviewWindow is how long after a user last opened the Home tab it
-	// is redrawn when a request it shows changes.
-	overviewWindow = time.Hour
-)
 
 // App is a configured bot, ready to Run.
 type App struct {
 	cfg       *config.Config
+	tuning    config.Tuning
 	log       *slog.Logger
 	metrics   *metrics.Metrics
 	store     store
 	exclusive bool // the store is a SQLite file no other process shares
 	svc       *approvals.Service
-	api       *slack.Client
+	slack     *slackbot.Client
 	listener  *slackbot.Listener
 	httpLn    net.Listener
 	home      *slackbot.Home
@@ -66,7 +59,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	if log == nil {
 		log = NewLogger(cfg, opt.LogOutput)
 	}
-	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
+	a := &App{cfg: cfg, tuning: cfg.Tuning(), log: log, metrics: metrics.New()}
+	if opt.Tune != nil {
+		opt.Tune(&a.tuning)
+	}
+	for _, w := range cfg.Warnings() {
+		log.Warn("configuration", "key", w.Key, "warning", w.Message)
+	}
 	if a.store, a.exclusive, err = openStore(ctx, cfg, log); err != nil {
 		return nil, err
 	}
@@ -79,16 +78,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	if err != nil {
 		return nil, err
 	}
-	debug := log.Enabled(ctx, slog.LevelDebug)
-	slackLog := log.With("component", "slack")
-	a.api = slackbot.NewClient(slackbot.ClientParams{
-		APIURL:   cfg.Slack.APIURL,
-		BotToken: cfg.Secrets.SlackBotToken.Reveal(),
-		AppToken: cfg.Secrets.SlackAppToken.Reveal(),
-		Debug:    debug,
-		Logger:   slackLog,
-	})
-	notifier := slackbot.NewNotifier(a.api, slackLog, a.metrics)
+	notifier, err := a.newSlack(ctx)
+	if err != nil {
+		return nil, err
+	}
 	feed := &changeFeed{}
 	if a.svc, err = a.newService(watchedStore{a.store, feed}, killer, notifier, opt); err != nil {
 		return nil, err
@@ -101,14 +94,11 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 			a.sink.Close()
 		}
 	}()
-	a.home = slackbot.NewHome(slackbot.HomeParams{API: a.api, Source: a.svc, Links: notifier, Logger: slackLog, Observer: a.metrics})
+	slackLog := log.With("component", "slack")
+	a.home = slackbot.NewHome(slackbot.HomeParams{API: a.slack, Source: a.svc, Links: notifier, Logger: slackLog, Observer: a.metrics})
 	feed.subscribe(func(string) { a.shipper.Notify() })
 	feed.subscribe(a.home.Changed)
-	a.listener, err = slackbot.NewListener(slackbot.ListenerParams{
-		Client: a.api, Providers: []any{a.svc, killer, notifier}, Decider: a.svc, Ephemeral: notifier, Views: notifier,
-		Home: a.home, Workers: workers, MaxAddrs: maxAddrs(cfg), Debug: debug, Logger: slackLog, Observer: a.metrics,
-	})
-	if err != nil {
+	if err := a.newListener(ctx, killer, notifier); err != nil {
 		return nil, err
 	}
 	a.metrics.RegisterPending(a.pendingCount)
@@ -118,6 +108,40 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		}
 	}
 	return a, nil
+}
+
+// newSlack builds the Slack Web API client, bounded by the tuning's
+// limits, and the notifier over it.
+func (a *App) newSlack(ctx context.Context) (*slackbot.Notifier, error) {
+	lim, slackLog := a.tuning.Slack, a.log.With("component", "slack")
+	var err error
+	a.slack, err = slackbot.NewClient(slackbot.ClientParams{
+		APIURL:   a.cfg.Slack.APIURL,
+		BotToken: a.cfg.Secrets.SlackBotToken.Reveal(),
+		AppToken: a.cfg.Secrets.SlackAppToken.Reveal(),
+		Attempt:  lim.Attempt,
+		Budget:   lim.Budget,
+		Retries:  lim.Retries,
+		Debug:    a.log.Enabled(ctx, slog.LevelDebug),
+		Logger:   slackLog,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slackbot.NewNotifier(a.slack, slackLog, a.metrics), nil
+}
+
+// newListener builds the Socket Mode listener: its command handlers take
+// what they need from the lifecycle, the DCS client and the notifier.
+func (a *App) newListener(ctx context.Context, killer *dcs.Client, notifier *slackbot.Notifier) error {
+	t := a.tuning
+	var err error
+	a.listener, err = slackbot.NewListener(slackbot.ListenerParams{
+		Client: a.slack, Providers: []any{a.svc, killer, notifier}, Decider: a.svc, Ephemeral: notifier, Views: notifier, Home: a.home,
+		Workers: t.Workers, ClickWorkers: t.ClickWorkers, CommandQueue: t.CommandQueue, ClickQueue: t.ClickQueue,
+		MaxAddrs: maxAddrs(a.cfg), Debug: a.log.Enabled(ctx, slog.LevelDebug), Logger: a.log.With("component", "slack"), Observer: a.metrics,
+	})
+	return err
 }
 
 // HTTPAddr is the address the health and metrics server listens on.

@@ -332,7 +332,7 @@ func TestFaultSQLiteBusyWaits(t *testing.T) {
 		t.Fatal("posted before the store recorded the request")
 	}
 	release()
-	f.waitFor("approval message", func() bool { return len(f.topLevel()) == 1 })
+	f.waitFor("approval message with its buttons", func() bool { return len(f.topLevel()) == 1 && hasButtons(t, f.topLevel()[0].Blocks) })
 	m := f.topLevel()[0]
 	f.approve(m, a)
 	f.ends(m, a, approvals.Succeeded, "DCS accepted the kill", 1)
@@ -451,9 +451,10 @@ func TestFaultCombinedLockDropRateLimit(t *testing.T) {
 
 // The store is locked between the approval message's post and the record of
 // where it went: SetMessage fails, and so does the withdrawal. The requester
-// is told nothing was changed, but the message stands with live buttons.
-// A click on them must not kill unreported: it is refused, or the outcome
-// is reported in the message's thread.
+// is told nothing was changed, and the message, which never got its
+// buttons, says the request is cancelled. A click all the same (a stale
+// client, a forged payload) must never revive it: it is refused, and
+// nothing is killed.
 func TestFaultSQLiteLockedAfterPost(t *testing.T) {
 	t.Parallel()
 	f, path := sqliteFx(t, 300*time.Millisecond)
@@ -471,12 +472,17 @@ func TestFaultSQLiteLockedAfterPost(t *testing.T) {
 	release()
 	f.waitFor("approval message", func() bool { return len(f.topLevel()) == 1 })
 	m := f.topLevel()[0]
-	if err := f.click(approver1, m, "dcs_approve"); err != nil {
-		return // the message lost its buttons: nothing to click
+	f.waitFor("message says cancelled", func() bool { return strings.Contains(blocksText(t, f.message(m).Blocks), "Cancelled") })
+	if hasButtons(t, f.message(m).Blocks) {
+		t.Fatal("the message of a request the bot withdrew has buttons")
 	}
-	time.Sleep(time.Second)
-	if f.killsOf(a) == 0 {
-		return // refused
+	id := f.onlyRequest().ID
+	if _, err := f.slack.SendBlockAction(f.ctx(), fakeslack.BlockAction{UserID: approver1, ChannelID: m.Channel, MessageTS: m.TS,
+		BlockID: "dcs_decision", ActionID: "dcs_approve", Value: id, Force: true}); err != nil {
+		t.Fatal(err)
 	}
-	f.threadHas(m, "DCS accepted the kill")
+	f.ephemeralTo(approver1, "still being set up (or was withdrawn)")
+	if n := f.killsOf(a); n != 0 {
+		t.Fatalf("a request the bot withdrew was killed %d times", n)
+	}
 }

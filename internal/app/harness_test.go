@@ -47,6 +47,10 @@ type env struct {
 	logs   *testkit.SyncBuffer
 	// extraEnv are more environment variables, set before start.
 	extraEnv map[string]string
+	// tune, if set before start, changes the bot's tuning; staleAfter,
+	// if set, how long a request without a lease may sit.
+	tune       func(*config.Tuning)
+	staleAfter time.Duration
 
 	mu      sync.Mutex
 	running []*running
@@ -199,7 +203,7 @@ func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	// The app's own logger (debug, JSON, redacting), slack-go's debug
 	// output included.
-	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now})
+	a, err := app.New(ctx, cfg, app.Options{LogOutput: e.logs, Now: e.clock.Now, Tune: e.tune, StaleAfter: e.staleAfter})
 	if err != nil {
 		cancel()
 		e.t.Fatalf("app.New: %v", err)
@@ -269,7 +273,10 @@ func (e *env) request(text string) fakeslack.Message {
 	if len(ack.Payload) > 0 && string(ack.Payload) != "null" {
 		e.t.Fatalf("kill acked with a reply: %s", ack.Payload)
 	}
-	e.waitFor("approval message posted", func() bool { return len(e.topLevel()) > n })
+	e.waitFor("approval message posted with its buttons", func() bool {
+		top := e.topLevel()
+		return len(top) > n && hasButtons(e.t, top[n].Blocks)
+	})
 	return e.topLevel()[n]
 }
 

@@ -20,7 +20,8 @@ import (
 // one result reply.
 func TestReplicasExecuteOnce(t *testing.T) {
 	dsn := pgtest.FreshSchema(t)
-	e := newEnv(t, withStore(fmt.Sprintf("  driver: postgres\n  dsn: %q\n", dsn)))
+	e := newEnv(t, withStore(fmt.Sprintf("  driver: postgres\n  dsn: %q\n", dsn)),
+		withPolicy("  approvals_required: 1\n  max_pending_per_user: 12\n"))
 	e.start()
 	e.start()
 	if n := e.slack.Connections(); n != 2 {
@@ -88,9 +89,9 @@ func TestReplicasExecuteOnce(t *testing.T) {
 		if executing != 1 || results != 1 || len(replies) != 3 || !strings.Contains(replies[2], "After the kill") {
 			t.Errorf("message %s thread: %q", m.TS, replies)
 		}
-		// Drawn once as approved/killing, once final.
-		if got := e.message(m).Updates; got != 2 {
-			t.Errorf("message %s updated %d times, want 2", m.TS, got)
+		// Drawn once with its buttons, once as approved/killing, once final.
+		if got := e.message(m).Updates; got != 3 {
+			t.Errorf("message %s updated %d times, want 3", m.TS, got)
 		}
 	}
 }
@@ -115,8 +116,8 @@ func TestReplicasSweepOnce(t *testing.T) {
 		if n := len(e.thread(m)); n != 1 {
 			t.Errorf("message %s: %d thread replies, want 1: %q", m.TS, n, e.thread(m))
 		}
-		if got := e.message(m).Updates; got != 1 {
-			t.Errorf("message %s updated %d times, want 1", m.TS, got)
+		if got := e.message(m).Updates; got != 2 { // its buttons, then expired
+			t.Errorf("message %s updated %d times, want 2", m.TS, got)
 		}
 	}
 }

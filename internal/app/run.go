@@ -17,10 +17,10 @@ import (
 )
 
 // Run serves until ctx ends, then shuts down gracefully: the socket closes
-// (no new commands), a kill in flight finishes and is recorded and reported
-// (bounded by shutdown_timeout), the sweep stops, the audit shipper ships
-// what it can and stops, the store closes. It returns an error if Slack
-// refuses the tokens or the socket cannot run.
+// (no new commands), a kill in flight finishes and is recorded (bounded by
+// shutdown_timeout) and reported (bounded by Slack's grace), the sweep
+// stops, the audit shipper ships what it can and stops, the store closes.
+// It returns an error if Slack refuses the tokens or the socket cannot run.
 func (a *App) Run(ctx context.Context) error {
 	defer a.store.Close()
 	defer a.sink.Close()
@@ -50,19 +50,41 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout.Duration)
 	defer cancel()
-	if err := a.listener.Wait(sctx); err != nil {
-		a.log.Error("commands still running at shutdown timeout", "err", err)
-	}
-	if err := a.svc.Wait(sctx); err != nil {
-		a.log.Error("kills still in flight at shutdown timeout; they will be recovered as unknown", "err", err)
-	}
-	select {
-	case <-c.Stop().Done():
-	case <-sctx.Done():
-	}
+	a.drain(sctx, c.Stop())
 	stopLoops()
 	stopHTTP(sctx)
 	return runErr
+}
+
+// drain finishes the work in flight at shutdown, within ctx
+// (shutdown_timeout). First every kill in flight is recorded: nothing in
+// that waits on Slack. Then replies and reports may still go out for
+// Slack's grace; then every Slack call still in flight is cut, and what
+// remains (DCS calls, store writes) is waited for. sweep ends when the
+// scheduled job running, if any, has returned.
+func (a *App) drain(ctx context.Context, sweep context.Context) {
+	if err := a.svc.Wait(ctx); err != nil {
+		a.log.Error("kills still in flight at shutdown timeout; they will be recovered as unknown", "err", err)
+	}
+	gctx, gcancel := context.WithTimeout(ctx, a.tuning.Slack.Grace)
+	_ = a.listener.Wait(gctx)
+	select {
+	case <-sweep.Done():
+	case <-gctx.Done():
+	}
+	gcancel()
+	a.slack.Abort()
+	if err := a.listener.Wait(ctx); err != nil {
+		a.log.Error("commands still running at shutdown timeout", "err", err)
+	}
+	// A click queued before the socket closed may have started a kill.
+	if err := a.svc.Wait(ctx); err != nil {
+		a.log.Error("kills still in flight at shutdown timeout; they will be recovered as unknown", "err", err)
+	}
+	select {
+	case <-sweep.Done():
+	case <-ctx.Done():
+	}
 }
 
 // checkBotToken fails fast on a bad bot token, before anything is
@@ -70,7 +92,9 @@ func (a *App) Run(ctx context.Context) error {
 // proxy that does not pass auth.test, a blip) is left to the calls that
 // follow.
 func (a *App) checkBotToken(ctx context.Context) error {
-	auth, err := a.api.AuthTestContext(ctx)
+	ctx, cancel := a.slack.Bound(ctx)
+	defer cancel()
+	auth, err := a.slack.API().AuthTestContext(ctx)
 	var se slack.SlackErrorResponse
 	switch {
 	case err == nil:

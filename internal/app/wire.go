@@ -75,11 +75,15 @@ func (a *App) newService(st approvals.Store, killer *dcs.Client, notifier *slack
 	if staleAfter == 0 {
 		staleAfter = a.cfg.StaleAfter()
 	}
+	dir, err := slackbot.NewDirectory(a.slack, a.tuning.GroupCacheTTL)
+	if err != nil {
+		return nil, err
+	}
 	return approvals.NewService(approvals.Params{
 		Store:          st,
 		Killer:         killer,
 		Notifier:       notifier,
-		Directory:      slackbot.NewDirectory(a.api, groupCacheTTL),
+		Directory:      dir,
 		Sessions:       killer,
 		Policy:         policy(a.cfg.Policy),
 		Policies:       policies,
@@ -87,10 +91,11 @@ func (a *App) newService(st approvals.Store, killer *dcs.Client, notifier *slack
 		Instances:      instances,
 		Now:            opt.Now,
 		StaleAfter:     staleAfter,
+		Lease:          a.tuning.Lease,
 		Logger:         a.log,
 		Observer:       a.metrics,
 		Approvers:      notifier,
-		OverviewWindow: overviewWindow,
+		OverviewWindow: a.tuning.OverviewWindow,
 	})
 }
 
@@ -122,6 +127,7 @@ func policy(p config.Policy) approvals.Policy {
 		ApprovalsRequired: p.ApprovalsRequired,
 		TTL:               p.TTL.Duration,
 		MaxAddrs:          p.MaxAddrs,
+		MaxPending:        p.MaxPendingPerUser,
 		RequireReason:     p.RequireReason,
 		KillAll:           approvals.KillAllPolicy{Enabled: p.KillAll.Enabled, ApprovalsRequired: p.KillAll.ApprovalsRequired},
 		Notify:            approvals.NotifyMode(p.NotifyApprovers),

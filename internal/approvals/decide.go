@@ -29,20 +29,25 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	if err := s.checkApprover(ctx, r, user); err != nil {
 		return err
 	}
-	count, err := s.recordApproval(ctx, r, user)
+	added, err := s.recordApproval(ctx, r, user)
 	if err != nil {
 		return err
 	}
-	s.log.InfoContext(ctx, "approval recorded", "user", user, "approvals", count, "required", r.ApprovalsRequired)
-	if count < r.ApprovalsRequired {
-		cur, err := s.p.Store.Get(ctx, id)
-		if err != nil {
-			return fmt.Errorf("reload request: %w", err)
+	cur, err := s.p.Store.Get(ctx, id)
+	if err != nil {
+		return fmt.Errorf("reload request: %w", err)
+	}
+	count, lapsed := s.countApprovals(ctx, cur)
+	s.log.InfoContext(ctx, "approval recorded", "user", user, "approvals", count, "lapsed", len(lapsed), "required", cur.ApprovalsRequired)
+	if count < cur.ApprovalsRequired {
+		if !added {
+			return &Refusal{Code: RefuseAlreadyApproved, Request: id}
 		}
-		s.notify(ctx, cur, Note{Kind: NoteApproval, Actor: user})
+		s.notify(ctx, cur, Note{Kind: NoteApproval, Actor: user, Count: count, Lapsed: lapsed})
 		return nil
 	}
-	won, err := s.p.Store.Apply(ctx, id, Transition{From: Pending, To: Approved, At: s.p.Now().UTC(), Actor: user})
+	now := s.p.Now().UTC()
+	won, err := s.p.Store.Apply(ctx, id, Transition{From: Pending, To: Approved, At: now, Actor: user, LeaseUntil: now.Add(s.p.Lease)})
 	if err != nil {
 		return fmt.Errorf("mark approved: %w", err)
 	}
@@ -69,45 +74,41 @@ func (s *Service) checkApprover(ctx context.Context, r *Request, user string) er
 	if user == r.Requester {
 		return &Refusal{Code: RefuseOwnRequest, Request: r.ID}
 	}
-	ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, user)
-	if err != nil {
-		return fmt.Errorf("check approver: %w", err)
-	}
-	if !ok {
-		return &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "approve"}
+	if ok, unchecked := s.isApprover(ctx, r.Instance.Alias, user); !ok {
+		return &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "approve", Groups: unchecked}
 	}
 	return nil
 }
 
-// recordApproval adds user's approval and returns how many the request
-// has. A user who approved already is refused, unless their approval
-// completed the count and an earlier click failed before acting on it:
-// then the count is returned so this click finishes the job.
-func (s *Service) recordApproval(ctx context.Context, r *Request, user string) (int, error) {
-	already := func(cur *Request) (int, error) {
-		if n := len(cur.Approvals); n >= cur.ApprovalsRequired {
-			return n, nil
+// recordApproval adds user's approval; added is false when it was already
+// recorded. A user who approved already is refused, unless the approvals
+// recorded reach the count and an earlier click failed before acting on
+// them: then this click finishes the job.
+func (s *Service) recordApproval(ctx context.Context, r *Request, user string) (added bool, err error) {
+	already := func(cur *Request) (bool, error) {
+		if len(cur.Approvals) >= cur.ApprovalsRequired {
+			return false, nil
 		}
-		return 0, &Refusal{Code: RefuseAlreadyApproved, Request: cur.ID}
+		return false, &Refusal{Code: RefuseAlreadyApproved, Request: cur.ID}
 	}
 	if r.ApprovedBy(user) {
 		return already(r)
 	}
-	added, count, err := s.p.Store.AddApproval(ctx, r.ID, Approval{User: user, At: s.p.Now().UTC()})
+	added, _, err = s.p.Store.AddApproval(ctx, r.ID, Approval{User: user, At: s.p.Now().UTC()})
 	if err != nil {
-		return 0, fmt.Errorf("record approval: %w", err)
+		return false, fmt.Errorf("record approval: %w", err)
 	}
 	if added {
 		s.p.Observer.Decision("approval")
-		return count, nil
+		return true, nil
 	}
 	// The same user's other click won, or the request moved on.
 	cur, err := s.Get(ctx, r.ID)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	if cur.State != Pending {
-		return 0, &Refusal{Code: RefuseNotPending, Request: r.ID, State: cur.State}
+		return false, &Refusal{Code: RefuseNotPending, Request: r.ID, State: cur.State}
 	}
 	return already(cur)
 }
@@ -144,12 +145,8 @@ func (s *Service) denyCheck(ctx context.Context, id, user string) (*Request, Sta
 	if user == r.Requester {
 		return r, Cancelled, nil
 	}
-	ok, err := s.PolicyFor(r.Instance.Alias).IsApprover(ctx, s.p.Directory, user)
-	if err != nil {
-		return nil, "", fmt.Errorf("check approver: %w", err)
-	}
-	if !ok {
-		return nil, "", &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "deny"}
+	if ok, unchecked := s.isApprover(ctx, r.Instance.Alias, user); !ok {
+		return nil, "", &Refusal{Code: RefuseNotApprover, Request: r.ID, Instance: r.Instance.Alias, Action: "deny", Groups: unchecked}
 	}
 	return r, Denied, nil
 }

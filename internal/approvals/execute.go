@@ -3,6 +3,7 @@ package approvals
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"dcsbot/internal/logging"
@@ -14,15 +15,17 @@ import (
 // ctx: an in-flight kill finishes and is recorded even during shutdown.
 func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.inflight.Add(1)
-	defer s.inflight.Done()
+	recorded := sync.OnceFunc(s.inflight.Done)
+	defer recorded()
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), id)
 	r, ok := s.claim(ctx, id, actor)
 	if !ok {
 		return
 	}
 	// Tell the channel while the kill goes out, not before it: Slack's
-	// latency stays off the kill's path. The result waits for this note, so
-	// the thread reads in order.
+	// latency stays off the kill's path, and the outcome is recorded
+	// before anything waits on Slack. The result's report waits for this
+	// note, so the thread reads in order.
 	announced := make(chan struct{})
 	go func() {
 		defer close(announced)
@@ -30,12 +33,16 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	}()
 
 	start := time.Now()
+	release := s.holdLease(ctx, id)
 	to, res := s.run(ctx, r)
-	<-announced
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
 	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
-	if err := s.applyHard(ctx, id, t); err != nil {
+	err := s.applyHard(ctx, id, t)
+	release()
+	recorded()
+	<-announced
+	if err != nil {
 		s.log.ErrorContext(ctx, "record kill outcome", "outcome", to, "err", err)
 		// Still tell the humans what DCS said; the record will be
 		// recovered as unknown by the sweep.
@@ -53,7 +60,8 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 // claim moves id from approved to executing and returns the request; ok
 // is false when another caller won the claim or the store failed.
 func (s *Service) claim(ctx context.Context, id, actor string) (*Request, bool) {
-	won, err := s.p.Store.Apply(ctx, id, Transition{From: Approved, To: Executing, At: s.p.Now().UTC(), Actor: actor})
+	now := s.p.Now().UTC()
+	won, err := s.p.Store.Apply(ctx, id, Transition{From: Approved, To: Executing, At: now, Actor: actor, LeaseUntil: now.Add(s.p.Lease)})
 	if err != nil {
 		// Left approved; the sweep picks it up once it is stale.
 		s.log.ErrorContext(ctx, "claim approved request for execution", "err", err)
@@ -108,7 +116,7 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 		return s.runNodes(ctx, r)
 	}
 	if r.IsKillAll() {
-		if r.DryRun {
+		if s.dryRun(r) {
 			return Succeeded, &Result{DryRun: true, Detail: dryRunDetail}
 		}
 		return outcome(s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes))
@@ -117,7 +125,7 @@ func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
 	if res != nil {
 		return Failed, res
 	}
-	if r.DryRun {
+	if s.dryRun(r) {
 		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: dryRunDetail}
 	}
 	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, send))
@@ -135,8 +143,7 @@ func (s *Service) guard(ctx context.Context, r *Request) (targets, send []string
 	if s.p.Sessions == nil || !r.Preview.Usable() {
 		return r.Addrs, r.Addrs, nil, nil
 	}
-	// Bounded, so that a request is never executing for longer than the
-	// sweep's StaleAfter while its worker is alive.
+	// Bounded, so that a kill never waits long on a stale view.
 	rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
 	now, err := s.p.Sessions.Sessions(rctx, r.Instance, r.NodeID)
 	cancel()

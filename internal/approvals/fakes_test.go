@@ -178,3 +178,14 @@ func (f *fakeSessions) set(node string, ss ...approvals.Session) {
 	defer f.mu.Unlock()
 	f.sessions[node] = ss
 }
+
+// lastNote is the last thread note about request id.
+func (n *fakeNotifier) lastNote(id string) approvals.Note {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ns := n.notes[id]
+	if len(ns) == 0 {
+		return approvals.Note{}
+	}
+	return ns[len(ns)-1]
+}

@@ -18,6 +18,7 @@ type Policy struct {
 	ApprovalsRequired int      // distinct approvers needed; the requester never counts
 	TTL               time.Duration
 	MaxAddrs          int  // addresses per request
+	MaxPending        int  // requests one person may have pending at once
 	RequireReason     bool // kills need a --reason
 	KillAll           KillAllPolicy
 	Notify            NotifyMode // how approvers hear of a request
@@ -26,7 +27,13 @@ type Policy struct {
 // KillAllPolicy is the stricter policy of /dcs kill-all.
 type KillAllPolicy struct {
 	Enabled           bool
-	ApprovalsRequired int
+	ApprovalsRequired int // the effective count is Policy.KillAllApprovals
+}
+
+// KillAllApprovals is how many distinct approvals a kill-all needs: its
+// own count, and never fewer than a targeted kill.
+func (p Policy) KillAllApprovals() int {
+	return max(p.KillAll.ApprovalsRequired, p.ApprovalsRequired)
 }
 
 // check reports the numbers p leaves unset.
@@ -43,6 +50,9 @@ func (p Policy) check() error {
 	}
 	if !p.Notify.Valid() {
 		errs = append(errs, fmt.Errorf("notify mode is %q, want one of %v", p.Notify, NotifyModes))
+	}
+	if p.MaxPending < 1 {
+		errs = append(errs, fmt.Errorf("max pending per user is %d, want at least 1", p.MaxPending))
 	}
 	if p.KillAll.ApprovalsRequired < 1 {
 		errs = append(errs, fmt.Errorf("kill-all approvals required is %d, want at least 1", p.KillAll.ApprovalsRequired))
@@ -62,9 +72,12 @@ func (p Policy) CheckRequester(user, channel string) error {
 	return nil
 }
 
-// IsApprover reports whether user is an approver, directly or through one of
-// the approver groups, which dir resolves.
-func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (bool, error) {
+// IsApprover reports whether user is an approver, directly or as a member
+// of one of the approver groups, which dir resolves. Every group is asked
+// until one admits user: a group that cannot be resolved (deleted, Slack
+// failing) does not hide the others. Unresolved lists the groups that
+// could not be resolved, so the caller can log them; they admit nobody.
+func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (ok bool, unresolved []GroupError) {
 	if slices.Contains(p.Approvers, user) {
 		return true, nil
 	}
@@ -73,15 +86,28 @@ func (p Policy) IsApprover(ctx context.Context, dir Directory, user string) (boo
 			continue
 		}
 		if dir == nil {
-			return false, fmt.Errorf("approver group %s: no directory to resolve it", id)
+			unresolved = append(unresolved, GroupError{Group: id, Err: errors.New("no directory to resolve it")})
+			continue
 		}
 		members, err := dir.GroupMembers(ctx, id)
 		if err != nil {
-			return false, fmt.Errorf("members of approver group %s: %w", id, err)
+			unresolved = append(unresolved, GroupError{Group: id, Err: err})
+			continue
 		}
 		if slices.Contains(members, user) {
-			return true, nil
+			return true, unresolved
 		}
 	}
-	return false, nil
+	return false, unresolved
 }
+
+// GroupError is an approver group that could not be resolved.
+type GroupError struct {
+	Group string
+	Err   error
+}
+
+func (e GroupError) Error() string {
+	return fmt.Sprintf("members of approver group %s: %v", e.Group, e.Err)
+}
+func (e GroupError) Unwrap() error { return e.Err }

@@ -38,10 +38,12 @@ func (e *DCSError) Error() string {
 // Notifier shows a request to people. It is the Slack edge in production.
 // Implementations render from the request's current state.
 type Notifier interface {
-	// Announce posts the approval message and returns where it went.
+	// Announce posts the approval message without its buttons, so that
+	// nobody can act on it before its place is recorded, and returns where
+	// it went.
 	Announce(ctx context.Context, r *Request) (channelID, ts string, err error)
-	// Update redraws the approval message for r's current state (buttons go
-	// away once the request leaves pending).
+	// Update redraws the approval message for r's current state: the
+	// buttons while it is pending, none once it has left pending.
 	Update(ctx context.Context, r *Request) error
 	// Thread replies in the approval message's thread.
 	Thread(ctx context.Context, r *Request, n Note) error
@@ -51,7 +53,7 @@ type Notifier interface {
 type NoteKind string
 
 const (
-	NoteApproval  NoteKind = "approval"  // a partial approval (k of n)
+	NoteApproval  NoteKind = "approval"  // a partial approval (Count of n)
 	NoteExecuting NoteKind = "executing" // fully approved; the kill is being sent
 	NoteResult    NoteKind = "result"    // the kill's outcome (r.State, r.Result)
 	NoteDenied    NoteKind = "denied"
@@ -64,8 +66,13 @@ const (
 
 // Note is a thread reply: what happened and who did it.
 type Note struct {
-	Kind    NoteKind
-	Actor   string
+	Kind  NoteKind
+	Actor string
+	// Count is how many approvals count now (NoteApproval); Lapsed the
+	// approvers whose approval no longer counts, as they are no longer
+	// approvers.
+	Count   int
+	Lapsed  []string
 	Checks  []Check  // NoteVerified
 	Mention []string // NoteReminder: the approvers (users and groups) to call
 }

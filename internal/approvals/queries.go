@@ -8,11 +8,15 @@ import (
 	"time"
 )
 
-// Status returns a request and its audit trail.
-func (s *Service) Status(ctx context.Context, id string) (*Request, []Event, error) {
+// Status returns a request and its audit trail, if channel may see its
+// instance: requests are shown only in their instance's channels.
+func (s *Service) Status(ctx context.Context, channel, id string) (*Request, []Event, error) {
 	r, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, nil, err
+	}
+	if pol := s.PolicyFor(r.Instance.Alias); !slices.Contains(pol.Channels, channel) {
+		return nil, nil, &Refusal{Code: RefuseChannel, Instance: r.Instance.Alias, Channels: pol.Channels}
 	}
 	evs, err := s.p.Store.Events(ctx, id)
 	if err != nil {
@@ -21,22 +25,36 @@ func (s *Service) Status(ctx context.Context, id string) (*Request, []Event, err
 	return r, evs, nil
 }
 
-// History returns the newest requests, of one instance when instance is
-// not empty.
-func (s *Service) History(ctx context.Context, instance string, limit int) ([]*Request, error) {
+// History returns the newest requests of the instances channel may see,
+// or of one of them when instance is not empty.
+func (s *Service) History(ctx context.Context, channel, instance string, limit int) ([]*Request, error) {
 	f := ListFilter{Limit: limit}
 	if instance != "" {
-		inst, err := s.resolveInstance(instance)
+		inst, err := s.Viewable(channel, instance)
 		if err != nil {
 			return nil, err
 		}
-		f.InstanceAlias = inst.Alias
+		f.Instances = []string{inst.Alias}
+	} else if f.Instances = s.viewableIn(channel); len(f.Instances) == 0 {
+		return nil, &Refusal{Code: RefuseChannel}
 	}
 	rs, err := s.p.Store.List(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
 	return rs, nil
+}
+
+// viewableIn returns the aliases of the instances channel may see, sorted.
+func (s *Service) viewableIn(channel string) []string {
+	var out []string
+	for alias := range s.p.Instances {
+		if slices.Contains(s.PolicyFor(alias).Channels, channel) {
+			out = append(out, alias)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ClientsQuery asks for the live sessions of a node.

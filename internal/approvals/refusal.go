@@ -24,7 +24,7 @@ const (
 	RefuseNoSuchRequest    RefusalCode = "no-such-request"   // no request Request
 	RefuseNotReady         RefusalCode = "not-ready"         // the request's message was never recorded
 	RefuseOwnRequest       RefusalCode = "own-request"       // a requester approving their own request
-	RefuseNotApprover      RefusalCode = "not-approver"      // the user may not Action (approve or deny) Request
+	RefuseNotApprover      RefusalCode = "not-approver"      // the user may not Action (approve or deny) Request; Groups could not be checked
 	RefuseAlreadyApproved  RefusalCode = "already-approved"  // the user approved Request already
 	RefuseNotPending       RefusalCode = "not-pending"       // Request is already State
 	RefuseExpired          RefusalCode = "expired"           // Request expired At
@@ -38,6 +38,7 @@ const (
 	RefuseNoMatch        RefusalCode = "no-match"
 	RefuseTooManyMatches RefusalCode = "too-many-matches" // Count sessions chosen by Selectors (and addresses), at most Max per request
 	RefusePickedChanged  RefusalCode = "picked-changed"   // the sessions picked at Addrs on Node are no longer the ones listed
+	RefuseTooManyPending RefusalCode = "too-many-pending" // the user has Count pending Requests, Max allowed on Instance
 )
 
 // Refusal is a decision against what a user asked, with what the edge needs
@@ -66,6 +67,8 @@ type Refusal struct {
 	// that could not be read.
 	Sessions   int
 	Unreadable []string
+	Groups     []string // approver user groups that could not be resolved
+	Requests   []string // request IDs
 }
 
 func (r *Refusal) Error() string {
@@ -94,6 +97,8 @@ func (r *Refusal) Error() string {
 		return fmt.Sprintf("none of the addresses is connected to %s node %s now, so nothing was requested: %s", r.Instance, r.Node, strings.Join(r.Addrs, ", "))
 	case RefuseNodeNotSessioned:
 		return fmt.Sprintf("node %s of %s cannot take session commands", r.Node, r.Instance)
+	case RefuseTooManyPending:
+		return fmt.Sprintf("you have %d pending requests, at most %d for %s: %s", r.Count, r.Max, r.Instance, strings.Join(r.Requests, ", "))
 	}
 	return r.targetError()
 }
@@ -128,6 +133,10 @@ func (r *Refusal) requestError() string {
 	case RefuseOwnRequest:
 		return fmt.Sprintf("you cannot approve your own request %s", r.Request)
 	case RefuseNotApprover:
+		if len(r.Groups) > 0 {
+			return fmt.Sprintf("you are not an approver for %s, so you cannot %s %s (approver groups %s could not be checked)",
+				r.Instance, r.Action, r.Request, strings.Join(r.Groups, ", "))
+		}
 		return fmt.Sprintf("you are not an approver for %s, so you cannot %s %s", r.Instance, r.Action, r.Request)
 	case RefuseAlreadyApproved:
 		return fmt.Sprintf("you have already approved %s", r.Request)

@@ -31,7 +31,7 @@ type Request struct {
 	AllNodes  bool   // a kill-all on every node of the instance, or a kill on every node (see Nodes)
 	Addrs     []string
 	Reason    string
-	DryRun    bool     // decided at request time from huaweicloud.dry_run
+	DryRun    bool     // huaweicloud.dry_run was on when the request was made
 	Preview   *Preview // nil when there was no session reader, or on every node
 	// Selectors are the selectors that chose the sessions, written as the
 	// flags that give them (Selector.String); "" when every address was
@@ -55,6 +55,10 @@ type Request struct {
 	Result    *Result
 	// RemindedAt is when the one reminder was posted; zero before.
 	RemindedAt time.Time
+	// LeaseUntil is until when the worker holding an approved or executing
+	// request is known to be alive (Store.RenewLease); zero when no worker
+	// holds it.
+	LeaseUntil time.Time
 }
 
 // IsKillAll reports whether r kills every session of a node or instance.

@@ -25,16 +25,22 @@ type Params struct {
 	// instance alias that has its own. Both must be complete.
 	Policy   Policy
 	Policies map[string]Policy
-	// DryRun: every request made runs without the DCS write calls.
+	// DryRun: no request runs the DCS write calls while it is set, whatever
+	// the configuration was when the request was made.
 	DryRun bool
 	// Instances are the configured DCS instances by alias: the allow-list.
 	Instances map[string]Instance
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// StaleAfter is how long a request may sit in approved or executing
-	// before the sweep decides its worker died: approved ones are then
-	// executed, executing ones become unknown. It must exceed the longest
-	// time a live worker can keep a request executing.
+	// Lease is how long the worker that takes a request on (approved,
+	// executing) is known alive without renewing its lease; it renews it
+	// every quarter of that while the kill runs. The sweep takes a request
+	// for abandoned only once its lease has expired: approved ones are
+	// then executed, executing ones become unknown.
+	Lease time.Duration
+	// StaleAfter is the same for a request without a lease (recorded by
+	// a release without leases): how long it may sit approved or
+	// executing, unchanged, before the sweep decides its worker died.
 	StaleAfter time.Duration
 	Logger     *slog.Logger // nil discards
 	// Observer, if set, is told about outcomes (metrics).
@@ -113,6 +119,9 @@ func (p *Params) check() error {
 	if p.Approvers == nil && p.notifiesByDM() {
 		errs = append(errs, errors.New("a policy notifies approvers by direct message, but there is no ApproverMessenger"))
 	}
+	if p.Lease <= 0 {
+		errs = append(errs, fmt.Errorf("lease is %s, want a positive duration", p.Lease))
+	}
 	return errors.Join(errs...)
 }
 
@@ -135,7 +144,8 @@ func (nopObserver) Finished(State, State)         {}
 func (nopObserver) Decision(string)               {}
 func (nopObserver) KillDone(State, time.Duration) {}
 
-// Wait blocks until every kill in flight has been recorded, or ctx ends.
+// Wait blocks until the outcome of every kill in flight has been recorded
+// (reporting it to Slack may still go on), or ctx ends.
 func (s *Service) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() { s.inflight.Wait(); close(done) }()
@@ -202,3 +212,7 @@ func (s *Service) CheckChannel(channel string) error {
 }
 
 func (s *Service) finished(from, to State) { s.p.Observer.Finished(from, to) }
+
+// dryRun reports whether r runs without the DCS write calls: it runs for
+// real only if neither its creation nor the configuration now is a dry run.
+func (s *Service) dryRun(r *Request) bool { return r.DryRun || s.p.DryRun }

@@ -51,6 +51,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 			ApprovalsRequired: 1,
 			TTL:               15 * time.Minute,
 			MaxAddrs:          50,
+			MaxPending:        5,
 			KillAll:           approvals.KillAllPolicy{ApprovalsRequired: 2},
 			Notify:            approvals.NotifyChannel,
 		},
@@ -60,6 +61,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 		Now:            h.clock.Now,
 		StaleAfter:     time.Minute,
 		OverviewWindow: time.Hour,
+		Lease:          time.Minute,
 	}
 	if mutate != nil {
 		mutate(&p)
@@ -500,35 +502,6 @@ func TestApproveRefusesUnrecordedMessage(t *testing.T) {
 	}
 	if h.notifier.LastUpdate(id) != approvals.Cancelled {
 		t.Fatal("the posted message kept its buttons")
-	}
-}
-
-func TestAdoptMessageFromClick(t *testing.T) {
-	h := newHarness(t, nil)
-	r := h.submit(t)
-	h.store.Mutate(r.ID, func(r *approvals.Request) { r.MessageTS = "" }) // the click beat SetMessage
-	ctx := context.Background()
-	if err := h.svc.Adopt(ctx, r.ID, "COTHER0000", "1.2"); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := h.store.Get(ctx, r.ID); got.MessageTS != "" {
-		t.Fatal("adopted a message from another channel")
-	}
-	if err := h.svc.Adopt(ctx, r.ID, channel, "1700000000.0001"); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
-		t.Fatal(err)
-	}
-	if h.state(t, r.ID) != approvals.Succeeded {
-		t.Fatalf("state %s", h.state(t, r.ID))
-	}
-	// A known message is never replaced.
-	if err := h.svc.Adopt(ctx, r.ID, channel, "9.9"); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := h.store.Get(ctx, r.ID); got.MessageTS != "1700000000.0001" {
-		t.Fatalf("message ts %q", got.MessageTS)
 	}
 }
 

@@ -69,6 +69,10 @@ type Transition struct {
 	Actor  string  // who caused it; empty for the bot itself
 	Note   string  // free text kept with the request and the audit event
 	Result *Result // for the moves out of Executing
+	// LeaseUntil is the lease of the worker that takes the request on, for
+	// the moves into Approved and Executing; every move sets the request's
+	// lease to it, so a move into any other state clears it.
+	LeaseUntil time.Time
 }
 
 // Validate checks the transition against the state machine.

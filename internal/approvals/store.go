@@ -29,6 +29,14 @@ type Store interface {
 	// before: for Pending the deadline is ExpiresAt, for other states UpdatedAt.
 	// Oldest first, at most limit (0: no limit).
 	ListStale(ctx context.Context, state State, before time.Time, limit int) ([]*Request, error)
+	// RenewLease sets the lease of a request still in state to until, and
+	// reports whether it is still in state. It records no audit event.
+	RenewLease(ctx context.Context, id string, state State, until time.Time) (bool, error)
+	// ListAbandoned returns requests in state whose worker is gone: their
+	// lease ended at or before now, or, holding no lease, they last
+	// changed at or before unleasedBefore. Oldest first, at most limit (0:
+	// no limit).
+	ListAbandoned(ctx context.Context, state State, now, unleasedBefore time.Time, limit int) ([]*Request, error)
 	// List returns the newest requests first, filtered.
 	List(ctx context.Context, f ListFilter) ([]*Request, error)
 	// Count returns how many requests are in state.
@@ -58,6 +66,8 @@ type Store interface {
 // ListFilter narrows List. Zero values mean no filter.
 type ListFilter struct {
 	InstanceAlias string
+	Instances     []string // any of these instance aliases
+	Requester     string
 	States        []State
 	Limit         int
 	// Scope, when set, keeps only the requests it covers.

@@ -65,6 +65,9 @@ func (s *Service) Submit(ctx context.Context, k KillRequest) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.limitPending(ctx, inst, k.User); err != nil {
+		return nil, err
+	}
 	r, err := s.newRequest(ctx, inst, k)
 	if err != nil {
 		return nil, err
@@ -114,7 +117,7 @@ func (s *Service) newRequest(ctx context.Context, inst Instance, k KillRequest) 
 	}
 	if k.KillAll {
 		r.Kind, r.Addrs = KindKillAll, nil
-		r.ApprovalsRequired = pol.KillAll.ApprovalsRequired
+		r.ApprovalsRequired = pol.KillAllApprovals()
 	}
 	return r, nil
 }
@@ -159,9 +162,10 @@ func (s *Service) create(ctx context.Context, r *Request) error {
 	return nil
 }
 
-// announce posts r's approval message and records where it went. A request
-// whose message cannot be posted or recorded is withdrawn: nobody could
-// approve it.
+// announce posts r's approval message, records where it went, and only
+// then adds its buttons: a click can only come from a message the store
+// knows. A request whose message cannot be posted, recorded or given its
+// buttons is withdrawn: nobody could approve it.
 func (s *Service) announce(ctx context.Context, r *Request) error {
 	channel, ts, err := s.p.Notifier.Announce(ctx, r)
 	if err != nil {
@@ -173,37 +177,27 @@ func (s *Service) announce(ctx context.Context, r *Request) error {
 		s.withdraw(ctx, r, "the approval message could not be recorded")
 		return fmt.Errorf("record approval message for %s: %w", r.ID, err)
 	}
+	if err := s.p.Notifier.Update(ctx, r); err != nil {
+		s.withdraw(ctx, r, "the approval buttons could not be added")
+		return fmt.Errorf("add the buttons to the approval message of %s: %w", r.ID, err)
+	}
 	return nil
 }
 
+// withdraw cancels r, whose approval message is missing, unrecorded or
+// has no buttons. If the store fails, r stays pending without buttons
+// anyone was shown (or without a recorded message, which Approve refuses)
+// until the sweep expires it.
 func (s *Service) withdraw(ctx context.Context, r *Request, why string) {
 	ctx = context.WithoutCancel(ctx)
 	if _, err := s.p.Store.Apply(ctx, r.ID, Transition{From: Pending, To: Cancelled, At: s.p.Now().UTC(), Note: why}); err != nil {
-		// Still pending in the store, but nobody can approve it: Approve
-		// refuses a request whose message was never recorded, and the
-		// sweep expires it.
 		s.log.ErrorContext(ctx, "withdraw request", "err", err)
 	}
 	if r.MessageTS != "" {
-		// Take the buttons off the posted message whatever the store said.
+		// Say so on the posted message whatever the store said.
 		r.State, r.Note = Cancelled, why
 		if err := s.p.Notifier.Update(ctx, r); err != nil {
 			s.log.WarnContext(ctx, "update withdrawn request's message", "err", err)
 		}
 	}
-}
-
-// Adopt records where a request's approval message is, learnt from a click
-// on it, when the store does not know yet: the click can come between the
-// post and its record. It changes nothing for a request that knows its
-// message, is not pending, or lives in another channel.
-func (s *Service) Adopt(ctx context.Context, id, channel, ts string) error {
-	r, err := s.p.Store.Get(ctx, id)
-	if err != nil || r.MessageTS != "" || r.State != Pending || r.ChannelID != channel || ts == "" {
-		return nil
-	}
-	if err := s.p.Store.SetMessage(ctx, id, channel, ts); err != nil {
-		return fmt.Errorf("record approval message of %s: %w", id, err)
-	}
-	return nil
 }

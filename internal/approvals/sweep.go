@@ -27,20 +27,18 @@ func (s *Service) expire(ctx context.Context, r *Request) {
 // whose worker died before claiming them, and marks unknown the executing
 // requests whose worker died mid-call. Safe to run on every replica at once.
 func (s *Service) Sweep(ctx context.Context) error {
-	return s.sweep(ctx, s.p.StaleAfter)
+	return s.sweep(ctx, false)
 }
 
 // Recover is Sweep run at start. With a store no other process shares
-// (SQLite), exclusive is true and every executing request is recovered
-// at once: the process that was running it is this one's predecessor.
+// (SQLite), exclusive is true and every approved or executing request is
+// recovered at once, leases or not: the process that held it is this
+// one's predecessor.
 func (s *Service) Recover(ctx context.Context, exclusive bool) error {
-	if exclusive {
-		return s.sweep(ctx, 0)
-	}
-	return s.sweep(ctx, s.p.StaleAfter)
+	return s.sweep(ctx, exclusive)
 }
 
-func (s *Service) sweep(ctx context.Context, staleAfter time.Duration) error {
+func (s *Service) sweep(ctx context.Context, exclusive bool) error {
 	now := s.p.Now().UTC()
 	var errs []error
 	expired, err := s.p.Store.ListStale(ctx, Pending, now, 500)
@@ -50,7 +48,7 @@ func (s *Service) sweep(ctx context.Context, staleAfter time.Duration) error {
 	for _, r := range expired {
 		s.expire(ctx, r)
 	}
-	approved, err := s.p.Store.ListStale(ctx, Approved, now.Add(-staleAfter), 100)
+	approved, err := s.abandoned(ctx, Approved, now, exclusive)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("list stalled approved requests: %w", err))
 	}
@@ -58,13 +56,24 @@ func (s *Service) sweep(ctx context.Context, staleAfter time.Duration) error {
 		s.log.WarnContext(logging.WithRequestID(ctx, r.ID), "executing a request left approved by a stopped worker")
 		s.execute(ctx, r.ID, r.DecidedBy)
 	}
-	errs = append(errs, s.recoverExecuting(ctx, now.Add(-staleAfter)))
+	errs = append(errs, s.recoverExecuting(ctx, now, exclusive))
 	return errors.Join(errs...)
 }
 
-// recoverExecuting marks unknown the requests left executing since before.
-func (s *Service) recoverExecuting(ctx context.Context, before time.Time) error {
-	executing, err := s.p.Store.ListStale(ctx, Executing, before, 100)
+// abandoned lists the requests in state whose worker is gone: every one
+// when exclusive, else those whose lease has expired (or, without a
+// lease, that have not changed for StaleAfter).
+func (s *Service) abandoned(ctx context.Context, state State, now time.Time, exclusive bool) ([]*Request, error) {
+	if exclusive {
+		return s.p.Store.ListStale(ctx, state, now, 100)
+	}
+	return s.p.Store.ListAbandoned(ctx, state, now, now.Add(-s.p.StaleAfter), 100)
+}
+
+// recoverExecuting marks unknown the executing requests whose worker is
+// gone.
+func (s *Service) recoverExecuting(ctx context.Context, now time.Time, exclusive bool) error {
+	executing, err := s.abandoned(ctx, Executing, now, exclusive)
 	if err != nil {
 		return fmt.Errorf("list stalled executing requests: %w", err)
 	}

@@ -173,10 +173,11 @@ func (r *rig) approveAll(msgs map[string]fakeslack.Message, clickers int, toKill
 					r.tb.Error(err)
 					return
 				}
-				// Executing and result: two redraws of the message.
+				// The buttons, then executing and result: three redraws
+				// of the message.
 				if err := r.slack.WaitFor(r.ctx(), func(s *fakeslack.Server) bool {
 					cur, _ := s.Message(m.Channel, m.TS)
-					return cur.Updates >= 2
+					return cur.Updates >= 3
 				}); err != nil {
 					r.tb.Error(err)
 					return

@@ -95,6 +95,7 @@ policy:
   approvers: [%s]
   approvals_required: 1
   ttl: 1h
+  max_pending_per_user: 10000
 store:
   driver: sqlite
   dsn: %s
@@ -173,7 +174,8 @@ func (r *rig) requestMessages(addrs []string, users int) map[string]fakeslack.Me
 	r.slashAll(addrs, users, nil)
 	r.settle(before, len(addrs))
 	// Match messages to addresses through the store: the request a message
-	// shows is the one whose message_ts it is (recorded just after the post).
+	// shows is the one whose message_ts it is (recorded just after the post,
+	// and followed by the redraw that adds the buttons).
 	out := map[string]fakeslack.Message{}
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
@@ -190,7 +192,7 @@ func (r *rig) requestMessages(addrs []string, users int) map[string]fakeslack.Me
 		clear(out)
 		msgs := r.slack.Messages()[before:]
 		for _, m := range msgs {
-			if a, ok := byTS[m.TS]; ok {
+			if a, ok := byTS[m.TS]; ok && strings.Contains(string(m.Blocks), `"dcs_approve"`) {
 				out[a] = m
 			}
 		}

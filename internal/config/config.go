@@ -70,8 +70,11 @@ type Policy struct {
 	ApprovalsRequired int      `yaml:"approvals_required"` // distinct approvals needed
 	TTL               Duration `yaml:"ttl"`                // how long a request waits for approval
 	MaxAddrs          int      `yaml:"max_addrs"`          // client addresses per request
-	RequireReason     bool     `yaml:"require_reason"`     // kill and kill-all need --reason "text"
-	KillAll           KillAll  `yaml:"kill_all"`
+	// MaxPendingPerUser is how many requests one person may have waiting
+	// for approval at once (on every instance together).
+	MaxPendingPerUser int     `yaml:"max_pending_per_user"`
+	RequireReason     bool    `yaml:"require_reason"` // kill and kill-all need --reason "text"
+	KillAll           KillAll `yaml:"kill_all"`
 	// NotifyApprovers is how approvers hear of a request besides its
 	// approval message: off, channel or dm (approvals.NotifyModes).
 	NotifyApprovers string `yaml:"notify_approvers"`
@@ -95,6 +98,7 @@ type PolicyOverride struct {
 	ApprovalsRequired *int            `yaml:"approvals_required"`
 	TTL               *Duration       `yaml:"ttl"`
 	MaxAddrs          *int            `yaml:"max_addrs"`
+	MaxPendingPerUser *int            `yaml:"max_pending_per_user"`
 	RequireReason     *bool           `yaml:"require_reason"`
 	KillAll           KillAllOverride `yaml:"kill_all"`
 	NotifyApprovers   *string         `yaml:"notify_approvers"`
@@ -116,6 +120,7 @@ func (o PolicyOverride) apply(base Policy) Policy {
 	set(&out.ApprovalsRequired, o.ApprovalsRequired)
 	set(&out.TTL, o.TTL)
 	set(&out.MaxAddrs, o.MaxAddrs)
+	set(&out.MaxPendingPerUser, o.MaxPendingPerUser)
 	set(&out.RequireReason, o.RequireReason)
 	set(&out.KillAll.Enabled, o.KillAll.Enabled)
 	set(&out.KillAll.ApprovalsRequired, o.KillAll.ApprovalsRequired)
@@ -142,6 +147,8 @@ func (o PolicyOverride) sets(rel string) bool {
 		return o.TTL != nil
 	case "max_addrs":
 		return o.MaxAddrs != nil
+	case "max_pending_per_user":
+		return o.MaxPendingPerUser != nil
 	case "require_reason":
 		return o.RequireReason != nil
 	case "kill_all.enabled":
@@ -214,6 +221,7 @@ func Default() *Config {
 			ApprovalsRequired: 1,
 			TTL:               Dur(15 * time.Minute),
 			MaxAddrs:          50,
+			MaxPendingPerUser: 5,
 			KillAll:           KillAll{ApprovalsRequired: 2},
 			NotifyApprovers:   string(approvals.NotifyOff),
 		},
@@ -234,11 +242,12 @@ func (h HuaweiCloud) ScanWait() time.Duration { return 2 * h.Timeout.Duration }
 // (internal/approvals bounds it so).
 const guardReadTimeout = 30 * time.Second
 
-// StaleAfter is how long a request may sit approved or executing before
-// another replica decides its worker died. It is longer than a live worker
-// can keep a request executing: the bounded session re-read (plus one call
-// that may overrun it by a timeout), the kill (a timeout), the store
-// writes, with a margin.
+// StaleAfter is how long a request without a lease (recorded by a
+// release without leases; see Tuning.Lease) may sit approved or executing
+// before another replica decides its worker died. It is longer than a
+// live worker of that release could keep a request executing: the bounded
+// session re-read (plus one call that may overrun it by a timeout), the
+// kill (a timeout), the store writes, with a margin.
 func (c *Config) StaleAfter() time.Duration {
 	return guardReadTimeout + 2*c.HuaweiCloud.Timeout.Duration + time.Minute
 }

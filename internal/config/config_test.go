@@ -99,7 +99,8 @@ store.dsn: required`},
 		// kill_all.approvals_required is checked even with kill-all off.
 		{"bad_numbers.yaml", `policy.approvals_required: must be between 1 and 10, got 0
 policy.kill_all.approvals_required: must be between 1 and 10, got 11
-policy.max_addrs: must be between 1 and 1000, got 1001`},
+policy.max_addrs: must be between 1 and 1000, got 1001
+policy.max_pending_per_user: must be between 1 and 10000, got 0`},
 		{"bad_kill_all.yaml", `policy.kill_all.approvals_required: 2 approvals can never be reached with 1 approvers and no user group`},
 		{"bad_bools.yaml", `huaweicloud.dry_run: must be true or false
 policy.kill_all.enabled: must be true or false
@@ -136,6 +137,8 @@ policy.approvers[2]: duplicate of policy.approvers[1]
 policy.channels[0]: "#ops" is not a Slack channel ID (like C0123ABCD)
 policy.ttl: "soon" is not a duration (Go syntax such as 30s, 15m or 1h30m)`},
 		{"unreachable_approvals.yaml", `policy.approvals_required: 3 approvals can never be reached with 2 approvers and no user group`},
+		{"unreachable_by_requesters.yaml", `instances.cache.policy.kill_all.approvals_required: 3 approvals can never be reached: every requester is one of the 3 approvers (users, no user group), and nobody approves their own request
+policy.approvals_required: 2 approvals can never be reached: every requester is one of the 2 approvers (users, no user group), and nobody approves their own request`},
 		{"bad_listen_log.yaml", `http.listen: "localhost:http" must be host:port with a numeric port, or "" to disable the HTTP server
 log.format: "xml" is not a log format (text or json)
 log.level: "verbose" is not a log level (debug, info, warn or error)`},
@@ -260,6 +263,7 @@ func TestLoadValidFull(t *testing.T) {
 		ApprovalsRequired: 2,
 		TTL:               Duration{Duration: 90 * time.Minute, raw: "1h30m"},
 		MaxAddrs:          1000,
+		MaxPendingPerUser: 3,
 		RequireReason:     true,
 		KillAll:           KillAll{Enabled: true, ApprovalsRequired: 3},
 		NotifyApprovers:   "dm",
@@ -389,7 +393,7 @@ func TestExampleConfig(t *testing.T) {
 	d := Default()
 	if c.Slack != d.Slack || c.HuaweiCloud.Endpoint != "" || c.HuaweiCloud.Timeout.Duration != d.HuaweiCloud.Timeout.Duration ||
 		c.Policy.ApprovalsRequired != d.Policy.ApprovalsRequired || c.Policy.TTL.Duration != d.Policy.TTL.Duration || c.Policy.MaxAddrs != d.Policy.MaxAddrs ||
-		c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
+		c.Policy.MaxPendingPerUser != d.Policy.MaxPendingPerUser || c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
 		t.Errorf("config.example.yaml does not show the defaults:\n%+v\nwant:\n%+v", c, d)
 	}
 	if c.Audit != d.Audit || c.Policy.NotifyApprovers != d.Policy.NotifyApprovers {
@@ -561,6 +565,7 @@ func TestPolicyFor(t *testing.T) {
 		ApprovalsRequired: 1,
 		TTL:               Dur(15 * time.Minute),
 		MaxAddrs:          50,
+		MaxPendingPerUser: 5,
 		RequireReason:     false,
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 3},
 		NotifyApprovers:   "off",
@@ -585,6 +590,7 @@ func TestPolicyFor(t *testing.T) {
 	staging.Requesters = []string{}
 	staging.TTL = Duration{Duration: time.Hour, raw: "1h"}
 	staging.MaxAddrs = 5
+	staging.MaxPendingPerUser = 20
 	staging.KillAll = KillAll{Enabled: false, ApprovalsRequired: 1}
 
 	want := map[string]Policy{
@@ -636,6 +642,7 @@ func TestPolicyForDefaults(t *testing.T) {
 		ApprovalsRequired: 1,
 		TTL:               Dur(15 * time.Minute),
 		MaxAddrs:          50,
+		MaxPendingPerUser: 5,
 		RequireReason:     false,
 		KillAll:           KillAll{Enabled: false, ApprovalsRequired: 2},
 		NotifyApprovers:   "off",
@@ -696,4 +703,56 @@ func policyFor(c *Config, alias string) Policy {
 		return t.Policy
 	}
 	return c.Policy
+}
+
+// Warnings: a valid configuration that is likely a mistake loads, and
+// says so at each key; the valid fixtures and the example have none.
+func TestWarnings(t *testing.T) {
+	c, err := Load("testdata/warn_approvals.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `instances.payments-prod.policy.approvals_required: 2 approvals: a request made by U0123ABCD can never be approved, as nobody approves their own request
+policy.approvals_required: 2 approvals: a request made by one of the 2 approvers can never be approved, as nobody approves their own request
+policy.kill_all.approvals_required: 1 is lower than approvals_required (2): a kill-all needs 2 approvals, never fewer than a kill`
+	if got := c.Warnings().Error(); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	c, err = Load("testdata/valid_minimal.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "policy.approvals_required: 1 approval: a request made by the only approver can never be approved, as nobody approves their own request"
+	if got := c.Warnings().Error(); got != want {
+		t.Errorf("valid_minimal.yaml warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, f := range []string{"testdata/valid_full.yaml", "testdata/valid_overrides.yaml", "testdata/valid_anchors.yaml", "../../config.example.yaml"} {
+		c, err := Load(f, envOf(goodEnv()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := c.Warnings(); len(w) != 0 {
+			t.Errorf("%s: warnings:\n%v", f, w)
+		}
+	}
+}
+
+// Every tuning value is set: the parts that take them refuse zero values.
+func TestTuningComplete(t *testing.T) {
+	tu := Default().Tuning()
+	for name, ok := range map[string]bool{
+		"Workers":       tu.Workers > 0,
+		"ClickWorkers":  tu.ClickWorkers > 0,
+		"CommandQueue":  tu.CommandQueue > 0,
+		"ClickQueue":    tu.ClickQueue > 0,
+		"GroupCacheTTL": tu.GroupCacheTTL > 0 && tu.GroupCacheTTL <= time.Minute,
+		"Slack.Attempt": tu.Slack.Attempt > 0 && tu.Slack.Attempt <= tu.Slack.Budget,
+		"Slack.Retries": tu.Slack.Retries > 0,
+		"Slack.Grace":   tu.Slack.Grace > 0 && tu.Slack.Grace < Default().ShutdownTimeout.Duration,
+		"Lease":         tu.Lease >= 4*time.Second,
+	} {
+		if !ok {
+			t.Errorf("Tuning().%s = %+v", name, tu)
+		}
+	}
 }

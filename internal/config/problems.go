@@ -49,6 +49,11 @@ func (p *problems) err() error {
 	if len(p.list) == 0 {
 		return nil
 	}
+	return p.sorted()
+}
+
+// sorted returns the problems sorted by key.
+func (p *problems) sorted() Problems {
 	out := make(Problems, len(p.list))
 	copy(out, p.list)
 	sort.SliceStable(out, func(i, j int) bool { return keyLess(out[i].Key, out[j].Key) })

@@ -1,13 +1,13 @@
 package config
 
 import (
-	"dcsbot/internal/approvals"
 	"net"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
+
+	"dcsbot/internal/approvals"
 )
 
 var (
@@ -24,6 +24,7 @@ var (
 const (
 	MaxApprovalsRequired = 10
 	MaxMaxAddrs          = 1000
+	MaxMaxPending        = 10000
 )
 
 // validateFile checks everything that comes from the file (Secrets apart).
@@ -115,9 +116,14 @@ func (c *Config) validateInstances(p *problems) {
 // policy under its own key. A problem an instance only inherits (the global
 // policy has the same problem, and the instance does not set the key) is
 // reported once, at the global key.
-func (c *Config) validatePolicy(p *problems) {
+func (c *Config) validatePolicy(p *problems) { c.eachPolicy(p, checkPolicy) }
+
+// eachPolicy runs check on the global policy, then on each instance's
+// effective policy under its own key, leaving out what an instance only
+// inherits.
+func (c *Config) eachPolicy(p *problems, check func(p *problems, key string, pol Policy)) {
 	var global problems
-	checkPolicy(&global, "policy", c.Policy)
+	check(&global, "policy", c.Policy)
 	p.list = append(p.list, global.list...)
 	inherited := make(map[Problem]bool, len(global.list))
 	for _, pr := range global.list {
@@ -133,8 +139,8 @@ func (c *Config) validatePolicy(p *problems) {
 		// problems, and under the instance's key, to report. Messages name
 		// keys too ("duplicate of ..."), so each run names its own.
 		var asGlobal, own problems
-		checkPolicy(&asGlobal, "policy", eff)
-		checkPolicy(&own, child("instances", alias)+".policy", eff)
+		check(&asGlobal, "policy", eff)
+		check(&own, child("instances", alias)+".policy", eff)
 		for i, pr := range own.list {
 			g := asGlobal.list[i]
 			if inherited[g] && !o.sets(strings.TrimPrefix(g.Key, "policy.")) {
@@ -157,30 +163,36 @@ func checkPolicy(p *problems, key string, pol Policy) {
 		p.add(k("approvers"), "at least one approver is required (user IDs like U0123ABCD or user group IDs like S0123ABCD)")
 	}
 	checkIDs(p, k("approvers"), pol.Approvers, approverRE, "a Slack user or user group ID (like U0123ABCD or S0123ABCD)")
-	checkApprovals(p, k("approvals_required"), pol.ApprovalsRequired, pol.Approvers, true)
+	a, ka := pol.ApprovalsRequired, pol.KillAll.ApprovalsRequired
+	if inRange(p, k("approvals_required"), a) {
+		checkReach(p, k("approvals_required"), a, pol)
+	}
 	checkPositive(p, k("ttl"), pol.TTL)
 	if m := pol.MaxAddrs; m < 1 || m > MaxMaxAddrs {
 		p.add(k("max_addrs"), "must be between 1 and %d, got %d", MaxMaxAddrs, m)
 	}
-	// Reachability matters only when kill-all can be asked for.
-	checkApprovals(p, k("kill_all.approvals_required"), pol.KillAll.ApprovalsRequired, pol.Approvers, pol.KillAll.Enabled)
+	if m := pol.MaxPendingPerUser; m < 1 || m > MaxMaxPending {
+		p.add(k("max_pending_per_user"), "must be between 1 and %d, got %d", MaxMaxPending, m)
+	}
+	// A kill-all needs the larger of the two counts; its reachability
+	// matters only when it can be asked for, and is reported here only
+	// when its own count is the larger.
+	if inRange(p, k("kill_all.approvals_required"), ka) && pol.KillAll.Enabled && ka > a {
+		checkReach(p, k("kill_all.approvals_required"), ka, pol)
+	}
 	if !approvals.NotifyMode(pol.NotifyApprovers).Valid() {
 		p.add(k("notify_approvers"), "%s is not a way to notify approvers (off, channel or dm)", quote(pol.NotifyApprovers))
 	}
 }
 
-// checkApprovals checks a number of approvals: in range, and, when used,
-// reachable with the approvers listed (a user group may hold any number).
-func checkApprovals(p *problems, key string, n int, approvers []string, used bool) {
-	switch {
-	case n < 1 || n > MaxApprovalsRequired:
+// inRange checks a number of approvals against its limits.
+func inRange(p *problems, key string, n int) bool {
+	if n < 1 || n > MaxApprovalsRequired {
 		p.add(key, "must be between 1 and %d, got %d", MaxApprovalsRequired, n)
-	case used && len(approvers) > 0 && !hasGroup(approvers) && n > len(approvers):
-		p.add(key, "%d approvals can never be reached with %d approvers and no user group", n, len(approvers))
+		return false
 	}
+	return true
 }
-
-func hasGroup(ids []string) bool { return slices.ContainsFunc(ids, approvals.IsUserGroup) }
 
 // checkIDs reports each ID that does not match re, and each repeat.
 func checkIDs(p *problems, key string, ids []string, re *regexp.Regexp, want string) {

@@ -22,7 +22,14 @@ const maxListedAddrs = 50
 // final state. Every block stays within Slack's limits, whatever the
 // request holds: long lists go over several sections, long text is capped
 // (/dcs status shows it whole).
-func approvalBlocks(r *approvals.Request) []slack.Block {
+func approvalBlocks(r *approvals.Request) []slack.Block { return messageBlocks(r, true) }
+
+// announceBlocks draws a pending request's message as first posted:
+// without its buttons, which come once the bot has recorded where the
+// message is.
+func announceBlocks(r *approvals.Request) []slack.Block { return messageBlocks(r, false) }
+
+func messageBlocks(r *approvals.Request, buttons bool) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(plain("%s", truncate(approvalTitle(r), 150))),
 		slack.NewSectionBlock(nil, approvalFields(r), nil),
@@ -31,6 +38,9 @@ func approvalBlocks(r *approvals.Request) []slack.Block {
 		blocks = append(blocks, slack.NewContextBlock("", md(":test_tube: *Dry run*: approving runs every check but makes no DCS write call; the thread says what would have been killed.")))
 	}
 	blocks = append(blocks, targetBlocks(r)...)
+	if r.State == approvals.Pending && !buttons {
+		return append(blocks, slack.NewContextBlock("", md(":hourglass_flowing_sand: Setting up: the Approve and Deny buttons appear in a moment.")))
+	}
 	if r.State == approvals.Pending {
 		return append(blocks, decisionBlocks(r)...)
 	}
@@ -144,9 +154,17 @@ func approveButton(r *approvals.Request) *slack.ButtonBlockElement {
 		WithStyle(slack.StylePrimary).WithConfirm(confirm)
 }
 
-// denyButton is a pending request's Deny button.
+// denyButton is a pending request's Deny button, with a confirm dialog: a
+// Deny is deliberate even when Slack's trigger for the reason dialog has
+// expired by the time the bot sees it (it then denies at once).
 func denyButton(r *approvals.Request) *slack.ButtonBlockElement {
-	return slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger)
+	confirm := slack.NewConfirmationBlockObject(
+		plain("Deny request %s?", r.ID),
+		mdf("Nothing will be killed. Next you can say why. (Your own request is withdrawn.)"),
+		plain("Deny"),
+		plain("Back"),
+	).WithStyle(slack.StyleDanger)
+	return slack.NewButtonBlockElement(denyActionID, r.ID, plain("Deny")).WithStyle(slack.StyleDanger).WithConfirm(confirm)
 }
 
 // targetLines lists the addresses with what the preview found at each.

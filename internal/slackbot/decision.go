@@ -12,11 +12,10 @@ import (
 // Decider is what the approval message's buttons and the deny dialog need
 // of the lifecycle.
 type Decider interface {
-	Adopt(ctx context.Context, id, channel, ts string) error
 	Approve(ctx context.Context, id, user string) error
 	CanDeny(ctx context.Context, id, user string) error
 	Deny(ctx context.Context, id, user, reason string) error
-	Status(ctx context.Context, id string) (*approvals.Request, []approvals.Event, error)
+	Get(ctx context.Context, id string) (*approvals.Request, error)
 }
 
 // click handles Approve and Deny.
@@ -24,9 +23,6 @@ func (l *Listener) click(ctx context.Context, cb slack.InteractionCallback) {
 	for _, a := range cb.ActionCallback.BlockActions {
 		if a.BlockID != decisionBlockID {
 			continue
-		}
-		if err := l.p.Decider.Adopt(ctx, a.Value, cb.Channel.ID, cb.Container.MessageTs); err != nil {
-			l.log.Warn("record approval message from a click", "request_id", a.Value, "err", err)
 		}
 		var err error
 		switch a.ActionID {
@@ -74,7 +70,7 @@ func (l *Listener) denySubmitted(ctx context.Context, cb slack.InteractionCallba
 	if err := l.p.Decider.Deny(ctx, id, cb.User.ID, reason); err != nil {
 		l.log.Info("deny refused or failed", "request_id", id, "user", cb.User.ID, "err", err)
 		ch := ""
-		if r, _, serr := l.p.Decider.Status(ctx, id); serr == nil {
+		if r, serr := l.p.Decider.Get(ctx, id); serr == nil {
 			ch = r.ChannelID
 		}
 		if ch != "" {

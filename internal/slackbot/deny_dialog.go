@@ -36,6 +36,8 @@ func denyDialog(requestID string) slack.ModalViewRequest {
 
 // OpenDenyDialog opens the modal that asks a denier for an optional reason.
 func (n *Notifier) OpenDenyDialog(ctx context.Context, triggerID, requestID string) error {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	if _, err := n.api.OpenViewContext(ctx, triggerID, denyDialog(requestID)); err != nil {
 		return n.failed("views.open", err)
 	}

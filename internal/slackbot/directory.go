@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"dcsbot/internal/approvals"
 )
 
@@ -16,7 +14,7 @@ import (
 // group's members for a short while (the method is rate-limited, tier 2).
 // It implements approvals.Directory.
 type Directory struct {
-	api *slack.Client
+	c   *Client
 	ttl time.Duration
 	now func() time.Time
 
@@ -31,12 +29,12 @@ type groupEntry struct {
 
 var _ approvals.Directory = (*Directory)(nil)
 
-// NewDirectory returns a Directory caching members for ttl (default 60 s).
-func NewDirectory(api *slack.Client, ttl time.Duration) *Directory {
+// NewDirectory returns a Directory caching members for ttl.
+func NewDirectory(c *Client, ttl time.Duration) (*Directory, error) {
 	if ttl <= 0 {
-		ttl = time.Minute
+		return nil, fmt.Errorf("slack directory: cache ttl is %s, want a positive duration", ttl)
 	}
-	return &Directory{api: api, ttl: ttl, now: time.Now, cache: map[string]groupEntry{}}
+	return &Directory{c: c, ttl: ttl, now: time.Now, cache: map[string]groupEntry{}}, nil
 }
 
 // GroupMembers returns the user IDs in group id.
@@ -47,7 +45,9 @@ func (d *Directory) GroupMembers(ctx context.Context, id string) ([]string, erro
 	if ok && d.now().Sub(e.at) < d.ttl {
 		return e.members, nil
 	}
-	members, err := d.api.GetUserGroupMembersContext(ctx, id)
+	ctx, cancel := d.c.Bound(ctx)
+	defer cancel()
+	members, err := d.c.API().GetUserGroupMembersContext(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("slack usergroups.users.list %s: %w", id, err)
 	}

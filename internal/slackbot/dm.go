@@ -14,6 +14,8 @@ var _ approvals.ApproverMessenger = (*Notifier)(nil)
 // approval message as in the channel, its buttons included (they work the
 // same), and a link to it.
 func (n *Notifier) SendToApprover(ctx context.Context, r *approvals.Request, user string) (approvals.ApproverMessage, error) {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	ch, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
 		return approvals.ApproverMessage{}, n.failed("conversations.open", err)
@@ -29,6 +31,8 @@ func (n *Notifier) SendToApprover(ctx context.Context, r *approvals.Request, use
 
 // UpdateApproverMessage redraws a direct message about r for r's state.
 func (n *Notifier) UpdateApproverMessage(ctx context.Context, r *approvals.Request, m approvals.ApproverMessage) error {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	_, _, _, err := n.api.UpdateMessageContext(ctx, m.ChannelID, m.TS,
 		slack.MsgOptionText(approverText(r), false), slack.MsgOptionBlocks(approverBlocks(r, n.requestLink(ctx, r))...))
 	if err != nil {
@@ -39,6 +43,8 @@ func (n *Notifier) UpdateApproverMessage(ctx context.Context, r *approvals.Reque
 
 // RemindApprover posts a reminder in the direct-message conversation of m.
 func (n *Notifier) RemindApprover(ctx context.Context, r *approvals.Request, m approvals.ApproverMessage) error {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	_, _, err := n.api.PostMessageContext(ctx, m.ChannelID, slack.MsgOptionText(string(reminderDM(r, n.requestLink(ctx, r))), false))
 	if err != nil {
 		return n.failed("chat.postMessage", err)

@@ -10,16 +10,17 @@ import (
 // historyReader is what /dcs history needs of the lifecycle.
 type historyReader interface {
 	CheckChannel(channel string) error
-	History(ctx context.Context, instance string, limit int) ([]*approvals.Request, error)
+	History(ctx context.Context, channel, instance string, limit int) ([]*approvals.Request, error)
 }
 
-// History answers /dcs history with the newest requests.
+// History answers /dcs history with the newest requests of the instances
+// the channel may see.
 func (h *Commands) History(in Input, c commands.History, svc historyReader) Answer {
 	if err := svc.CheckChannel(in.Channel); err != nil {
 		return refusedNow(h.log, err)
 	}
 	return Answer{Later: func(ctx context.Context) (text, error) {
-		rs, err := svc.History(ctx, c.Instance, c.Limit)
+		rs, err := svc.History(ctx, in.Channel, c.Instance, c.Limit)
 		if err != nil {
 			return "", err
 		}
@@ -29,7 +30,7 @@ func (h *Commands) History(in Input, c commands.History, svc historyReader) Answ
 
 // historyText renders /dcs history.
 func historyText(rs []*approvals.Request, instance string) text {
-	scope := text("all instances")
+	scope := text("the instances of this channel")
 	if instance != "" {
 		scope = id(instance)
 	}

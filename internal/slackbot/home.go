@@ -20,7 +20,7 @@ type HomeSource interface {
 
 // HomeParams are what a Home needs.
 type HomeParams struct {
-	API    *slack.Client
+	API    *Client
 	Source HomeSource
 	Links  permalinker // the Notifier
 	Logger *slog.Logger
@@ -120,7 +120,9 @@ func (h *Home) Show(ctx context.Context, user string, notice text) {
 
 func (h *Home) publish(ctx context.Context, o *approvals.Overview, notice text) {
 	links := requestLinks(ctx, h.p.Links, o.ToDecide, o.Mine, o.Decided)
-	if _, err := h.p.API.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: o.User, View: homeView(o, links, notice)}); err != nil {
+	ctx, cancel := h.p.API.Bound(ctx)
+	defer cancel()
+	if _, err := h.p.API.API().PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: o.User, View: homeView(o, links, notice)}); err != nil {
 		h.p.Observer.APIError("views.publish")
 		h.p.Logger.Error("publish the Home tab", "user", o.User, "err", err)
 	}
@@ -131,7 +133,9 @@ func (h *Home) publishError(ctx context.Context, user string) {
 	v := slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: homeCallbackID, Blocks: slack.Blocks{BlockSet: []slack.Block{
 		slack.NewSectionBlock(md(":warning: The bot could not gather your requests just now. Open this tab again in a moment."), nil, nil),
 	}}}
-	if _, err := h.p.API.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v}); err != nil {
+	ctx, cancel := h.p.API.Bound(ctx)
+	defer cancel()
+	if _, err := h.p.API.API().PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v}); err != nil {
 		h.p.Observer.APIError("views.publish")
 		h.p.Logger.Error("publish the Home tab", "user", user, "err", err)
 	}

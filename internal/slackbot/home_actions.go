@@ -10,7 +10,7 @@ import (
 
 // event handles an Events API event: app_home_opened on the Home tab
 // publishes it. Other events are ignored.
-func (l *Listener) event(ctx context.Context, data any) {
+func (l *Listener) event(data any) {
 	ev, ok := data.(slackevents.EventsAPIEvent)
 	if !ok || l.p.Home == nil {
 		return
@@ -19,7 +19,7 @@ func (l *Listener) event(ctx context.Context, data any) {
 	if !ok || opened.Tab != "home" || opened.User == "" {
 		return
 	}
-	l.spawn(ctx, func(ctx context.Context) { l.p.Home.Opened(ctx, opened.User) })
+	l.spawn("app_home_opened", func(ctx context.Context) { l.p.Home.Opened(ctx, opened.User) })
 }
 
 // homeClick handles the Home tab's buttons. They go through the same

@@ -37,6 +37,8 @@ func (p *permalinks) put(channel, ts, link string) {
 
 // Permalink returns the link to a message (chat.getPermalink), cached.
 func (n *Notifier) Permalink(ctx context.Context, channel, ts string) (string, error) {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	if l, ok := n.links.get(channel, ts); ok {
 		return l, nil
 	}

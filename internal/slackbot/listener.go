@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,7 +41,7 @@ func (nopListenerObserver) Connected(bool)         {}
 
 // ListenerParams are what a Listener needs.
 type ListenerParams struct {
-	Client *slack.Client
+	Client *Client
 	// Providers are what command handlers take their small interfaces
 	// from (see Commands): the lifecycle, the DCS client. NewListener
 	// checks that every handler's needs are met.
@@ -54,8 +53,11 @@ type ListenerParams struct {
 	Home *Home
 	// MaxAddrs is the parser's address limit.
 	MaxAddrs int
-	// Workers bounds how many commands and clicks are handled at once.
-	Workers int
+	// Workers handle commands and clicks (clicks first), ClickWorkers only
+	// clicks and dialog submissions; CommandQueue and ClickQueue bound
+	// the work waiting for them (see config.Tuning).
+	Workers, ClickWorkers    int
+	CommandQueue, ClickQueue int
 	// Debug turns on socket mode's own debug output to Logger.
 	Debug    bool
 	Logger   *slog.Logger
@@ -63,14 +65,14 @@ type ListenerParams struct {
 }
 
 // Listener reads Socket Mode envelopes, acks each at once, and hands the
-// work to a bounded pool so the socket reader never waits on DCS, the store
-// or the Web API.
+// work to bounded lanes served by a fixed set of workers, so the socket
+// reader never waits on DCS, the store or the Web API, and a flood of
+// envelopes is refused rather than parked.
 type Listener struct {
 	p       ListenerParams
 	log     *slog.Logger
 	router  *router
-	sem     chan struct{}
-	work    sync.WaitGroup
+	q       *lanes
 	up      atomic.Bool
 	seen    *recentSet
 	closing atomic.Bool
@@ -80,8 +82,10 @@ type Listener struct {
 // NewListener returns a Listener; Run starts it. It fails when no provider
 // satisfies what a command's handler needs.
 func NewListener(p ListenerParams) (*Listener, error) {
-	if p.Workers <= 0 {
-		return nil, fmt.Errorf("slack listener: workers is %d, want at least 1", p.Workers)
+	for name, n := range map[string]int{"workers": p.Workers, "click workers": p.ClickWorkers, "command queue": p.CommandQueue, "click queue": p.ClickQueue} {
+		if n <= 0 {
+			return nil, fmt.Errorf("slack listener: %s is %d, want at least 1", name, n)
+		}
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
@@ -97,7 +101,7 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slack listener: %w", err)
 	}
-	return &Listener{p: p, log: p.Logger, router: rt, sem: make(chan struct{}, p.Workers), seen: newRecentSet(4096), picker: pk}, nil
+	return &Listener{p: p, log: p.Logger, router: rt, q: newLanes(p.ClickQueue, p.CommandQueue), seen: newRecentSet(4096), picker: pk}, nil
 }
 
 // Connected reports whether the socket is connected now.
@@ -107,20 +111,21 @@ func (l *Listener) Connected() bool { return l.up.Load() }
 var ErrInvalidAuth = errors.New("slack refused the token")
 
 // Run connects and serves until ctx ends or Slack refuses the tokens.
-// slack-go reconnects by itself when the socket drops. Handlers still
-// running when Run returns go on; Wait waits for them.
+// slack-go reconnects by itself when the socket drops. Work queued or
+// running when Run returns goes on; Wait waits for it. Run is called once.
 func (l *Listener) Run(ctx context.Context) error {
 	var opts []socketmode.Option
 	if l.p.Debug {
 		opts = append(opts, socketmode.OptionDebug(true), socketmode.OptionLog(logging.SlackLogger{Log: l.log}))
 	}
-	sm := socketmode.New(l.p.Client, opts...)
+	sm := socketmode.New(l.p.Client.API(), opts...)
 	// Handlers must outlive the socket: a kill in flight is finished and
 	// reported during shutdown.
-	workCtx := context.WithoutCancel(ctx)
+	l.q.start(context.WithoutCancel(ctx), l.p.Workers, l.p.ClickWorkers)
 	runErr := make(chan error, 1)
 	go func() { runErr <- sm.RunContext(ctx) }()
 	defer func() {
+		l.q.close()
 		l.up.Store(false)
 		l.p.Observer.Connected(false)
 	}()
@@ -132,7 +137,7 @@ func (l *Listener) Run(ctx context.Context) error {
 			}
 			return l.fatal(err)
 		case evt := <-sm.Events:
-			l.handle(workCtx, sm, evt)
+			l.handle(sm, evt)
 		}
 	}
 }
@@ -159,24 +164,16 @@ func IsAuthError(code string) bool {
 	return false
 }
 
-// Wait blocks until every handler has returned or ctx ends.
-func (l *Listener) Wait(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() { l.work.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// Wait blocks, once Run has returned, until the work queued and running
+// is done, or ctx ends.
+func (l *Listener) Wait(ctx context.Context) error { return l.q.wait(ctx) }
 
 // Drain makes the listener refuse new commands politely (during shutdown).
 func (l *Listener) Drain() { l.closing.Store(true) }
 
 // handle deals with one socket event: connection news, or an envelope to
 // ack and route.
-func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 	if l.connection(evt) || evt.Request == nil {
 		return
 	}
@@ -199,32 +196,35 @@ func (l *Listener) handle(ctx context.Context, sm *socketmode.Client, evt socket
 			return
 		}
 		reply, work := l.slash(cmd)
+		if work != nil && !l.q.command(work) {
+			l.log.Warn("command queue full; answered busy", "user", cmd.UserID)
+			l.p.Observer.Command("unknown", "busy")
+			reply = busyText
+		}
 		if reply != "" {
 			_ = sm.Ack(req, map[string]any{"response_type": "ephemeral", "text": reply})
 		} else {
 			_ = sm.Ack(req)
 		}
 		l.p.Observer.Acked(time.Since(received))
-		if work != nil {
-			l.spawn(ctx, work)
-		}
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if ok && isPickerSubmission(cb) {
 			// Its mistakes ride in the ack.
-			l.pickerSubmitted(ctx, sm, req, cb)
+			l.pickerSubmitted(sm, req, cb)
 			l.p.Observer.Acked(time.Since(received))
 			return
 		}
-		_ = sm.Ack(req)
-		l.p.Observer.Acked(time.Since(received))
+		var payload []any
 		if ok {
-			l.interactive(ctx, cb)
+			payload = l.interactive(cb)
 		}
+		_ = sm.Ack(req, payload...)
+		l.p.Observer.Acked(time.Since(received))
 	case socketmode.EventTypeEventsAPI:
 		_ = sm.Ack(req)
 		l.p.Observer.Acked(time.Since(received))
-		l.event(ctx, evt.Data)
+		l.event(evt.Data)
 	default:
 		_ = sm.Ack(req)
 	}
@@ -255,18 +255,35 @@ func (l *Listener) connection(evt socketmode.Event) bool {
 	return true
 }
 
-// interactive routes a button click or a dialog submission to the pool.
-func (l *Listener) interactive(ctx context.Context, cb slack.InteractionCallback) {
+// busyText answers a slash command that finds its queue full.
+const busyText = "The bot is busy, try again in a few seconds."
+
+// interactive queues a button click or a dialog submission in the click
+// lane. It returns the ack's payload: for a submission that finds the lane
+// full, an error shown in the dialog; a click that finds it full is
+// dropped and logged (Slack shows nothing for a click's ack).
+func (l *Listener) interactive(cb slack.InteractionCallback) []any {
+	var work job
 	switch {
 	case cb.Type == slack.InteractionTypeBlockActions && cb.View.Type == slack.VTHomeTab:
-		l.spawn(ctx, func(ctx context.Context) { l.homeClick(ctx, cb) })
+		work = func(ctx context.Context) { l.homeClick(ctx, cb) }
 	case cb.Type == slack.InteractionTypeBlockActions && cb.View.CallbackID == pickerCallbackID:
-		l.spawn(ctx, func(ctx context.Context) { l.picker.action(ctx, cb) })
+		work = func(ctx context.Context) { l.picker.action(ctx, cb) }
 	case cb.Type == slack.InteractionTypeBlockActions:
-		l.spawn(ctx, func(ctx context.Context) { l.click(ctx, cb) })
+		work = func(ctx context.Context) { l.click(ctx, cb) }
 	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:
-		l.spawn(ctx, func(ctx context.Context) { l.denySubmitted(ctx, cb) })
+		work = func(ctx context.Context) { l.denySubmitted(ctx, cb) }
+	default:
+		return nil
 	}
+	if l.q.click(work) {
+		return nil
+	}
+	l.log.Warn("click queue full; dropped", "type", cb.Type, "user", cb.User.ID)
+	if cb.Type == slack.InteractionTypeViewSubmission {
+		return []any{slack.NewErrorsViewSubmissionResponse(map[string]string{denyReasonBlockID: busyText})}
+	}
+	return nil
 }
 
 // slash answers a /dcs command: parsing and the handler's checks that need
@@ -317,13 +334,10 @@ func (l *Listener) answer(ctx context.Context, in Input, sub string, later func(
 	}
 }
 
-// spawn runs work on the bounded pool without blocking the socket reader.
-func (l *Listener) spawn(ctx context.Context, work func(context.Context)) {
-	l.work.Add(1)
-	go func() {
-		defer l.work.Done()
-		l.sem <- struct{}{}
-		defer func() { <-l.sem }()
-		work(ctx)
-	}()
+// spawn queues work in the click lane (a view's action, an event); when
+// the lane is full the work is dropped and logged.
+func (l *Listener) spawn(what string, work job) {
+	if !l.q.click(work) {
+		l.log.Warn("click queue full; dropped", "what", what)
+	}
 }

@@ -23,7 +23,7 @@ func isPickerSubmission(cb slack.InteractionCallback) bool {
 // errors, under the input it is about) and nothing is requested. Otherwise
 // the modal closes and the request is made on the pool, posted in the
 // channel where /dcs kill was typed; a refusal then reaches the user there.
-func (l *Listener) pickerSubmitted(ctx context.Context, sm *socketmode.Client, req socketmode.Request, cb slack.InteractionCallback) {
+func (l *Listener) pickerSubmitted(sm *socketmode.Client, req socketmode.Request, cb slack.InteractionCallback) {
 	if l.picker == nil {
 		_ = sm.Ack(req)
 		return
@@ -35,7 +35,7 @@ func (l *Listener) pickerSubmitted(ctx context.Context, sm *socketmode.Client, r
 		return
 	}
 	_ = sm.Ack(req)
-	l.spawn(ctx, func(ctx context.Context) {
+	l.spawn("picker submission", func(ctx context.Context) {
 		r, err := l.picker.svc.Submit(ctx, k)
 		if err != nil {
 			l.p.Observer.Command("kill", outcomeOf(err))

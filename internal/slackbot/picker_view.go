@@ -237,6 +237,8 @@ func capLabel(t text) string {
 
 // OpenView opens a modal and returns its ID and hash.
 func (n *Notifier) OpenView(ctx context.Context, triggerID string, v slack.ModalViewRequest) (string, string, error) {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	resp, err := n.api.OpenViewContext(ctx, triggerID, v)
 	if err != nil {
 		return "", "", n.failed("views.open", err)
@@ -247,6 +249,8 @@ func (n *Notifier) OpenView(ctx context.Context, triggerID string, v slack.Modal
 // UpdateView redraws a modal if its hash is still hash (any hash when
 // ""), and returns its new hash.
 func (n *Notifier) UpdateView(ctx context.Context, viewID, hash string, v slack.ModalViewRequest) (string, error) {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
 	resp, err := n.api.UpdateViewContext(ctx, v, "", hash, viewID)
 	if err != nil {
 		return "", n.failed("views.update", err)

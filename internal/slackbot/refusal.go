@@ -21,6 +21,10 @@ func refusalText(r *approvals.Refusal) text {
 		return textf("Too many addresses for %s: %s given, at most %s per request.", id(r.Instance), num(r.Count), num(r.Max))
 	case approvals.RefuseNoReader:
 		return "This bot cannot read sessions or list nodes: name the node by its ID."
+	case approvals.RefuseTooManyPending:
+		return textf("You already have %s request%s waiting for approval, the most allowed for %s (%s): %s. "+
+			"Withdraw one with `/dcs cancel &lt;id&gt;`, or wait until one is decided or expires.",
+			num(r.Count), plural(r.Count), id(r.Instance), num(r.Max), inlineAddrs(r.Requests))
 	}
 	if t := nodeRefusal(r); t != "" {
 		return t
@@ -118,7 +122,11 @@ func requestRefusal(r *approvals.Refusal) text {
 	case approvals.RefuseOwnRequest:
 		return textf("You cannot approve your own request %s: another approver must.", req)
 	case approvals.RefuseNotApprover:
-		return textf("You are not an approver for %s, so you cannot %s %s.", id(r.Instance), outside(r.Action).line(capWord), req)
+		t := textf("You are not an approver for %s, so you cannot %s %s.", id(r.Instance), outside(r.Action).line(capWord), req)
+		if len(r.Groups) > 0 {
+			t += textf(" (Slack could not say who is in approver group %s just now: if you are, try again in a minute.)", ids(r.Groups))
+		}
+		return t
 	case approvals.RefuseAlreadyApproved:
 		return textf("You have already approved %s; it needs another approver.", req)
 	case approvals.RefuseNotPending:

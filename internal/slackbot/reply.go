@@ -48,7 +48,7 @@ func outcomeOf(err error) string {
 // response_url, which works in any channel, or chat.postEphemeral.
 func (l *Listener) reply(ctx context.Context, in Input, t text) {
 	if in.ResponseURL != "" {
-		err := slack.PostWebhookContext(ctx, in.ResponseURL, &slack.WebhookMessage{Text: string(t), ResponseType: slack.ResponseTypeEphemeral})
+		err := l.p.Client.postWebhook(ctx, in.ResponseURL, &slack.WebhookMessage{Text: string(t), ResponseType: slack.ResponseTypeEphemeral})
 		if err == nil {
 			return
 		}

@@ -10,7 +10,7 @@ import (
 // statusReader is what /dcs status needs of the lifecycle.
 type statusReader interface {
 	CheckChannel(channel string) error
-	Status(ctx context.Context, id string) (*approvals.Request, []approvals.Event, error)
+	Status(ctx context.Context, channel, id string) (*approvals.Request, []approvals.Event, error)
 }
 
 // Status answers /dcs status with one request and its audit trail.
@@ -19,7 +19,7 @@ func (h *Commands) Status(in Input, c commands.Status, svc statusReader) Answer 
 		return refusedNow(h.log, err)
 	}
 	return Answer{Later: func(ctx context.Context) (text, error) {
-		r, evs, err := svc.Status(ctx, c.ID)
+		r, evs, err := svc.Status(ctx, in.Channel, c.ID)
 		if err != nil {
 			return "", err
 		}

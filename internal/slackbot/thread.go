@@ -38,9 +38,7 @@ func stateLine(r *approvals.Request) text {
 func threadText(r *approvals.Request, n approvals.Note) text {
 	switch n.Kind {
 	case approvals.NoteApproval:
-		left := r.ApprovalsRequired - len(r.Approvals)
-		return textf(":ballot_box_with_check: %s approved (%s of %s). %s more approval%s needed.",
-			mention(n.Actor), num(len(r.Approvals)), num(r.ApprovalsRequired), num(left), plural(left))
+		return approvalNote(r, n)
 	case approvals.NoteExecuting:
 		if r.PerNode() {
 			return perNodeExecutingText(r)
@@ -65,6 +63,21 @@ func threadText(r *approvals.Request, n approvals.Note) text {
 			"Check the instance's client list before asking again."
 	}
 	return outside(n.Kind).line(capWord)
+}
+
+// approvalNote counts the approvals after one more: those of approvers
+// who are no longer approvers are named, and do not count.
+func approvalNote(r *approvals.Request, n approvals.Note) text {
+	left := r.ApprovalsRequired - n.Count
+	t := textf(":ballot_box_with_check: %s approved (%s of %s).", mention(n.Actor), num(n.Count), num(r.ApprovalsRequired))
+	if len(n.Lapsed) > 0 {
+		lapsed := make([]approvals.Approval, len(n.Lapsed))
+		for i, u := range n.Lapsed {
+			lapsed[i].User = u
+		}
+		t += textf(" Not counted: %s, no longer an approver.", mentions(lapsed))
+	}
+	return t + textf(" %s more approval%s needed.", num(left), plural(left))
 }
 
 // resultText reports the outcome of an executed request.

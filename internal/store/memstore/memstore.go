@@ -89,6 +89,7 @@ func clone(r *approvals.Request) *approvals.Request {
 	c.Addrs = slices.Clone(r.Addrs)
 	c.Approvals = slices.Clone(r.Approvals)
 	c.CreatedAt, c.ExpiresAt, c.UpdatedAt, c.RemindedAt = at(r.CreatedAt), at(r.ExpiresAt), at(r.UpdatedAt), at(r.RemindedAt)
+	c.LeaseUntil = at(r.LeaseUntil)
 	for i := range c.Approvals {
 		c.Approvals[i].At = at(c.Approvals[i].At)
 	}

@@ -29,6 +29,7 @@ func (s *Store) Create(_ context.Context, r *approvals.Request) error {
 	}
 	c := clone(r)
 	c.State, c.Approvals, c.DecidedBy, c.Note, c.Result, c.RemindedAt = approvals.Pending, nil, "", "", nil, time.Time{}
+	c.LeaseUntil = time.Time{}
 	if c.Kind == "" {
 		c.Kind = approvals.KindKill
 	}
@@ -120,7 +121,7 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 	if r.State != t.From {
 		return false, nil
 	}
-	r.State, r.UpdatedAt = t.To, at(t.At)
+	r.State, r.UpdatedAt, r.LeaseUntil = t.To, at(t.At), at(t.LeaseUntil)
 	if t.From == approvals.Pending {
 		r.DecidedBy = t.Actor
 	}
@@ -189,7 +190,8 @@ func (s *Store) List(_ context.Context, f approvals.ListFilter) ([]*approvals.Re
 	for _, e := range s.reqs {
 		r := e.r
 		if (f.InstanceAlias == "" || r.Instance.Alias == f.InstanceAlias) && (len(f.States) == 0 || slices.Contains(f.States, r.State)) &&
-			inScope(f.Scope, r) {
+			inScope(f.Scope, r) && (len(f.Instances) == 0 || slices.Contains(f.Instances, r.Instance.Alias)) &&
+			(f.Requester == "" || r.Requester == f.Requester) {
 			out = append(out, clone(r))
 		}
 	}

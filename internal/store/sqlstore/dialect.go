@@ -55,3 +55,11 @@ func (d Dialect) rebind(q string) string {
 const Precision = time.Microsecond
 
 func (d Dialect) time(t time.Time) any { return d.TimeValue(t.UTC().Truncate(Precision)) }
+
+// optTime is time, or NULL for the zero time.
+func (d Dialect) optTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.time(t)
+}

@@ -40,6 +40,16 @@ func (s *Store) List(ctx context.Context, f approvals.ListFilter) ([]*approvals.
 		where = append(where, "instance_alias = ?")
 		args = append(args, f.InstanceAlias)
 	}
+	if f.Requester != "" {
+		where = append(where, "requester = ?")
+		args = append(args, f.Requester)
+	}
+	if len(f.Instances) > 0 {
+		where = append(where, "instance_alias IN (?"+strings.Repeat(", ?", len(f.Instances)-1)+")")
+		for _, a := range f.Instances {
+			args = append(args, a)
+		}
+	}
 	if len(f.States) > 0 {
 		where = append(where, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
 		for _, st := range f.States {

@@ -200,8 +200,8 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 	if err := t.Validate(); err != nil {
 		return false, err
 	}
-	set := []string{"state = ?", "updated_at = ?"}
-	args := []any{string(t.To), s.d.time(t.At)}
+	set := []string{"state = ?", "updated_at = ?", "lease_until = ?"}
+	args := []any{string(t.To), s.d.time(t.At), s.d.optTime(t.LeaseUntil)}
 	if t.From == approvals.Pending {
 		set = append(set, "decided_by = ?")
 		args = append(args, t.Actor)

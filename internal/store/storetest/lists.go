@@ -82,12 +82,16 @@ func testListStaleExecuting(t *testing.T, s approvals.Store) {
 
 func testList(t *testing.T, s approvals.Store) {
 	ctx := t.Context()
-	// r0 oldest ... r5 newest; even ones on prod-a.
+	// r0 oldest ... r5 newest; even ones on prod-a; r3 and r4 asked by
+	// U0OTHER.
 	for i := range 6 {
 		r := newRequest(fmt.Sprintf("r%d", i), t0.Add(time.Duration(i)*time.Minute))
 		r.Instance.Alias = "prod-b"
 		if i%2 == 0 {
 			r.Instance.Alias = "prod-a"
+		}
+		if i == 3 || i == 4 {
+			r.Requester = "U0OTHER"
 		}
 		mustCreate(t, s, r)
 	}
@@ -105,6 +109,12 @@ func testList(t *testing.T, s approvals.Store) {
 		{approvals.ListFilter{}, []string{"r5", "r4", "r3", "r2", "r1", "r0"}},
 		{approvals.ListFilter{InstanceAlias: "prod-a"}, []string{"r4", "r2", "r0"}},
 		{approvals.ListFilter{InstanceAlias: "nowhere"}, nil},
+		{approvals.ListFilter{Instances: []string{"prod-b"}}, []string{"r5", "r3", "r1"}},
+		{approvals.ListFilter{Requester: "U0OTHER"}, []string{"r4", "r3"}},
+		{approvals.ListFilter{Requester: "U0REQUESTER", States: []approvals.State{approvals.Pending}}, []string{"r5", "r0"}},
+		{approvals.ListFilter{Requester: "U0OTHER", Instances: []string{"prod-a"}}, []string{"r4"}},
+		{approvals.ListFilter{Instances: []string{"nowhere", "prod-a"}, Limit: 2}, []string{"r4", "r2"}},
+		{approvals.ListFilter{Instances: []string{"prod-a", "prod-b"}, States: []approvals.State{approvals.Denied}}, []string{"r2", "r1"}},
 		{approvals.ListFilter{States: []approvals.State{approvals.Denied}}, []string{"r2", "r1"}},
 		{approvals.ListFilter{States: []approvals.State{approvals.Denied, approvals.Executing}}, []string{"r4", "r2", "r1"}},
 		{approvals.ListFilter{InstanceAlias: "prod-a", States: []approvals.State{approvals.Pending, approvals.Denied}}, []string{"r2", "r0"}},

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"ListScope", testListScope},
 		{"ApproverMessages", testApproverMessages},
 		{"OverviewViewers", testOverviewViewers},
+		{"Lease", testLease},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -1,0 +1,73 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"dcsbot/internal/config"
+	"dcsbot/internal/fakedcs"
+)
+
+// Work waits in bounded queues: with every command worker busy and the
+// command queue full, the next slash command is answered "busy, try
+// again" in its ack; a click still goes through its own lane at once.
+func TestBusyQueueAndClickLane(t *testing.T) {
+	e := newEnv(t, withTimeout("20s"))
+	e.tune = func(tu *config.Tuning) {
+		tu.Workers, tu.ClickWorkers, tu.CommandQueue, tu.ClickQueue = 1, 1, 1, 4
+	}
+	e.start()
+	msg := e.request(killText)
+
+	gate := make(chan struct{})
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(gate)
+		}
+	}
+	t.Cleanup(release)
+	scans := e.dcs.Calls(fakedcs.APIScanClients)
+	e.dcs.SetReply(fakedcs.APIScanClients, func(int) fakedcs.Reply { <-gate; return fakedcs.Reply{} })
+	clients := "clients orders-prod " + nodeID
+	if ack := e.slash(requester, channel, clients); len(ack.PayloadMap()) != 0 {
+		t.Fatalf("first command: ack %s", ack.Payload)
+	}
+	e.waitFor("the command worker busy with a scan", func() bool { return e.dcs.Calls(fakedcs.APIScanClients) > scans })
+	if ack := e.slash(requester, channel, clients); len(ack.PayloadMap()) != 0 {
+		t.Fatalf("second command (queued): ack %s", ack.Payload)
+	}
+	ack := e.slash(requester, channel, clients)
+	if text, _ := ack.PayloadMap()["text"].(string); !strings.Contains(text, "busy, try again") {
+		t.Fatalf("third command, queue full: ack %s, want \"busy, try again\"", ack.Payload)
+	}
+
+	// The commands are stuck; an approver's Deny is not.
+	e.mustClick(approver1, msg, "dcs_deny")
+	e.waitFor("deny dialog opened", func() bool { return len(e.slack.Calls("views.open")) == 1 })
+
+	release()
+	e.waitFor("both queued commands answered", func() bool {
+		n := 0
+		for _, m := range e.slack.Ephemerals() {
+			if m.User == requester && strings.Contains(m.Text, "Sessions on") {
+				n++
+			}
+		}
+		return n == 2
+	})
+}
+
+// A person with policy.max_pending_per_user requests waiting for approval
+// is refused the next one, with the list of theirs.
+func TestMaxPendingPerUserRefusal(t *testing.T) {
+	e := newEnv(t, withPolicy("  approvals_required: 1\n  max_pending_per_user: 1\n"))
+	e.start()
+	e.request(killText)
+	id := e.onlyRequest().ID
+	mustContain(t, "second request", e.reply(requester, e.uniqueKill(1)), "waiting for approval", "`"+id+"`", "/dcs cancel")
+	if n := len(e.topLevel()); n != 1 {
+		t.Fatalf("%d approval messages, want 1", n)
+	}
+}

@@ -1,0 +1,99 @@
+package slackbot
+
+import (
+	"context"
+	"sync"
+)
+
+// job is work done after an envelope's ack.
+type job func(context.Context)
+
+// lanes are the listener's bounded queues of work and the fixed set of
+// workers that drain them. Clicks and dialog submissions have a lane of
+// their own, served first by every worker and alone by the click workers,
+// so an approver's decision never waits behind slash commands. Nothing
+// waits for room in a queue: a job that finds its lane full is refused,
+// and the caller says so.
+type lanes struct {
+	clicks, commands chan job
+	workers          sync.WaitGroup
+}
+
+func newLanes(clickCap, commandCap int) *lanes {
+	return &lanes{clicks: make(chan job, clickCap), commands: make(chan job, commandCap)}
+}
+
+// start runs the workers until close, each job with ctx.
+func (q *lanes) start(ctx context.Context, workers, clickWorkers int) {
+	for range workers {
+		q.workers.Go(func() { q.serve(ctx, q.clicks, q.commands) })
+	}
+	for range clickWorkers {
+		q.workers.Go(func() { q.serve(ctx, q.clicks, nil) })
+	}
+}
+
+// serve runs jobs, clicks first, until the lanes it serves are closed and
+// empty.
+func (q *lanes) serve(ctx context.Context, clicks, commands chan job) {
+	for clicks != nil || commands != nil {
+		select {
+		case j, ok := <-clicks:
+			if !ok {
+				clicks = nil
+				continue
+			}
+			j(ctx)
+			continue
+		default:
+		}
+		select {
+		case j, ok := <-clicks:
+			if !ok {
+				clicks = nil
+				continue
+			}
+			j(ctx)
+		case j, ok := <-commands:
+			if !ok {
+				commands = nil
+				continue
+			}
+			j(ctx)
+		}
+	}
+}
+
+// click queues a click's work; false if its lane is full.
+func (q *lanes) click(j job) bool { return offer(q.clicks, j) }
+
+// command queues a slash command's work; false if its lane is full.
+func (q *lanes) command(j job) bool { return offer(q.commands, j) }
+
+func offer(lane chan job, j job) bool {
+	select {
+	case lane <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// close ends the lanes: the workers finish what is queued, then stop. No
+// job may be offered after it.
+func (q *lanes) close() {
+	close(q.clicks)
+	close(q.commands)
+}
+
+// wait blocks until every worker has stopped, or ctx ends.
+func (q *lanes) wait(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { q.workers.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,62 @@
+package memstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"dcsbot/internal/approvals"
+)
+
+// RenewLease sets the lease of a request still in state.
+func (s *Store) RenewLease(_ context.Context, id string, state approvals.State, until time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("RenewLease"); err != nil {
+		return false, err
+	}
+	e, ok := s.reqs[id]
+	if !ok || e.r.State != state {
+		return false, nil
+	}
+	e.r.LeaseUntil = at(until)
+	return true, nil
+}
+
+// ListAbandoned returns the requests in state whose lease ended at or
+// before now, or that hold none and last changed at or before
+// unleasedBefore, oldest deadline first; limit <= 0 means all.
+func (s *Store) ListAbandoned(_ context.Context, state approvals.State, now, unleasedBefore time.Time, limit int) ([]*approvals.Request, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("ListAbandoned"); err != nil {
+		return nil, err
+	}
+	deadline := func(r *approvals.Request) time.Time {
+		if r.LeaseUntil.IsZero() {
+			return r.UpdatedAt
+		}
+		return r.LeaseUntil
+	}
+	var out []*approvals.Request
+	for _, e := range s.reqs {
+		r := e.r
+		if r.State != state {
+			continue
+		}
+		if (!r.LeaseUntil.IsZero() && !r.LeaseUntil.After(at(now))) || (r.LeaseUntil.IsZero() && !r.UpdatedAt.After(at(unleasedBefore))) {
+			out = append(out, clone(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b *approvals.Request) int {
+		if c := deadline(a).Compare(deadline(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

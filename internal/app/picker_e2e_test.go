@@ -148,7 +148,7 @@ func TestPickerKillsExactlyThePicked(t *testing.T) {
 	if v, _ := e.slack.View(v.ID); !v.Closed {
 		t.Fatal("the picker stayed open")
 	}
-	e.waitFor("approval message posted", func() bool { return len(e.topLevel()) == 1 })
+	e.waitFor("approval message posted with its buttons", func() bool { return len(e.topLevel()) == 1 && hasButtons(t, e.topLevel()[0].Blocks) })
 	msg := e.topLevel()[0]
 	text := blocksText(t, msg.Blocks)
 	mustContain(t, "approval message", text, "Kill 2 client sessions", "<@"+requester+">", "picked by hand", "`10.0.0.7:41000`: *billing*", "`[fe80::1]:6379`")

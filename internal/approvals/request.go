@@ -46,6 +46,9 @@ type Request struct {
 	Result    *Result
 	// RemindedAt is when the one reminder was posted; zero before.
 	RemindedAt time.Time
+	// JobID is the DCS job of an executed kill-all (HangUpKillAllClients
+	// answers with one); empty until DCS accepted it, and for kills.
+	JobID string
 }
 
 // IsKillAll reports whether r kills every session of a node or instance.
@@ -79,6 +82,12 @@ type Result struct {
 	Killed  []string
 	Skipped []Skip
 	DryRun  bool
+	// JobStatus is the last status DCS reported for the request's job
+	// (Request.JobID): JobSuccess or JobFail once it ended, JobInit or
+	// JobRunning when the bot stopped following it; empty without a job.
+	// FailReason is DCS's fail_reason of a job that ended JobFail.
+	JobStatus  string
+	FailReason string
 }
 
 // Event is one line of the audit trail.

@@ -35,6 +35,14 @@ type Store interface {
 	Count(ctx context.Context, state State) (int, error)
 	// Events returns a request's audit trail, oldest first.
 	Events(ctx context.Context, id string) ([]Event, error)
+	// SetJob records the DCS job of an executing request that has none, and
+	// moves its UpdatedAt to at; it reports whether it did.
+	SetJob(ctx context.Context, id, jobID string, at time.Time) (bool, error)
+	// ResumeJob moves to at the UpdatedAt of an executing request that has a
+	// job, if its UpdatedAt is at or before staleBefore; it reports whether
+	// it did. Of several callers that found the request stale, one wins the
+	// right to follow its job again.
+	ResumeJob(ctx context.Context, id string, staleBefore, at time.Time) (bool, error)
 	// MarkReminded records that a reminder is being posted for a pending
 	// request that had none; it reports whether this caller won that right.
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)

@@ -29,6 +29,7 @@ func (s *Store) Create(_ context.Context, r *approvals.Request) error {
 	}
 	c := clone(r)
 	c.State, c.Approvals, c.DecidedBy, c.Note, c.Result, c.RemindedAt = approvals.Pending, nil, "", "", nil, time.Time{}
+	c.JobID = ""
 	if c.Kind == "" {
 		c.Kind = approvals.KindKill
 	}
@@ -131,6 +132,46 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 		r.Result = roundTrip(t.Result)
 	}
 	s.addEvent(approvals.Event{RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail()})
+	return true, nil
+}
+
+// SetJob records the job of an executing request that has none.
+func (s *Store) SetJob(_ context.Context, id, jobID string, when time.Time) (bool, error) {
+	if jobID == "" {
+		return false, fmt.Errorf("set job of request %s: empty job ID", id)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("SetJob"); err != nil {
+		return false, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, fmt.Errorf("set job of request %s: %w", id, approvals.ErrNotFound)
+	}
+	if e.r.State != approvals.Executing || e.r.JobID != "" {
+		return false, nil
+	}
+	e.r.JobID, e.r.UpdatedAt = jobID, at(when)
+	return true, nil
+}
+
+// ResumeJob moves UpdatedAt to when if the request is executing with a
+// job and has been so since staleBefore or earlier.
+func (s *Store) ResumeJob(_ context.Context, id string, staleBefore, when time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("ResumeJob"); err != nil {
+		return false, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, fmt.Errorf("resume job of request %s: %w", id, approvals.ErrNotFound)
+	}
+	if e.r.State != approvals.Executing || e.r.JobID == "" || e.r.UpdatedAt.After(at(staleBefore)) {
+		return false, nil
+	}
+	e.r.UpdatedAt = at(when)
 	return true, nil
 }
 

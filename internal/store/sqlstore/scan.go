@@ -51,7 +51,7 @@ const (
 	requestColumns = `r.id, r.requester, r.channel_id, r.message_ts, r.instance_alias, r.instance_id,
 r.node_id, r.addrs, r.reason, r.approvals_required, r.state, r.created_at, r.expires_at, r.updated_at,
 r.decided_by, r.note, r.result_code, r.result_message, r.result_http_status, r.result_dcs_request_id, r.result_detail,
-r.kind, r.all_nodes, r.dry_run, r.preview, r.result_extra, r.reminded_at`
+r.kind, r.all_nodes, r.dry_run, r.preview, r.result_extra, r.reminded_at, r.job_id`
 	approvalColumns = `a.user_id, a.at`
 )
 
@@ -96,7 +96,7 @@ func (x *requestRow) scan(rows *sql.Rows) error {
 		&r.NodeID, &x.addrs, &r.Reason, &r.ApprovalsRequired, &x.state,
 		timeScanner{&r.CreatedAt}, timeScanner{&r.ExpiresAt}, timeScanner{&r.UpdatedAt},
 		&r.DecidedBy, &r.Note, &x.code, &x.msg, &x.httpStatus, &x.dcsID, &x.detail,
-		&x.kind, &r.AllNodes, &r.DryRun, jsonText{&x.preview}, jsonText{&x.extra}, timeScanner{&r.RemindedAt},
+		&x.kind, &r.AllNodes, &r.DryRun, jsonText{&x.preview}, jsonText{&x.extra}, timeScanner{&r.RemindedAt}, &r.JobID,
 		&x.approver, timeScanner{&x.approvedAt})
 }
 
@@ -126,6 +126,7 @@ func (x *requestRow) request() (*approvals.Request, error) {
 			return nil, fmt.Errorf("request %s: result: %w", r.ID, err)
 		}
 		r.Result.Killed, r.Result.Skipped, r.Result.DryRun = e.Killed, e.Skipped, e.DryRun
+		r.Result.JobStatus, r.Result.FailReason = e.JobStatus, e.FailReason
 	}
 	if x.approver.Valid {
 		r.Approvals = []approvals.Approval{{User: x.approver.String, At: x.approvedAt}}

@@ -50,8 +50,9 @@ func mustRecords(t *testing.T, s AuditStore, after int64, limit int) []audit.Rec
 	return recs
 }
 
-// lifecycle records three requests' lives: one approved by two and
-// succeeded, a kill-all on every node denied, a kill that DCS refused.
+// lifecycle records four requests' lives: one approved by two and
+// succeeded, a kill-all on every node denied, a kill that DCS refused, a
+// kill-all whose DCS job failed (its job ID on the outcome alone).
 // It returns the records they must give, Seq aside.
 func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 	ctx := t.Context()
@@ -82,8 +83,18 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 	mustApply(t, s, "bad", approvals.Transition{From: approvals.Executing, To: approvals.Failed, At: at(9),
 		Result: &approvals.Result{Code: "DCS.4800", Message: "bad client", HTTPStatus: 400, DCSRequestID: "dcs-err-2"}})
 
+	job := newRequest("job", at(10))
+	job.Kind, job.Addrs = approvals.KindKillAll, nil
+	mustCreate(t, s, job)
+	moveTo(t, s, "job", approvals.Executing, at(11))
+	if ok, err := s.SetJob(ctx, "job", "ff8080-kill-all-1", at(12)); !ok || err != nil {
+		t.Fatalf("SetJob = %v, %v", ok, err)
+	}
+	mustApply(t, s, "job", approvals.Transition{From: approvals.Executing, To: approvals.Failed, At: at(13),
+		Result: &approvals.Result{Detail: "DCS job ff8080-kill-all-1 ended FAIL", JobStatus: approvals.JobFail, FailReason: "instance busy"}})
+
 	base := func(id string, ev string, m int, actor, detail string) audit.Record {
-		req := map[string]*approvals.Request{"life": r, "all": all, "bad": bad}[id]
+		req := map[string]*approvals.Request{"life": r, "all": all, "bad": bad, "job": job}[id]
 		sessions := req.Addrs
 		if sessions == nil {
 			sessions = []string{}
@@ -97,6 +108,8 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 	ok.DCSRequestID, ok.Killed, ok.HeldBack = "dcs-ok-1", []string{"10.0.0.9:50012", "192.168.1.1:6379"}, []string{"10.0.0.2:41000"}
 	failed := base("bad", "failed", 9, "", "HTTP 400 DCS.4800 bad client request id dcs-err-2")
 	failed.DCSRequestID, failed.ErrorCode, failed.HTTPStatus = "dcs-err-2", "DCS.4800", 400
+	jobFailed := base("job", "failed", 13, "", "DCS job ff8080-kill-all-1 ended FAIL")
+	jobFailed.JobID = "ff8080-kill-all-1"
 	return []audit.Record{
 		base("life", "requested", 0, "U0REQUESTER", r.Reason),
 		base("life", "approval", 1, "U0ALICE", "1 of 2"),
@@ -110,6 +123,10 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 		base("bad", "approved", 8, "U0MOVER", ""),
 		base("bad", "executing", 8, "U0MOVER", ""),
 		failed,
+		base("job", "requested", 10, "U0REQUESTER", job.Reason),
+		base("job", "approved", 11, "U0MOVER", ""),
+		base("job", "executing", 11, "U0MOVER", ""),
+		jobFailed,
 	}
 }
 

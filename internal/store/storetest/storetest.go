@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"KindPreviewResultExtras", testKindPreviewResultExtras},
 		{"RaceMarkReminded", testRaceMarkReminded},
 		{"Count", testCount},
+		{"SetJob", testSetJob},
+		{"ResumeJob", testResumeJob},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -46,13 +46,14 @@ func newDCS(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*dcs.Clie
 		endpoints[alias] = dcs.Endpoint{InstanceID: t.ID, ProjectID: t.ProjectID, Region: t.Region, URL: t.Endpoint}
 	}
 	c, err := dcs.New(dcs.Params{
-		Instances: endpoints,
-		AK:        cfg.Secrets.AccessKey.Reveal(),
-		SK:        cfg.Secrets.SecretKey.Reveal(),
-		Timeout:   cfg.HuaweiCloud.Timeout.Duration,
-		ScanWait:  cfg.HuaweiCloud.ScanWait(),
-		Logger:    log.With("component", "dcs"),
-		Observe:   m.DCSCall,
+		Instances:   endpoints,
+		AK:          cfg.Secrets.AccessKey.Reveal(),
+		SK:          cfg.Secrets.SecretKey.Reveal(),
+		Timeout:     cfg.HuaweiCloud.Timeout.Duration,
+		ScanWait:    cfg.HuaweiCloud.ScanWait(),
+		BusyTimeout: cfg.HuaweiCloud.BusyTimeout.Duration,
+		Logger:      log.With("component", "dcs"),
+		Observe:     m.DCSCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dcs client: %w", err)
@@ -84,6 +85,7 @@ func (a *App) newService(killer *dcs.Client, notifier *slackbot.Notifier, opt Op
 		Instances:  instances,
 		Now:        opt.Now,
 		StaleAfter: staleAfter,
+		JobTimeout: a.cfg.HuaweiCloud.JobTimeout.Duration,
 		Logger:     a.log,
 		Observer:   a.metrics,
 	})

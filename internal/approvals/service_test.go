@@ -58,6 +58,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 		},
 		Now:        h.clock.Now,
 		StaleAfter: time.Minute,
+		JobTimeout: 30 * time.Second,
 	}
 	if mutate != nil {
 		mutate(&p)

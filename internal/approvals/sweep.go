@@ -24,8 +24,9 @@ func (s *Service) expire(ctx context.Context, r *Request) {
 }
 
 // Sweep expires pending requests past their TTL, executes approved requests
-// whose worker died before claiming them, and marks unknown the executing
-// requests whose worker died mid-call. Safe to run on every replica at once.
+// whose worker died before claiming them, marks unknown the executing
+// requests whose worker died mid-call, and follows again the DCS job of
+// those left executing with one. Safe to run on every replica at once.
 func (s *Service) Sweep(ctx context.Context) error {
 	return s.sweep(ctx, s.p.StaleAfter)
 }
@@ -62,7 +63,8 @@ func (s *Service) sweep(ctx context.Context, staleAfter time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// recoverExecuting marks unknown the requests left executing since before.
+// recoverExecuting marks unknown the requests left executing since before,
+// and follows again the job of those that have one.
 func (s *Service) recoverExecuting(ctx context.Context, before time.Time) error {
 	executing, err := s.p.Store.ListStale(ctx, Executing, before, 100)
 	if err != nil {
@@ -70,6 +72,10 @@ func (s *Service) recoverExecuting(ctx context.Context, before time.Time) error 
 	}
 	var errs []error
 	for _, r := range executing {
+		if r.JobID != "" {
+			errs = append(errs, s.resume(ctx, r, before))
+			continue
+		}
 		ctx := logging.WithRequestID(ctx, r.ID)
 		t := Transition{From: Executing, To: Unknown, At: s.p.Now().UTC(),
 			Note:   "the bot stopped while the kill was in flight",

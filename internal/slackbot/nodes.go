@@ -30,22 +30,27 @@ func (h *Commands) Nodes(in Input, c commands.Nodes, svc nodesLister) Answer {
 func nodesText(v *approvals.NodesView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*Nodes of `%s`* (`%s`)\n", v.Instance.Alias, v.Instance.ID)
-	index := map[string]int{}
+	index := map[approvals.Node]int{}
 	for i, n := range v.Session {
-		index[n.ID] = i
+		index[n] = i
 	}
 	b.WriteString("```")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tNODE ID\tROLE\tTYPE\tADDRESS\tSTATUS")
+	noID := false
 	for _, n := range v.Nodes {
 		idx := "-"
-		if i, ok := index[n.ID]; ok {
+		if i, ok := index[n]; ok {
 			idx = fmt.Sprintf("#%d", i)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", idx, n.ID, cell(n.Role), cell(n.Type), n.Addr(), cell(n.Status))
+		noID = noID || n.ID == ""
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", idx, orDash(n.ID), cell(n.Role), cell(n.Type), n.Addr(), cell(n.Status))
 	}
 	tw.Flush()
 	b.WriteString("```\n")
+	if noID {
+		b.WriteString("A node whose NODE ID is `-` has none DCS's session commands take: its sessions cannot be listed or killed.\n")
+	}
 	if len(v.Session) > 0 && v.Session[0].IsProxy() {
 		b.WriteString("Session commands on this instance go to its *proxy* nodes (the ones numbered #).")
 	} else {

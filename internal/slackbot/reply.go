@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -29,6 +30,11 @@ func userMessage(log *slog.Logger, err error) string {
 	if errors.As(err, &de) {
 		log.Warn("DCS refused a read", "err", err)
 		return dcsAnswer(de.Code, de.HTTPStatus, de.Message, de.RequestID)
+	}
+	var ex approvals.Explainer
+	if errors.As(err, &ex) {
+		log.Warn("DCS read failed", "err", err)
+		return fmt.Sprintf("That did not work: %s. Nothing was changed; try again in a moment.", strings.TrimSuffix(oneLine(ex.Explain()), "."))
 	}
 	id := requestid.New()
 	log.Error("request failed", "ref", id, "err", err)

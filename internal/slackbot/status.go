@@ -29,6 +29,19 @@ func (h *Commands) Status(in Input, c commands.Status, svc statusReader) Answer 
 	}}
 }
 
+// jobState says where the request's DCS job is, as far as the bot knows.
+func jobState(r *approvals.Request) string {
+	switch {
+	case r.State == approvals.Executing:
+		return "running; the bot follows it"
+	case r.Result == nil || r.Result.JobStatus == "":
+		return "not read"
+	case r.Result.JobStatus == approvals.JobSuccess || r.Result.JobStatus == approvals.JobFail:
+		return "ended " + r.Result.JobStatus
+	}
+	return oneLine(r.Result.JobStatus) + " when the bot stopped following it"
+}
+
 // statusText renders /dcs status: the request, the outcome, the audit trail.
 func statusText(r *approvals.Request, evs []approvals.Event) string {
 	var b strings.Builder
@@ -40,6 +53,9 @@ func statusText(r *approvals.Request, evs []approvals.Event) string {
 	b.WriteString(".\n")
 	if !r.IsKillAll() {
 		fmt.Fprintf(&b, "Addresses: %s.\n", inlineAddrs(r.Addrs))
+	}
+	if r.JobID != "" {
+		fmt.Fprintf(&b, "DCS job `%s`: %s.\n", code1(r.JobID), jobState(r))
 	}
 	if r.State.Final() {
 		fmt.Fprintf(&b, "%s\n", stateLine(r))

@@ -12,10 +12,16 @@ import (
 func stateLine(r *approvals.Request) string {
 	switch r.State {
 	case approvals.Approved, approvals.Executing:
+		if r.JobID != "" {
+			return fmt.Sprintf(":hourglass_flowing_sand: *Approved* by %s: DCS job `%s` is running.", mentions(r.Approvals), code1(r.JobID))
+		}
 		return fmt.Sprintf(":hourglass_flowing_sand: *Approved* by %s: killing now.", mentions(r.Approvals))
 	case approvals.Succeeded:
 		if r.Result != nil && r.Result.DryRun {
 			return fmt.Sprintf(":test_tube: *Dry run done*: nothing was killed; the thread says what would have been. Approved by %s.", mentions(r.Approvals))
+		}
+		if r.JobID != "" {
+			return fmt.Sprintf(":white_check_mark: *Executed*: DCS job `%s` ended SUCCESS. Approved by %s.", code1(r.JobID), mentions(r.Approvals))
 		}
 		return fmt.Sprintf(":white_check_mark: *Executed*: DCS accepted the kill. Approved by %s.", mentions(r.Approvals))
 	case approvals.Failed:
@@ -43,8 +49,14 @@ func threadText(r *approvals.Request, n approvals.Note) string {
 		return fmt.Sprintf(":ballot_box_with_check: <@%s> approved (%d of %d). %d more approval%s needed.",
 			n.Actor, len(r.Approvals), r.ApprovalsRequired, left, plural(left))
 	case approvals.NoteExecuting:
+		if r.IsKillAll() {
+			return fmt.Sprintf(":hourglass_flowing_sand: Approved by %s. Killing %s…", mentions(r.Approvals), what(r)[len("kill "):])
+		}
 		return fmt.Sprintf(":hourglass_flowing_sand: Approved by %s. Killing %d session%s on `%s` node `%s`…",
 			mentions(r.Approvals), len(r.Addrs), plural(len(r.Addrs)), r.Instance.Alias, r.NodeID)
+	case approvals.NoteJobRunning:
+		return fmt.Sprintf(":hourglass_flowing_sand: DCS accepted the job to %s: job `%s` is running. "+
+			"The bot follows it and will say here how it ends.", what(r), code1(r.JobID))
 	case approvals.NoteResult:
 		return resultText(r)
 	case approvals.NoteDenied:
@@ -100,6 +112,8 @@ func successText(r *approvals.Request, res *approvals.Result) string {
 	case res.DryRun:
 		return fmt.Sprintf(":test_tube: Dry run: would have killed %d session%s on `%s` node `%s`: %s. No DCS write call was made.",
 			len(res.Killed), plural(len(res.Killed)), r.Instance.Alias, r.NodeID, inlineAddrs(res.Killed))
+	case r.IsKillAll() && r.JobID != "":
+		return fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %s, and its job `%s` ended SUCCESS.", what(r)[len("kill "):], code1(r.JobID))
 	case r.IsKillAll():
 		return fmt.Sprintf(":white_check_mark: Done. DCS accepted the kill of %s.", what(r)[len("kill "):])
 	}

@@ -176,8 +176,8 @@ func (e *env) submitDeny(user, requestID, reason string) {
 func (e *env) seedSessions() {
 	e.dcs.SetClients(instanceID, nodeID, seeded)
 	e.dcs.SetNodes(instanceID, []fakedcs.Node{
-		{LogicalNodeID: nodeID, Name: "redis-0", NodeRole: "redis-server", NodeType: "master", NodeIP: "192.168.0.10", NodePort: "6379", Status: "Active"},
-		{LogicalNodeID: "1f2e3d4c5b6a79881f2e3d4c5b6a7988", Name: "redis-1", NodeRole: "redis-server", NodeType: "slave", NodeIP: "192.168.0.11", NodePort: "6379", Status: "Active"},
+		{NodeID: nodeID, LogicalNodeID: "5d4c3b2a19080706f5e4d3c2b1a09f8e", Name: "redis-0", NodeRole: "redis-server", NodeType: "master", NodeIP: "192.168.0.10", NodePort: "6379", Status: "Active"},
+		{NodeID: "1f2e3d4c5b6a79881f2e3d4c5b6a7988", LogicalNodeID: "6e5d4c3b2a1908070f6e5d4c3b2a1908", Name: "redis-1", NodeRole: "redis-server", NodeType: "slave", NodeIP: "192.168.0.11", NodePort: "6379", Status: "Active"},
 	})
 }
 

@@ -49,13 +49,14 @@ func newDCS(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*dcs.Clie
 		endpoints[alias] = dcs.Endpoint{InstanceID: t.ID, ProjectID: t.ProjectID, Region: t.Region, URL: t.Endpoint}
 	}
 	c, err := dcs.New(dcs.Params{
-		Instances: endpoints,
-		AK:        cfg.Secrets.AccessKey.Reveal(),
-		SK:        cfg.Secrets.SecretKey.Reveal(),
-		Timeout:   cfg.HuaweiCloud.Timeout.Duration,
-		ScanWait:  cfg.HuaweiCloud.ScanWait(),
-		Logger:    log.With("component", "dcs"),
-		Observe:   m.DCSCall,
+		Instances:   endpoints,
+		AK:          cfg.Secrets.AccessKey.Reveal(),
+		SK:          cfg.Secrets.SecretKey.Reveal(),
+		Timeout:     cfg.HuaweiCloud.Timeout.Duration,
+		ScanWait:    cfg.HuaweiCloud.ScanWait(),
+		BusyTimeout: cfg.HuaweiCloud.BusyTimeout.Duration,
+		Logger:      log.With("component", "dcs"),
+		Observe:     m.DCSCall,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dcs client: %w", err)
@@ -96,6 +97,7 @@ func (a *App) newService(st approvals.Store, killer *dcs.Client, notifier *slack
 		Observer:       a.metrics,
 		Approvers:      notifier,
 		OverviewWindow: a.tuning.OverviewWindow,
+		JobTimeout:     a.cfg.HuaweiCloud.JobTimeout.Duration,
 	})
 }
 

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -12,7 +13,9 @@ import (
 // execute runs an approved request: claim it (approved -> executing), call
 // DCS once, record the outcome, report it. Only the caller that wins the
 // claim reaches DCS. The kill and what follows it are not cancelled with
-// ctx: an in-flight kill finishes and is recorded even during shutdown.
+// ctx: an in-flight kill finishes and is recorded even during shutdown. A
+// kill-all that DCS accepted as a job is recorded and reported when the
+// job ends (follow).
 func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.inflight.Add(1)
 	recorded := sync.OnceFunc(s.inflight.Done)
@@ -34,14 +37,30 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 
 	start := time.Now()
 	release := s.holdLease(ctx, id)
-	to, res := s.run(ctx, r)
+	to, res, job := s.run(ctx, r)
+	release()
+	if job != "" {
+		// The follower holds the lease and records the outcome.
+		recorded()
+		<-announced
+		s.accepted(ctx, r, job, start)
+		return
+	}
+	s.record(ctx, r, to, res, start, func() {
+		recorded()
+		<-announced
+	})
+}
+
+// record stores the outcome of r's kill and reports it; a kill that
+// succeeded is then checked against the sessions. recorded is called once
+// the outcome is stored, before anything waits on Slack.
+func (s *Service) record(ctx context.Context, r *Request, to State, res *Result, start time.Time, recorded func()) {
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
 	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
-	err := s.applyHard(ctx, id, t)
-	release()
+	err := s.applyHard(ctx, r.ID, t)
 	recorded()
-	<-announced
 	if err != nil {
 		s.log.ErrorContext(ctx, "record kill outcome", "outcome", to, "err", err)
 		// Still tell the humans what DCS said; the record will be
@@ -51,7 +70,7 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 		return
 	}
 	s.finished(Executing, to)
-	s.reloadAndNotify(ctx, id, Note{Kind: NoteResult})
+	s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
 	if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
 		s.verify(ctx, r, res, start)
 	}
@@ -110,27 +129,45 @@ func (s *Service) verify(ctx context.Context, r *Request, res *Result, start tim
 const guardReadTimeout = 30 * time.Second
 
 // run performs an executing request once: re-checks the targets, then
-// calls DCS (or, in a dry run, does not), and says what happened.
-func (s *Service) run(ctx context.Context, r *Request) (State, *Result) {
+// calls DCS (or, in a dry run, does not), and says what happened. A
+// kill-all that DCS accepted returns its job instead, to follow.
+func (s *Service) run(ctx context.Context, r *Request) (State, *Result, string) {
 	if r.PerNode() {
-		return s.runNodes(ctx, r)
+		to, res := s.runNodes(ctx, r)
+		return to, res, ""
 	}
 	if r.IsKillAll() {
-		if s.dryRun(r) {
-			return Succeeded, &Result{DryRun: true, Detail: dryRunDetail}
-		}
-		return outcome(s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes))
+		return s.runKillAll(ctx, r)
 	}
 	targets, send, skipped, res := s.guard(ctx, r)
 	if res != nil {
-		return Failed, res
+		return Failed, res, ""
 	}
 	if s.dryRun(r) {
-		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: dryRunDetail}
+		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: dryRunDetail}, ""
 	}
 	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, send))
 	res.Killed, res.Skipped = targets, skipped
-	return to, res
+	return to, res, ""
+}
+
+// runKillAll sends a kill-all, or in a dry run does not. DCS runs it as a
+// job: its end, not its acceptance, is the outcome, so an accepted
+// kill-all returns its job; one DCS accepted without naming a job has an
+// outcome the bot cannot learn.
+func (s *Service) runKillAll(ctx context.Context, r *Request) (State, *Result, string) {
+	if s.dryRun(r) {
+		return Succeeded, &Result{DryRun: true, Detail: dryRunDetail}, ""
+	}
+	job, err := s.p.Killer.KillAll(ctx, r.Instance, r.NodeID, r.AllNodes)
+	switch {
+	case err != nil:
+		to, res := outcome(err)
+		return to, res, ""
+	case job == "":
+		return Unknown, &Result{Detail: "DCS accepted the kill-all but named no job, so the bot cannot tell whether it finished"}, ""
+	}
+	return "", nil, job
 }
 
 const dryRunDetail = "dry run: no DCS write call was made"
@@ -170,6 +207,10 @@ func (s *Service) guard(ctx context.Context, r *Request) (targets, send []string
 	return targets, send, skipped, nil
 }
 
+// errNotInState is a transition that found the request in another state:
+// another caller moved it first.
+var errNotInState = errors.New("request no longer in the state the transition leaves")
+
 // applyHard retries a transition that must not be lost (the outcome of a
 // kill) while the store is failing, for a bounded time.
 func (s *Service) applyHard(ctx context.Context, id string, t Transition) error {
@@ -180,7 +221,7 @@ func (s *Service) applyHard(ctx context.Context, id string, t Transition) error 
 		ok, err = s.p.Store.Apply(ctx, id, t)
 		if err == nil {
 			if !ok {
-				return fmt.Errorf("request %s was no longer %s", id, t.From)
+				return fmt.Errorf("request %s was no longer %s: %w", id, t.From, errNotInState)
 			}
 			return nil
 		}

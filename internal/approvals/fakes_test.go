@@ -9,7 +9,10 @@ import (
 	"dcsbot/internal/approvals"
 )
 
-// fakeKiller records kills and answers with err.
+// fakeKiller records kills and answers with err. A kill-all is accepted as
+// job "job-1" unless job says otherwise; WaitJob answers with the next job
+// sent on jobs (its ID filled in), or, without jobs, at once with SUCCESS
+// and waitErr.
 type fakeKiller struct {
 	mu    sync.Mutex
 	calls []killCall
@@ -17,6 +20,10 @@ type fakeKiller struct {
 	block chan struct{} // if set, Kill waits for it to close
 	// nodeErr, when it has the node, answers that node's kills instead of err.
 	nodeErr map[string]error
+	job     *string
+	jobs    chan approvals.Job
+	waitErr error
+	waits   []string // job IDs WaitJob was asked for
 }
 
 type killCall struct {
@@ -43,11 +50,43 @@ func (k *fakeKiller) Kill(_ context.Context, inst approvals.Instance, node strin
 	return err
 }
 
-func (k *fakeKiller) KillAll(_ context.Context, inst approvals.Instance, node string, all bool) error {
+func (k *fakeKiller) KillAll(_ context.Context, inst approvals.Instance, node string, all bool) (string, error) {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.calls = append(k.calls, killCall{Inst: inst, Node: node, All: all})
+	if k.err != nil {
+		return "", k.err
+	}
+	if k.job != nil {
+		return *k.job, nil
+	}
+	return "job-1", nil
+}
+
+func (k *fakeKiller) WaitJob(ctx context.Context, _ approvals.Instance, id string) (approvals.Job, error) {
+	k.mu.Lock()
+	k.waits = append(k.waits, id)
+	jobs, err := k.jobs, k.waitErr
 	k.mu.Unlock()
-	return k.err
+	if jobs == nil {
+		if err != nil {
+			return approvals.Job{ID: id}, err
+		}
+		return approvals.Job{ID: id, Status: approvals.JobSuccess}, nil
+	}
+	select {
+	case j := <-jobs:
+		j.ID = id
+		return j, nil
+	case <-ctx.Done():
+		return approvals.Job{ID: id, Status: approvals.JobRunning}, ctx.Err()
+	}
+}
+
+func (k *fakeKiller) Waits() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.waits)
 }
 
 func (k *fakeKiller) Calls() []killCall {

@@ -14,9 +14,14 @@ type Killer interface {
 	// ErrOutcomeUnknown; anything else means the kill did not reach DCS.
 	Kill(ctx context.Context, inst Instance, nodeID string, addrs []string) error
 	// KillAll asks DCS to close every session on node, or on every node of
-	// the instance when allNodes is true (nodeID is then empty). Errors as
-	// for Kill.
-	KillAll(ctx context.Context, inst Instance, nodeID string, allNodes bool) error
+	// the instance when allNodes is true (nodeID is then empty). DCS runs it
+	// as a job: a nil error means DCS accepted the job, whose ID it returns
+	// (empty if DCS named none). Errors as for Kill.
+	KillAll(ctx context.Context, inst Instance, nodeID string, allNodes bool) (jobID string, err error)
+	// WaitJob follows a DCS job until it ends (SUCCESS or FAIL) and returns
+	// it. When ctx ends first it returns the job as last read with ctx's
+	// error; when DCS will not show the job, the job so far and that error.
+	WaitJob(ctx context.Context, inst Instance, jobID string) (Job, error)
 }
 
 // ErrOutcomeUnknown marks a kill whose request may have reached DCS but whose
@@ -53,15 +58,16 @@ type Notifier interface {
 type NoteKind string
 
 const (
-	NoteApproval  NoteKind = "approval"  // a partial approval (Count of n)
-	NoteExecuting NoteKind = "executing" // fully approved; the kill is being sent
-	NoteResult    NoteKind = "result"    // the kill's outcome (r.State, r.Result)
-	NoteDenied    NoteKind = "denied"
-	NoteExpired   NoteKind = "expired"
-	NoteCancelled NoteKind = "cancelled"
-	NoteRecovered NoteKind = "recovered" // found executing after a crash: outcome unknown
-	NoteVerified  NoteKind = "verified"  // the sessions re-read after a kill (Checks)
-	NoteReminder  NoteKind = "reminder"  // still pending at half its TTL (Mention)
+	NoteApproval   NoteKind = "approval"    // a partial approval (k of n)
+	NoteExecuting  NoteKind = "executing"   // fully approved; the kill is being sent
+	NoteJobRunning NoteKind = "job-running" // DCS accepted the kill-all as a job (r.JobID), which runs
+	NoteResult     NoteKind = "result"      // the kill's outcome (r.State, r.Result); a kill-all's is its job's end
+	NoteDenied     NoteKind = "denied"
+	NoteExpired    NoteKind = "expired"
+	NoteCancelled  NoteKind = "cancelled"
+	NoteRecovered  NoteKind = "recovered" // found executing after a crash: outcome unknown
+	NoteVerified   NoteKind = "verified"  // the sessions re-read after a kill (Checks)
+	NoteReminder   NoteKind = "reminder"  // still pending at half its TTL (Mention)
 )
 
 // Note is a thread reply: what happened and who did it.

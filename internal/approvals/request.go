@@ -59,6 +59,9 @@ type Request struct {
 	// request is known to be alive (Store.RenewLease); zero when no worker
 	// holds it.
 	LeaseUntil time.Time
+	// JobID is the DCS job of an executed kill-all (HangUpKillAllClients
+	// answers with one); empty until DCS accepted it, and for kills.
+	JobID string
 }
 
 // IsKillAll reports whether r kills every session of a node or instance.
@@ -117,6 +120,12 @@ type Result struct {
 	// Detail says how many nodes ended how, and the DCS answer fields are
 	// empty.
 	Nodes []NodeResult `json:",omitempty"`
+	// JobStatus is the last status DCS reported for the request's job
+	// (Request.JobID): JobSuccess or JobFail once it ended, JobInit or
+	// JobRunning when the bot stopped following it; empty without a job.
+	// FailReason is DCS's fail_reason of a job that ended JobFail.
+	JobStatus  string `json:",omitempty"`
+	FailReason string `json:",omitempty"`
 }
 
 // NodeResult is one node's outcome of a kill on every node: its state

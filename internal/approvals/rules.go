@@ -31,13 +31,16 @@ const (
 
 // Node is one node of a DCS instance.
 type Node struct {
-	ID     string // the node ID session commands take (DCS node_id)
-	Name   string
-	Role   string // "redis-server" or "redis-proxy"
-	Type   string // "master", "slave" or "proxy"
-	IP     string
-	Port   string
-	Status string // "Active", ...
+	// ID is the node ID session commands take (DCS node_id). A node
+	// without one cannot take session commands.
+	ID        string
+	LogicalID string // DCS logical_node_id, to name a node without an ID
+	Name      string
+	Role      string // "redis-server" or "redis-proxy"
+	Type      string // "master", "slave" or "proxy"
+	IP        string
+	Port      string
+	Status    string // "Active", ...
 }
 
 // IsProxy reports whether n is a proxy node (Proxy Cluster and read/write

@@ -40,8 +40,14 @@ type Params struct {
 	Lease time.Duration
 	// StaleAfter is the same for a request without a lease (recorded by
 	// a release without leases): how long it may sit approved or
-	// executing, unchanged, before the sweep decides its worker died.
+	// executing, unchanged, before the sweep decides its worker died
+	// (executing ones become unknown or, with a DCS job, have their job
+	// followed again). It must exceed the longest time a live worker can
+	// keep a request executing, JobTimeout included.
 	StaleAfter time.Duration
+	// JobTimeout is how long the bot follows a kill-all's DCS job before it
+	// calls the outcome unknown.
+	JobTimeout time.Duration
 	Logger     *slog.Logger // nil discards
 	// Observer, if set, is told about outcomes (metrics).
 	Observer Observer
@@ -65,9 +71,12 @@ type Observer interface {
 // redelivered click, another replica, the sweep) agree on one winner, and
 // only the winner talks to DCS or redraws the message.
 type Service struct {
-	p        Params
-	log      *slog.Logger
-	inflight sync.WaitGroup
+	p         Params
+	log       *slog.Logger
+	inflight  sync.WaitGroup
+	following sync.Map      // IDs of the requests whose job this process follows
+	stopping  chan struct{} // closed by Wait: stop following jobs
+	stopOnce  sync.Once
 }
 
 // NewService checks p and returns a Service. It refuses missing ports and
@@ -85,7 +94,7 @@ func NewService(p Params) (*Service, error) {
 	if p.Observer == nil {
 		p.Observer = nopObserver{}
 	}
-	return &Service{p: p, log: p.Logger}, nil
+	return &Service{p: p, log: p.Logger, stopping: make(chan struct{})}, nil
 }
 
 func (p *Params) check() error {
@@ -122,6 +131,12 @@ func (p *Params) check() error {
 	if p.Lease <= 0 {
 		errs = append(errs, fmt.Errorf("lease is %s, want a positive duration", p.Lease))
 	}
+	switch {
+	case p.JobTimeout <= 0:
+		errs = append(errs, fmt.Errorf("job timeout is %s, want a positive duration", p.JobTimeout))
+	case p.StaleAfter <= p.JobTimeout:
+		errs = append(errs, fmt.Errorf("stale-after %s must exceed the job timeout %s", p.StaleAfter, p.JobTimeout))
+	}
 	return errors.Join(errs...)
 }
 
@@ -144,9 +159,12 @@ func (nopObserver) Finished(State, State)         {}
 func (nopObserver) Decision(string)               {}
 func (nopObserver) KillDone(State, time.Duration) {}
 
-// Wait blocks until the outcome of every kill in flight has been recorded
-// (reporting it to Slack may still go on), or ctx ends.
+// Wait stops following DCS jobs (their requests stay executing with their
+// job, which the next start follows again) and blocks until the outcome of
+// every kill in flight has been recorded (reporting it to Slack may still
+// go on), or ctx ends.
 func (s *Service) Wait(ctx context.Context) error {
+	s.stopOnce.Do(func() { close(s.stopping) })
 	done := make(chan struct{})
 	go func() { s.inflight.Wait(); close(done) }()
 	select {

@@ -62,6 +62,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 		StaleAfter:     time.Minute,
 		OverviewWindow: time.Hour,
 		Lease:          time.Minute,
+		JobTimeout:     30 * time.Second,
 	}
 	if mutate != nil {
 		mutate(&p)

@@ -43,6 +43,15 @@ type Store interface {
 	Count(ctx context.Context, state State) (int, error)
 	// Events returns a request's audit trail, oldest first.
 	Events(ctx context.Context, id string) ([]Event, error)
+	// SetJob records the DCS job of an executing request that has none, and
+	// moves its UpdatedAt to at; it reports whether it did.
+	SetJob(ctx context.Context, id, jobID string, at time.Time) (bool, error)
+	// ResumeJob gives the caller the lease (until) of an executing request
+	// that has a job and whose worker is gone: its lease ended at or before
+	// leaseBefore, or it holds none and last changed at or before
+	// unleasedBefore. It reports whether it did: of several callers that
+	// found the request abandoned, one wins the right to follow its job.
+	ResumeJob(ctx context.Context, id string, leaseBefore, unleasedBefore, until time.Time) (bool, error)
 	// MarkReminded records that a reminder is being posted for a pending
 	// request that had none; it reports whether this caller won that right.
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)

@@ -24,8 +24,9 @@ func (s *Service) expire(ctx context.Context, r *Request) {
 }
 
 // Sweep expires pending requests past their TTL, executes approved requests
-// whose worker died before claiming them, and marks unknown the executing
-// requests whose worker died mid-call. Safe to run on every replica at once.
+// whose worker died before claiming them, marks unknown the executing
+// requests whose worker died mid-call, and follows again the DCS job of
+// those left executing with one. Safe to run on every replica at once.
 func (s *Service) Sweep(ctx context.Context) error {
 	return s.sweep(ctx, false)
 }
@@ -71,7 +72,7 @@ func (s *Service) abandoned(ctx context.Context, state State, now time.Time, exc
 }
 
 // recoverExecuting marks unknown the executing requests whose worker is
-// gone.
+// gone, and follows again the DCS job of those that have one.
 func (s *Service) recoverExecuting(ctx context.Context, now time.Time, exclusive bool) error {
 	executing, err := s.abandoned(ctx, Executing, now, exclusive)
 	if err != nil {
@@ -79,6 +80,10 @@ func (s *Service) recoverExecuting(ctx context.Context, now time.Time, exclusive
 	}
 	var errs []error
 	for _, r := range executing {
+		if r.JobID != "" {
+			errs = append(errs, s.resume(ctx, r, now, exclusive))
+			continue
+		}
 		ctx := logging.WithRequestID(ctx, r.ID)
 		t := Transition{From: Executing, To: Unknown, At: s.p.Now().UTC(),
 			Note:   "the bot stopped while the kill was in flight",

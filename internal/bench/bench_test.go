@@ -12,12 +12,20 @@ import (
 )
 
 // Load sizes: each ack run sends commandsPerRun /dcs kill commands spread
-// over its users; the node has nodeSessions client sessions, and the
-// commands name them in turn (the bot reads them all before it posts).
+// over its users (slowScanCommands when the fake's scans take time); the
+// node has nodeSessions client sessions, and the commands name them in turn
+// (the bot reads them all before it posts).
 const (
-	commandsPerRun = 2000
-	nodeSessions   = 200
+	commandsPerRun   = 2000
+	slowScanCommands = 200
+	nodeSessions     = 200
 )
+
+// scanDelays are how long the fake DCS's session scan jobs take: at once,
+// and 300 ms, closer to a real node.
+var scanDelays = []time.Duration{0, 300 * time.Millisecond}
+
+func scanName(d time.Duration) string { return fmt.Sprintf("scan=%dms", d.Milliseconds()) }
 
 // BenchmarkAck measures envelope sent -> ack received (fakeslack's
 // Ack.Latency) for /dcs kill, with 1, 20 and 100 users each sending their
@@ -26,33 +34,18 @@ const (
 // chat.postMessage), so the acks compete with that work for the CPU, as
 // they would in production.
 func BenchmarkAck(b *testing.B) {
-	for _, users := range []int{1, 20, 100} {
-		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
-			r := newRig(b)
-			population := make([]string, nodeSessions)
-			for i := range population {
-				population[i] = addr(i)
-			}
-			r.seed(population)
-			r.start()
-			var acks Sample
-			start := time.Now()
-			sent := 0
-			for b.Loop() {
-				addrs := make([]string, commandsPerRun)
-				for i := range addrs {
-					addrs[i] = population[(sent+i)%nodeSessions]
-				}
-				r.slashAll(addrs, users, &acks)
-				sent += len(addrs)
-			}
-			failed := r.settle(0, sent)
-			b.ReportMetric(float64(sent)/time.Since(start).Seconds(), "requests/s")
-			b.ReportMetric(float64(failed), "failed-commands")
-			reportLatency(b, "ack", &acks)
-		})
+	for _, scan := range scanDelays {
+		commands := commandsPerRun
+		if scan > 0 {
+			commands = slowScanCommands
+		}
+		for _, users := range []int{1, 20, 100} {
+			b.Run(fmt.Sprintf("%s/users=%d", scanName(scan), users), func(b *testing.B) {
+				benchAck(b, scan, users, commands)
+			})
+		}
 	}
-	b.Run("help,users=100", func(b *testing.B) {
+	b.Run("help/users=100", func(b *testing.B) {
 		r := newRig(b)
 		r.start()
 		var acks Sample
@@ -80,6 +73,35 @@ func BenchmarkAck(b *testing.B) {
 	})
 }
 
+// benchAck sends commands /dcs kill commands from users, the fake's scans
+// taking scan, and reports the acks' latency and how many requests per
+// second reached an approval message.
+func benchAck(b *testing.B, scan time.Duration, users, commands int) {
+	r := newRig(b)
+	r.dcs.SetScanDelay(scan)
+	population := make([]string, nodeSessions)
+	for i := range population {
+		population[i] = addr(i)
+	}
+	r.seed(population)
+	r.start()
+	var acks Sample
+	start := time.Now()
+	sent := 0
+	for b.Loop() {
+		addrs := make([]string, commands)
+		for i := range addrs {
+			addrs[i] = population[(sent+i)%nodeSessions]
+		}
+		r.slashAll(addrs, users, &acks)
+		sent += len(addrs)
+	}
+	failed := r.settle(0, sent)
+	b.ReportMetric(float64(sent)/time.Since(start).Seconds(), "requests/s")
+	b.ReportMetric(float64(failed), "failed-commands")
+	reportLatency(b, "ack", &acks)
+}
+
 // BenchmarkApproveKill measures, for requests approved one after another
 // (clickers=1) or 20 at a time:
 //   - approve click sent -> HangUpClients received by fakedcs (KillCall.At);
@@ -87,66 +109,85 @@ func BenchmarkAck(b *testing.B) {
 //     received by fakeslack (Call.At).
 //
 // Requests come in batches of batchSize on a node with as many other
-// sessions besides their targets. Each clicker waits for its request's
-// message to show the result before its next click.
+// sessions besides their targets: five of 100; when the fake's scans take
+// 300 ms, four of five one at a time and one of 20 for 20 at once, so that
+// every batch is approved within the stale-target guard's 10 s of age slack
+// (the fake's sessions do not age).
+// Each clicker waits for its request's message to show the result before
+// its next click.
 func BenchmarkApproveKill(b *testing.B) {
-	const batches, batchSize = 5, 100
-	for _, clickers := range []int{1, 20} {
-		b.Run(fmt.Sprintf("clickers=%d", clickers), func(b *testing.B) {
-			r := newRig(b)
-			var mu sync.Mutex
-			answered := map[string]time.Time{} // address -> when fakedcs answered
-			r.dcs.SetKill(func(k fakedcs.KillCall) fakedcs.Reply {
-				mu.Lock()
-				for _, a := range k.Addrs {
-					answered[a] = time.Now()
-				}
-				mu.Unlock()
-				return fakedcs.Reply{}
+	for _, scan := range scanDelays {
+		for _, clickers := range []int{1, 20} {
+			batches, batchSize := 5, 100
+			switch {
+			case scan > 0 && clickers == 1:
+				batches, batchSize = 4, 5
+			case scan > 0:
+				batches, batchSize = 1, clickers
+			}
+			b.Run(fmt.Sprintf("%s/clickers=%d", scanName(scan), clickers), func(b *testing.B) {
+				benchApproveKill(b, scan, clickers, batches, batchSize)
 			})
-			bystanders := make([]string, batchSize)
-			for i := range bystanders {
-				bystanders[i] = addr(1<<20 + i)
-			}
-			r.seed(bystanders)
-			r.start()
-			var toKill, toReply Sample
-			next, asked := 0, 0
-			for b.Loop() {
-				for range batches {
-					b.StopTimer()
-					addrs := make([]string, batchSize)
-					for i := range addrs {
-						addrs[i] = addr(next)
-						next++
-					}
-					r.seed(addrs)
-					msgs := r.requestMessages(addrs, 10)
-					b.StartTimer()
-					asked += len(msgs)
-					r.approveAll(msgs, clickers, &toKill)
-				}
-			}
-			results := map[string]time.Time{} // thread ts -> result reply received
-			for _, c := range r.slack.Calls("chat.postMessage") {
-				if ts := c.Form.Get("thread_ts"); ts != "" && strings.Contains(c.Form.Get("text"), "DCS accepted") {
-					results[ts] = c.At
-				}
-			}
-			for a, m := range r.messages {
-				mu.Lock()
-				ans := answered[a]
-				mu.Unlock()
-				if at, ok := results[m.TS]; ok && !ans.IsZero() {
-					toReply.Add(at.Sub(ans))
-				}
-			}
-			b.ReportMetric(float64(next-asked), "failed-commands")
-			b.ReportMetric(float64(asked-toReply.Len()), "failed-kills")
-			reportLatency(b, "approve-kill", &toKill)
-			reportLatency(b, "kill-reply", &toReply)
-		})
+		}
 	}
+}
+
+// benchApproveKill approves batches of batchSize requests, clickers at a
+// time, the fake's scans taking scan.
+func benchApproveKill(b *testing.B, scan time.Duration, clickers, batches, batchSize int) {
+	r := newRig(b)
+	r.dcs.SetScanDelay(scan)
+	var mu sync.Mutex
+	answered := map[string]time.Time{} // address -> when fakedcs answered
+	r.dcs.SetKill(func(k fakedcs.KillCall) fakedcs.Reply {
+		mu.Lock()
+		for _, a := range k.Addrs {
+			answered[a] = time.Now()
+		}
+		mu.Unlock()
+		return fakedcs.Reply{}
+	})
+	bystanders := make([]string, batchSize)
+	for i := range bystanders {
+		bystanders[i] = addr(1<<20 + i)
+	}
+	r.seed(bystanders)
+	r.start()
+	var toKill, toReply Sample
+	next, asked := 0, 0
+	for b.Loop() {
+		for range batches {
+			b.StopTimer()
+			addrs := make([]string, batchSize)
+			for i := range addrs {
+				addrs[i] = addr(next)
+				next++
+			}
+			r.seed(addrs)
+			msgs := r.requestMessages(addrs, 10)
+			b.StartTimer()
+			asked += len(msgs)
+			r.approveAll(msgs, clickers, &toKill)
+		}
+	}
+	results := map[string]time.Time{} // thread ts -> result reply received
+	for _, c := range r.slack.Calls("chat.postMessage") {
+		if ts := c.Form.Get("thread_ts"); ts != "" && strings.Contains(c.Form.Get("text"), "DCS accepted") {
+			results[ts] = c.At
+		}
+	}
+	for a, m := range r.messages {
+		mu.Lock()
+		ans := answered[a]
+		mu.Unlock()
+		if at, ok := results[m.TS]; ok && !ans.IsZero() {
+			toReply.Add(at.Sub(ans))
+		}
+	}
+	b.ReportMetric(float64(next-asked), "failed-commands")
+	b.ReportMetric(float64(asked-toReply.Len()), "failed-kills")
+	reportLatency(b, "approve-kill", &toKill)
+	reportLatency(b, "kill-reply", &toReply)
 }
 
 // approveAll approves each request, clickers at a time, each clicker

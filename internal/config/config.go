@@ -45,6 +45,13 @@ type HuaweiCloud struct {
 	// Config.InstanceTargets for the resolved value.
 	Endpoint string   `yaml:"endpoint"`
 	Timeout  Duration `yaml:"timeout"` // per DCS call
+	// BusyTimeout is how long a session scan or a kill waits, retrying,
+	// while DCS answers DCS.4957: a session task (a scan, a kill-all) is
+	// running on the node and nothing was done.
+	BusyTimeout Duration `yaml:"busy_timeout"`
+	// JobTimeout is how long the bot follows a kill-all's DCS job before
+	// it calls the outcome unknown.
+	JobTimeout Duration `yaml:"job_timeout"`
 	// DryRun makes the bot do everything except the DCS calls that write
 	// (kill, kill-all): requests are made, approved and recorded as usual.
 	DryRun bool `yaml:"dry_run"`
@@ -216,7 +223,7 @@ const DefaultSlackAPIURL = "https://slack.com/api/"
 func Default() *Config {
 	return &Config{
 		Slack:       Slack{APIURL: DefaultSlackAPIURL},
-		HuaweiCloud: HuaweiCloud{Timeout: Dur(20 * time.Second)},
+		HuaweiCloud: HuaweiCloud{Timeout: Dur(20 * time.Second), BusyTimeout: Dur(30 * time.Second), JobTimeout: Dur(2 * time.Minute)},
 		Policy: Policy{
 			ApprovalsRequired: 1,
 			TTL:               Dur(15 * time.Minute),
@@ -242,12 +249,15 @@ func (h HuaweiCloud) ScanWait() time.Duration { return 2 * h.Timeout.Duration }
 // (internal/approvals bounds it so).
 const guardReadTimeout = 30 * time.Second
 
-// StaleAfter is how long a request without a lease (recorded by a
-// release without leases; see Tuning.Lease) may sit approved or executing
-// before another replica decides its worker died. It is longer than a
-// live worker of that release could keep a request executing: the bounded
-// session re-read (plus one call that may overrun it by a timeout), the
-// kill (a timeout), the store writes, with a margin.
+// StaleAfter is how long a request without a lease (recorded by a release
+// without leases; see Tuning.Lease) may sit approved or executing before
+// another replica decides its worker died. It is longer than a live worker
+// of that release could keep a request executing: the bounded session
+// re-read (plus one call that may overrun it by a timeout), the kill with
+// its waits on a busy node (busy_timeout, then a last call: a timeout), the
+// following of a kill-all's job (job_timeout, plus one call that may
+// overrun it), the store writes, with a margin.
 func (c *Config) StaleAfter() time.Duration {
-	return guardReadTimeout + 2*c.HuaweiCloud.Timeout.Duration + time.Minute
+	hc := c.HuaweiCloud
+	return guardReadTimeout + hc.BusyTimeout.Duration + hc.JobTimeout.Duration + 3*hc.Timeout.Duration + time.Minute
 }

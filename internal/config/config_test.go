@@ -68,6 +68,8 @@ shutdown_timeout: must be positive, got "-1s"`},
 		{"zero_durations.yaml", `huaweicloud.timeout: must be positive, got "0s"
 policy.ttl: must be positive, got "0"
 shutdown_timeout: must be a duration such as 30s or 15m`},
+		{"bad_dcs_waits.yaml", `huaweicloud.busy_timeout: must be positive, got "0s"
+huaweicloud.job_timeout: "two minutes" is not a duration (Go syntax such as 30s, 15m or 1h30m)`},
 		{"bad_cron.yaml", `schedule.sweep: "every 30 seconds" is not a cron schedule: expected 5 to 6 fields, found 3: [every 30 seconds]`},
 		{"bad_cron_tz.yaml", `schedule.sweep: "TZ=UTC" is not a cron schedule: malformed spec`},
 		{"empty_approvers.yaml", `policy.approvers: at least one approver is required (user IDs like U0123ABCD or user group IDs like S0123ABCD)`},
@@ -248,11 +250,13 @@ func TestLoadValidFull(t *testing.T) {
 		t.Errorf("api_url %q: want a trailing slash added", c.Slack.APIURL)
 	}
 	if got, want := c.HuaweiCloud, (HuaweiCloud{
-		Region:    "cn-north-4",
-		ProjectID: "0123456789abcdef0123456789abcdef",
-		Endpoint:  "https://dcs.proxy.example.com/",
-		Timeout:   Duration{Duration: 45 * time.Second, raw: "45s"},
-		DryRun:    true,
+		Region:      "cn-north-4",
+		ProjectID:   "0123456789abcdef0123456789abcdef",
+		Endpoint:    "https://dcs.proxy.example.com/",
+		Timeout:     Duration{Duration: 45 * time.Second, raw: "45s"},
+		BusyTimeout: Duration{Duration: time.Minute, raw: "1m"},
+		JobTimeout:  Duration{Duration: 10 * time.Minute, raw: "10m"},
+		DryRun:      true,
 	}); got != want {
 		t.Errorf("huaweicloud = %+v, want %+v", got, want)
 	}
@@ -334,6 +338,7 @@ func TestLoadMinimalDefaults(t *testing.T) {
 	d := Default()
 	if d.Slack.APIURL != "https://slack.com/api/" ||
 		d.HuaweiCloud.Timeout.Duration != 20*time.Second ||
+		d.HuaweiCloud.BusyTimeout.Duration != 30*time.Second || d.HuaweiCloud.JobTimeout.Duration != 2*time.Minute ||
 		d.Policy.ApprovalsRequired != 1 || d.Policy.TTL.Duration != 15*time.Minute || d.Policy.MaxAddrs != 50 ||
 		d.Store.Driver != "sqlite" || d.Store.DSN.Reveal() != "dcsbot.db" ||
 		d.HTTP.Listen != "127.0.0.1:8080" || d.Schedule.Sweep != "@every 30s" ||
@@ -392,6 +397,7 @@ func TestExampleConfig(t *testing.T) {
 	// The example shows the defaults: it must load to exactly them.
 	d := Default()
 	if c.Slack != d.Slack || c.HuaweiCloud.Endpoint != "" || c.HuaweiCloud.Timeout.Duration != d.HuaweiCloud.Timeout.Duration ||
+		c.HuaweiCloud.BusyTimeout.Duration != d.HuaweiCloud.BusyTimeout.Duration || c.HuaweiCloud.JobTimeout.Duration != d.HuaweiCloud.JobTimeout.Duration ||
 		c.Policy.ApprovalsRequired != d.Policy.ApprovalsRequired || c.Policy.TTL.Duration != d.Policy.TTL.Duration || c.Policy.MaxAddrs != d.Policy.MaxAddrs ||
 		c.Policy.MaxPendingPerUser != d.Policy.MaxPendingPerUser || c.Store != d.Store || c.HTTP != d.HTTP || c.Schedule != d.Schedule || c.Log != d.Log || c.ShutdownTimeout.Duration != d.ShutdownTimeout.Duration {
 		t.Errorf("config.example.yaml does not show the defaults:\n%+v\nwant:\n%+v", c, d)
@@ -754,5 +760,31 @@ func TestTuningComplete(t *testing.T) {
 		if !ok {
 			t.Errorf("Tuning().%s = %+v", name, tu)
 		}
+	}
+}
+
+// StaleAfter outlasts what a live worker may spend on an executing
+// request: a kill (the bounded re-read of the sessions, then waits on a
+// busy node and a last call) and a kill-all (waits on a busy node, a call,
+// then following its job, plus a call that may overrun it).
+func TestStaleAfterCoversLiveWork(t *testing.T) {
+	for _, hc := range []HuaweiCloud{
+		Default().HuaweiCloud,
+		{Timeout: Dur(2 * time.Minute), BusyTimeout: Dur(time.Second), JobTimeout: Dur(time.Second)},
+		{Timeout: Dur(time.Second), BusyTimeout: Dur(10 * time.Minute), JobTimeout: Dur(time.Second)},
+		{Timeout: Dur(time.Second), BusyTimeout: Dur(time.Second), JobTimeout: Dur(time.Hour)},
+	} {
+		c := Default()
+		c.HuaweiCloud = hc
+		call, busy, job := hc.Timeout.Duration, hc.BusyTimeout.Duration, hc.JobTimeout.Duration
+		kill := guardReadTimeout + call + busy + call
+		killAll := busy + call + job + call
+		if got := c.StaleAfter(); got <= kill+time.Minute/2 || got <= killAll+time.Minute/2 {
+			t.Errorf("timeout %s, busy %s, job %s: StaleAfter %s does not outlast a kill (%s) or a kill-all (%s) with a margin",
+				call, busy, job, got, kill, killAll)
+		}
+	}
+	if got := Default().StaleAfter(); got != 5*time.Minute {
+		t.Errorf("default StaleAfter = %s, want 5m", got)
 	}
 }

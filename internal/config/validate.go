@@ -38,6 +38,8 @@ func (c *Config) validateFile(p *problems) {
 	checkProjectID(p, "huaweicloud.project_id", hc.ProjectID, true)
 	checkEndpoint(p, "huaweicloud.endpoint", hc.Endpoint)
 	checkPositive(p, "huaweicloud.timeout", hc.Timeout)
+	checkPositive(p, "huaweicloud.busy_timeout", hc.BusyTimeout)
+	checkPositive(p, "huaweicloud.job_timeout", hc.JobTimeout)
 
 	c.validateInstances(p)
 	c.validatePolicy(p)

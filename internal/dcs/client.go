@@ -9,15 +9,22 @@
 // on shutdown an in-flight kill finishes (or times out) so that its outcome
 // can be recorded, instead of becoming unknown.
 //
-// A kill (HangUpClients, HangUpKillAllClients) is never retried. Read-only
-// calls are retried a few times, with backoff and jitter, on HTTP 429 and
-// 5xx and on connections that could not be opened. Starting a session scan
-// (ScanClients) counts as a read: it changes nothing but DCS's cached list.
+// DCS runs one session task (a session scan, a kill-all) on a node at a
+// time, and refuses other session calls meanwhile with DCS.4957, doing
+// nothing. The client reads that answer as "busy": it waits, with backoff
+// and jitter, and asks again, for up to Params.BusyTimeout. That is the only
+// answer after which a kill (HangUpClients, HangUpKillAllClients) is sent
+// again; any other answer, or none, is final. Read-only calls are retried a
+// few times, with backoff and jitter, on HTTP 429 and 5xx and on connections
+// that could not be opened. Starting a session scan (ScanClients) counts as
+// a read: it changes nothing but DCS's cached list.
 //
-// DCS lists a node's sessions from its last session scan, so Sessions
-// starts a scan (clean_cache), polls ListClients until the scan has
-// finished, and reads every page. Kill-all is a job on the DCS side: a nil
-// error from KillAll means DCS accepted the job (its job_id is logged).
+// DCS lists a node's sessions from its last finished session scan, so
+// Sessions starts a scan (clean_cache), follows its job (ShowJobInfo) and
+// reads the list only once it is known to come from that scan (see
+// Sessions). Within one Client, scans of a node are shared and never run
+// two at a time, and a kill waits for them. A kill-all is a job on the DCS
+// side: KillAll returns its job_id, and WaitJob follows it to its end.
 package dcs
 
 import (
@@ -45,9 +52,12 @@ type Params struct {
 	AK, SK    string              // revealed secrets; never logged or put in errors
 	Timeout   time.Duration       // per call (per attempt for retried reads); required
 	// ScanWait bounds how long Sessions waits for DCS's session scan to
-	// finish; required.
+	// finish, and then for a list from it; required.
 	ScanWait time.Duration
-	Logger   *slog.Logger // nil discards
+	// BusyTimeout bounds how long a scan start or a kill waits out a node
+	// busy with a session task (DCS.4957); required.
+	BusyTimeout time.Duration
+	Logger      *slog.Logger // nil discards
 	// Observe, if set, is told about every API call: its SDK name, the HTTP
 	// status (0 when no answer came) and how long it took (metrics).
 	Observe func(api string, status int, d time.Duration)
@@ -69,12 +79,14 @@ type Endpoint struct {
 // Client is a DCS client for the configured instances. It is safe for
 // concurrent use.
 type Client struct {
-	targets  map[string]*target // by alias
-	timeout  time.Duration
-	scanWait time.Duration
-	log      *slog.Logger
-	redact   *strings.Replacer
-	onCall   func(api string, status int, d time.Duration)
+	targets     map[string]*target // by alias
+	timeout     time.Duration
+	scanWait    time.Duration
+	busyTimeout time.Duration
+	board       *board // this client's session scans, by node
+	log         *slog.Logger
+	redact      *strings.Replacer
+	onCall      func(api string, status int, d time.Duration)
 }
 
 var (
@@ -101,12 +113,14 @@ func New(p Params) (*Client, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Client{
-		targets:  map[string]*target{},
-		timeout:  p.Timeout,
-		scanWait: p.ScanWait,
-		log:      log,
-		redact:   strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
-		onCall:   p.Observe,
+		targets:     map[string]*target{},
+		timeout:     p.Timeout,
+		scanWait:    p.ScanWait,
+		busyTimeout: p.BusyTimeout,
+		board:       newBoard(),
+		log:         log,
+		redact:      strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
+		onCall:      p.Observe,
 	}
 	type sdkKey struct{ url, project string }
 	sdks := map[sdkKey]*dcsv2.DcsClient{}
@@ -143,6 +157,9 @@ func (p Params) check() (map[string]Endpoint, error) {
 	}
 	if p.ScanWait <= 0 {
 		errs = append(errs, fmt.Errorf("dcs: scan wait is %s, want a positive duration", p.ScanWait))
+	}
+	if p.BusyTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("dcs: busy timeout is %s, want a positive duration", p.BusyTimeout))
 	}
 	if len(p.Instances) == 0 {
 		errs = append(errs, errors.New("dcs: no instances configured"))

@@ -15,9 +15,13 @@ import (
 	"dcsbot/internal/approvals"
 )
 
-// Kill asks DCS to close the sessions at addrs on node (HangUpClients). It
-// sends one request and never retries it. A cancelled ctx stops the kill
-// only before it is sent.
+// Kill asks DCS to close the sessions at addrs on node (HangUpClients).
+// It first waits for this client's own session scans of the node to end.
+// While DCS answers DCS.4957 (a session task runs on the node; nothing was
+// done) it sends the kill again, with backoff and jitter, until
+// Params.BusyTimeout has passed since the call; any other answer, or no
+// answer, is final: the kill reaches DCS to effect at most once. A
+// cancelled ctx stops the kill only before it is sent.
 func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID string, addrs []string) error {
 	t, id, err := c.resolve(inst)
 	if err != nil {
@@ -30,40 +34,47 @@ func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID strin
 	if len(addrs) == 0 || slices.Contains(addrs, "") {
 		return fmt.Errorf("%s: no addresses, or an empty one", op)
 	}
-	if err := ctx.Err(); err != nil {
+	deadline := time.Now().Add(c.busyTimeout)
+	if err := c.awaitOwnScans(ctx, nodeKey{id, nodeID}, deadline); err != nil {
 		return fmt.Errorf("%s: not sent: %w", op, err)
 	}
 	req := &model.HangUpClientsRequest{
 		InstanceId: id,
 		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
 	}
-	return c.write(ctx, op, "HangUpClients", t, c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs)),
-		func() (*exchange.SdkExchange, error) {
+	log := c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs))
+	return c.untilFree(ctx, t, nodeID, deadline, taskBusy, func() error {
+		return c.write(ctx, op, "HangUpClients", t, log, func() (*exchange.SdkExchange, error) {
 			inv := t.sdk.HangUpClientsInvoker(req)
 			_, err := inv.Invoke()
 			return inv.Exchange, err
 		})
+	})
 }
 
 // KillAll asks DCS to close every session on node, or on every node of the
 // instance when allNodes is true (nodeID must then be empty)
-// (HangUpKillAllClients). DCS runs the kill as a job: a nil error means it
-// accepted the job. It sends one request and never retries it. A cancelled
-// ctx stops it only before it is sent.
-func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID string, allNodes bool) error {
+// (HangUpKillAllClients). DCS runs the kill-all as a job: a nil error means
+// it accepted the job, whose ID KillAll returns (empty when DCS named
+// none); WaitJob follows it. DCS.4957 is waited out as for Kill, and no
+// other answer is retried. A cancelled ctx stops it only before it is sent.
+func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID string, allNodes bool) (string, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
-		return fmt.Errorf("kill all sessions: %w", err)
+		return "", fmt.Errorf("kill all sessions: %w", err)
 	}
 	op := "kill all sessions on " + t.alias
 	switch {
 	case allNodes && nodeID != "":
-		return fmt.Errorf("%s: node ID %q given for a kill on all nodes", op, nodeID)
+		return "", fmt.Errorf("%s: node ID %q given for a kill on all nodes", op, nodeID)
 	case !allNodes && nodeID == "":
-		return fmt.Errorf("%s: node ID is empty", op)
+		return "", fmt.Errorf("%s: node ID is empty", op)
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%s: not sent: %w", op, err)
+	deadline := time.Now().Add(c.busyTimeout)
+	if !allNodes {
+		if err := c.awaitOwnScans(ctx, nodeKey{id, nodeID}, deadline); err != nil {
+			return "", fmt.Errorf("%s: not sent: %w", op, err)
+		}
 	}
 	body := &model.HangUpKillAllClientsRequestBody{KillAllNodes: ptr(allNodes)}
 	if !allNodes {
@@ -72,18 +83,44 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 	req := &model.HangUpKillAllClientsRequest{InstanceId: id, Body: body}
 	var job string
 	log := c.log.With("api", "HangUpKillAllClients", "instance", t.alias, "node_id", nodeID, "all_nodes", allNodes)
-	err = c.write(ctx, op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
-		inv := t.sdk.HangUpKillAllClientsInvoker(req)
-		resp, err := inv.Invoke()
-		if resp != nil {
-			job = jobID(resp.Body)
-		}
-		return inv.Exchange, err
+	err = c.untilFree(ctx, t, nodeID, deadline, taskBusy, func() error {
+		return c.write(ctx, op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
+			inv := t.sdk.HangUpKillAllClientsInvoker(req)
+			resp, err := inv.Invoke()
+			if resp != nil {
+				job = jobID(resp.Body)
+			}
+			return inv.Exchange, err
+		})
 	})
-	if err == nil && job != "" {
+	if err == nil {
 		log.InfoContext(ctx, "dcs kill-all job accepted", "job_id", job)
 	}
-	return err
+	return job, err
+}
+
+// awaitOwnScans waits until no session scan of this client runs or waits
+// to run on the node, until deadline.
+func (c *Client) awaitOwnScans(ctx context.Context, key nodeKey, deadline time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for {
+		done := c.board.pending(key)
+		if done == nil {
+			return nil
+		}
+		timer := time.NewTimer(time.Until(deadline))
+		select {
+		case <-done:
+			timer.Stop()
+		case <-timer.C:
+			return fmt.Errorf("the bot's own session scan of node %s did not end within %s", key.node, seconds(c.busyTimeout))
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		}
+	}
 }
 
 // write sends a request that changes something, once. A 2xx answer whose

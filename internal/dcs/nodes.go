@@ -11,8 +11,9 @@ import (
 )
 
 // Nodes lists the nodes of an instance (ShowNodesInformation). A node's ID
-// is its node_id, which the session APIs take, or its logical_node_id when
-// node_id is empty.
+// is its node_id, the ID the session APIs take; a node without one keeps
+// an empty ID (its logical_node_id is LogicalID) and cannot take session
+// commands.
 func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]approvals.Node, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
@@ -34,13 +35,11 @@ func (c *Client) Nodes(ctx context.Context, inst approvals.Instance) ([]approval
 	if resp.Nodes != nil {
 		for _, n := range *resp.Nodes {
 			node := approvals.Node{
-				ID:   deref(n.NodeId),
-				Name: deref(n.Name),
-				IP:   deref(n.NodeIp),
-				Port: deref(n.NodePort),
-			}
-			if node.ID == "" {
-				node.ID = deref(n.LogicalNodeId)
+				ID:        deref(n.NodeId),
+				LogicalID: deref(n.LogicalNodeId),
+				Name:      deref(n.Name),
+				IP:        deref(n.NodeIp),
+				Port:      deref(n.NodePort),
 			}
 			if n.NodeRole != nil {
 				node.Role = n.NodeRole.Value()

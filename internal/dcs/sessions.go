@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/exchange"
@@ -13,7 +14,8 @@ import (
 )
 
 // Session listing: DCS serves the session list of a node from its last
-// session scan. Sessions starts a scan, waits for it, then reads the list.
+// finished session scan. Sessions starts a scan, waits until it knows the
+// list comes from that scan, then reads the list.
 const (
 	pageSize     = 1000 // ListClients' largest limit
 	pollBase     = 200 * time.Millisecond
@@ -22,19 +24,27 @@ const (
 	maxPages     = 1000 // pages read at most for one list
 )
 
-// DCS error codes that mean "a job is running; ask again shortly".
-const (
-	codeTaskState  = "DCS.4957" // not allowed in the task's current state (scan not finished)
-	codeJobRunning = "DCS.4017"
-)
-
-// Sessions returns every session on node as of a session scan started by
-// this call (ScanClients with clean_cache, then ListClients, all pages).
-// While DCS answers that the scan has not finished (DCS.4957, DCS.4017) it
-// asks again, waiting 200 ms doubling to 1 s, for up to Params.ScanWait.
+// Sessions returns every session on node as of a session scan that
+// started after this call (ScanClients with clean_cache, then ListClients,
+// all pages). Within this client, a call made while a scan of the node
+// runs waits for it and shares the next one with every other caller that
+// asked meanwhile.
+//
+// A scan:
+//   - reads the list's time, then starts the scan; while DCS answers that a
+//     session task runs on the node (DCS.4957, DCS.4017) it tries again,
+//     with backoff and jitter, for up to Params.BusyTimeout;
+//   - follows the scan's job (ShowJobInfo) for up to Params.ScanWait: a job
+//     that ends FAIL fails the read with DCS's reason;
+//   - reads the list once it is known to come from the scan: its job
+//     reached SUCCESS or, where the job cannot be read, the list's time
+//     has moved past the one read before the scan; every page of one read
+//     has the same time, or the reading starts again (at most twice).
+//
 // Each call is a read: retried on 429, 5xx and connections never opened.
 // A node where session management is not supported answers DCS.4848,
-// returned as an *approvals.DCSError like every DCS answer.
+// returned as an *approvals.DCSError like every DCS answer. When ctx ends
+// first, Sessions returns at once; the scan goes on for the others.
 func (c *Client) Sessions(ctx context.Context, inst approvals.Instance, nodeID string) ([]approvals.Session, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
@@ -44,28 +54,57 @@ func (c *Client) Sessions(ctx context.Context, inst approvals.Instance, nodeID s
 	if nodeID == "" {
 		return nil, fmt.Errorf("%s: node ID is empty", op)
 	}
-	start := time.Now()
-	deadline := start.Add(c.scanWait)
-
-	var job string
-	err = c.poll(ctx, op, "session scan could not start", deadline, func() error {
-		var err error
-		job, err = c.scan(ctx, t, id, nodeID)
-		return err
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: not sent: %w", op, err)
+	}
+	run := c.board.join(nodeKey{id, nodeID}, func(r *scanRun) {
+		// The scan belongs to every reader that joined it: its own
+		// deadline bounds it, not the first reader's context.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.busyTimeout+2*c.scanWait+c.timeout)
+		defer cancel()
+		r.sessions, r.err = c.readFresh(rctx, t, id, nodeID, r.readers)
 	})
+	select {
+	case <-run.done:
+		if run.err != nil {
+			return nil, run.err
+		}
+		return slices.Clone(run.sessions), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: gave up waiting for the session scan: %w", op, ctx.Err())
+	}
+}
+
+// readFresh scans node and reads its sessions.
+func (c *Client) readFresh(ctx context.Context, t *target, id, nodeID string, readers int) ([]approvals.Session, error) {
+	op := "list sessions on " + t.alias
+	start := time.Now()
+	sc, err := c.startScan(ctx, t, id, nodeID)
 	if err != nil {
 		return nil, err
 	}
+	f, err := c.awaitScan(ctx, op, t, nodeID, sc)
+	if err != nil {
+		return nil, err
+	}
+	out, first, pages, err := c.readList(ctx, op, t, id, nodeID, f)
+	if err != nil {
+		return nil, err
+	}
+	c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", nodeID, "job_id", sc.job,
+		"fresh_by", f.by(), "sessions", len(out), "pages", pages, "list_time", deref(first.Time),
+		"list_time_before", sc.before, "readers", readers, "duration", time.Since(start))
+	return out, nil
+}
 
+// readList reads every page of one snapshot that f admits, starting again
+// when the list changes between pages.
+func (c *Client) readList(ctx context.Context, op string, t *target, id, nodeID string, f freshness) ([]approvals.Session, *model.ListClientsResponse, int, error) {
+	deadline := time.Now().Add(c.scanWait)
 	for restart := 0; ; restart++ {
-		var first *model.ListClientsResponse
-		err = c.poll(ctx, op, "session scan did not finish", deadline, func() error {
-			var err error
-			first, err = c.listPage(ctx, t, id, nodeID, 0)
-			return err
-		})
+		first, err := c.firstPage(ctx, op, t, id, nodeID, f, deadline)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		out, pages, err := c.readPages(ctx, t, id, nodeID, first)
 		if errors.Is(err, errListChanged) && restart < listRestarts {
@@ -73,11 +112,33 @@ func (c *Client) Sessions(ctx context.Context, inst approvals.Instance, nodeID s
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, err)
+			return nil, nil, 0, fmt.Errorf("%s: %w", op, err)
 		}
-		c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", nodeID, "job_id", job,
-			"sessions", len(out), "pages", pages, "list_time", deref(first.Time), "duration", time.Since(start))
-		return out, nil
+		return out, first, pages, nil
+	}
+}
+
+// firstPage asks for the list's first page until DCS serves one that f
+// admits, until deadline.
+func (c *Client) firstPage(ctx context.Context, op string, t *target, id, nodeID string, f freshness, deadline time.Time) (*model.ListClientsResponse, error) {
+	for n := 0; ; n++ {
+		page, err := c.listPage(ctx, t, id, nodeID, 0, pageSize)
+		switch {
+		case err != nil && !busy(err):
+			return nil, err
+		case err == nil && f.admits(deref(page.Time)):
+			return page, nil
+		}
+		if !time.Now().Before(deadline) {
+			if err != nil {
+				return nil, fmt.Errorf("%s: session list not served within %s of the scan: %w", op, seconds(c.scanWait), err)
+			}
+			return nil, fmt.Errorf("%s: the session list still shows the data of %s, from before the scan, after %s",
+				op, deref(page.Time), seconds(c.scanWait))
+		}
+		if cerr := pause(ctx, backoff(n, pollBase, pollMax), deadline); cerr != nil {
+			return nil, fmt.Errorf("%s: waiting for the session list: %w", op, cerr)
+		}
 	}
 }
 
@@ -96,7 +157,7 @@ func (c *Client) readPages(ctx context.Context, t *target, id, nodeID string, fi
 		if pages >= maxPages {
 			return nil, pages, fmt.Errorf("session list of %d sessions not read after %d pages", total, pages)
 		}
-		page, err := c.listPage(ctx, t, id, nodeID, len(out))
+		page, err := c.listPage(ctx, t, id, nodeID, len(out), pageSize)
 		if busy(err) {
 			return nil, pages, errListChanged
 		}
@@ -120,58 +181,9 @@ func (c *Client) readPages(ctx context.Context, t *target, id, nodeID string, fi
 	return out, pages, nil
 }
 
-// poll runs call until it answers something other than "a job is
-// running", waiting between tries, until deadline.
-func (c *Client) poll(ctx context.Context, op, what string, deadline time.Time, call func() error) error {
-	wait := pollBase
-	for {
-		err := call()
-		if !busy(err) {
-			return err
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return fmt.Errorf("%s: %s within %s: %w", op, what, seconds(c.scanWait), err)
-		}
-		timer := time.NewTimer(min(wait, left))
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			return fmt.Errorf("%s: %s: %w (last answer: %w)", op, what, ctx.Err(), err)
-		}
-		wait = min(2*wait, pollMax)
-	}
-}
-
-// busy says whether err is DCS saying a job is running.
-func busy(err error) bool {
-	var de *approvals.DCSError
-	return errors.As(err, &de) && (de.Code == codeTaskState || de.Code == codeJobRunning)
-}
-
-// scan starts a session scan of node (ScanClients) and returns its job ID.
-func (c *Client) scan(ctx context.Context, t *target, id, nodeID string) (string, error) {
-	req := &model.ScanClientsRequest{InstanceId: id,
-		Body: &model.ScanClientsRequestBody{NodeId: ptr(nodeID), CleanCache: ptr(true)}}
-	var job string
-	err := c.read(ctx, "scan sessions on "+t.alias, t, "ScanClients", func() (*exchange.SdkExchange, error) {
-		inv := t.sdk.ScanClientsInvoker(req)
-		resp, err := inv.Invoke()
-		if err != nil && accepted(err) {
-			return inv.Exchange, nil // started; the answer had no job ID
-		}
-		if resp != nil {
-			job = jobID(resp.Body)
-		}
-		return inv.Exchange, err
-	})
-	return job, err
-}
-
 // listPage reads one page of node's session list (ListClients).
-func (c *Client) listPage(ctx context.Context, t *target, id, nodeID string, offset int) (*model.ListClientsResponse, error) {
-	req := &model.ListClientsRequest{InstanceId: id, NodeId: ptr(nodeID), Limit: ptr(int32(pageSize))}
+func (c *Client) listPage(ctx context.Context, t *target, id, nodeID string, offset, limit int) (*model.ListClientsResponse, error) {
+	req := &model.ListClientsRequest{InstanceId: id, NodeId: ptr(nodeID), Limit: ptr(int32(limit))}
 	if offset > 0 {
 		req.Offset = ptr(int32(offset))
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,12 +23,13 @@ func newScanSetup(t *testing.T, scanDelay time.Duration, mod func(*dcs.Params)) 
 	fake := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project, Instances: []string{instID}, ScanDelay: scanDelay})
 	logs := &testkit.SyncBuffer{}
 	p := dcs.Params{
-		Instances: map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: fake.URL}},
-		AK:        ak,
-		SK:        sk,
-		Timeout:   5 * time.Second,
-		ScanWait:  10 * time.Second,
-		Logger:    newLogger(logs),
+		Instances:   map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: fake.URL}},
+		AK:          ak,
+		SK:          sk,
+		Timeout:     5 * time.Second,
+		ScanWait:    10 * time.Second,
+		BusyTimeout: 5 * time.Second,
+		Logger:      newLogger(logs),
 	}
 	if mod != nil {
 		mod(&p)
@@ -51,6 +51,13 @@ func manyClients(n int) []fakedcs.Client {
 	return cs
 }
 
+// ctxFor is a context for waiting on the fake, ended with the test.
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 func decodeBody(t *testing.T, b []byte) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -64,12 +71,16 @@ func TestKillAllOneNode(t *testing.T) {
 	s := newSetup(t, nil)
 	s.fake.SetClients(instID, node, manyClients(3))
 	s.fake.SetClients(instID, node2, manyClients(2))
-	if err := s.c.KillAll(context.Background(), prod, node, false); err != nil {
+	job, err := s.c.KillAll(context.Background(), prod, node, false)
+	if err != nil {
 		t.Fatalf("KillAll: %v", err)
 	}
 	ks := s.fake.KillAlls()
 	if len(ks) != 1 || ks[0].InstanceID != instID || ks[0].NodeID != node || ks[0].AllNodes || ks[0].At.IsZero() {
 		t.Fatalf("kill-alls = %+v", ks)
+	}
+	if jobs := s.fake.Jobs(); len(jobs) != 1 || jobs[0].ID != job || jobs[0].Type != fakedcs.JobTypeKillAll {
+		t.Fatalf("KillAll returned job %q; jobs %+v", job, jobs)
 	}
 	body := decodeBody(t, s.fake.Bodies(fakedcs.APIKillAll)[0])
 	if len(body) != 2 || body["node_id"] != node || body["kill_all_nodes"] != false {
@@ -93,7 +104,7 @@ func TestKillAllNodes(t *testing.T) {
 	s := newSetup(t, nil)
 	s.fake.SetClients(instID, node, manyClients(3))
 	s.fake.SetClients(instID, node2, manyClients(2))
-	if err := s.c.KillAll(context.Background(), prod, "", true); err != nil {
+	if _, err := s.c.KillAll(context.Background(), prod, "", true); err != nil {
 		t.Fatalf("KillAll: %v", err)
 	}
 	ks := s.fake.KillAlls()
@@ -127,7 +138,10 @@ func TestKillAllBadInputNotSent(t *testing.T) {
 		"cancelled":           {cancelled, prod, node, false, "not sent"},
 	}
 	for name, tc := range cases {
-		err := s.c.KillAll(tc.ctx, tc.inst, tc.node, tc.all)
+		job, err := s.c.KillAll(tc.ctx, tc.inst, tc.node, tc.all)
+		if job != "" {
+			t.Errorf("%s: job %q", name, job)
+		}
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want %q", name, err, tc.want)
 		}
@@ -152,7 +166,7 @@ func TestKillAllErrorsMapped(t *testing.T) {
 	} {
 		s.fake.SetReply(fakedcs.APIKillAll, func(int) fakedcs.Reply { return rep })
 		before := s.fake.Calls(fakedcs.APIKillAll)
-		err := s.c.KillAll(ctx, prod, node, false)
+		_, err := s.c.KillAll(ctx, prod, node, false)
 		want := approvals.DCSError{HTTPStatus: rep.Status, Code: rep.Code, Message: rep.Message, RequestID: rep.RequestID}
 		if !errors.As(err, &de) || *de != want || errors.Is(err, approvals.ErrOutcomeUnknown) {
 			t.Fatalf("%d: err = %v, want %+v", i, err, want)
@@ -169,7 +183,7 @@ func TestKillAllErrorsMapped(t *testing.T) {
 	for _, rep := range []fakedcs.Reply{{Hang: true}, {Drop: true}} {
 		s.fake.SetReply(fakedcs.APIKillAll, func(int) fakedcs.Reply { return rep })
 		before := s.fake.Calls(fakedcs.APIKillAll)
-		err := s.c.KillAll(ctx, prod, node, false)
+		_, err := s.c.KillAll(ctx, prod, node, false)
 		if !errors.Is(err, approvals.ErrOutcomeUnknown) || errors.As(err, &de) {
 			t.Fatalf("%+v: err = %v, want ErrOutcomeUnknown", rep, err)
 		}
@@ -178,10 +192,10 @@ func TestKillAllErrorsMapped(t *testing.T) {
 		}
 	}
 
-	// A 2xx without the body the SDK expects: accepted.
+	// A 2xx without the body the SDK expects: accepted, with no job.
 	s.fake.SetReply(fakedcs.APIKillAll, func(int) fakedcs.Reply { return fakedcs.Reply{Status: 204} })
-	if err := s.c.KillAll(ctx, prod, node, false); err != nil {
-		t.Fatalf("204: %v", err)
+	if job, err := s.c.KillAll(ctx, prod, node, false); err != nil || job != "" {
+		t.Fatalf("204: %q, %v", job, err)
 	}
 
 	// Never connected: a plain error.
@@ -189,7 +203,7 @@ func TestKillAllErrorsMapped(t *testing.T) {
 	refused := newSetup(t, func(p *dcs.Params) {
 		p.Instances = map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: url}}
 	})
-	err := refused.c.KillAll(ctx, prod, "", true)
+	_, err := refused.c.KillAll(ctx, prod, "", true)
 	if err == nil || errors.Is(err, approvals.ErrOutcomeUnknown) || errors.As(err, &de) ||
 		!strings.Contains(err.Error(), "could not reach DCS") {
 		t.Fatalf("refused: %v", err)
@@ -222,8 +236,12 @@ func TestSessionsScansThenListsAndMaps(t *testing.T) {
 	if scan["node_id"] != node || scan["clean_cache"] != true || len(scan) != 2 {
 		t.Fatalf("scan body = %v", scan)
 	}
-	if n := s.fake.Calls(fakedcs.APIListClients); n != 1 {
-		t.Fatalf("lists = %d, want 1", n)
+	// The list's time before the scan, the scan's job, then the list.
+	if n := s.fake.Calls(fakedcs.APIListClients); n != 2 {
+		t.Fatalf("lists = %d, want 2 (its time before the scan, then the list)", n)
+	}
+	if n := s.fake.Calls(fakedcs.APIJobInfo); n != 1 {
+		t.Fatalf("job reads = %d, want 1", n)
 	}
 	if s.fake.BadSignatures() != 0 {
 		t.Fatal("bad signatures")
@@ -261,9 +279,13 @@ func TestSessionsWaitsForTheScan(t *testing.T) {
 	if took < 300*time.Millisecond || took > 3*time.Second {
 		t.Fatalf("took %s; the scan takes 300 ms", took)
 	}
-	// 200 ms, then 400 ms: two "not finished" answers, then the list.
-	if n := s.fake.Calls(fakedcs.APIListClients); n < 2 || n > 4 {
-		t.Fatalf("lists = %d, want a few polls", n)
+	// The job is read until it ends (0, 0.2, then 0.6 s); the list is read
+	// only then, once, beside the time read before the scan.
+	if n := s.fake.Calls(fakedcs.APIJobInfo); n < 2 || n > 4 {
+		t.Fatalf("job reads = %d, want a few polls", n)
+	}
+	if n := s.fake.Calls(fakedcs.APIListClients); n != 2 {
+		t.Fatalf("lists = %d, want 2", n)
 	}
 	if n := s.fake.Calls(fakedcs.APIScanClients); n != 1 {
 		t.Fatalf("scans = %d", n)
@@ -291,8 +313,8 @@ func TestSessionsPagesThroughAll(t *testing.T) {
 		}
 		seen[g.ID] = true
 	}
-	if n := s.fake.Calls(fakedcs.APIListClients); n != 3 {
-		t.Fatalf("lists = %d, want 3 pages", n)
+	if n := s.fake.Calls(fakedcs.APIListClients); n != 4 {
+		t.Fatalf("lists = %d, want the time before the scan and 3 pages", n)
 	}
 	// The exact split is 1000 + 1000 + 345; also check an exact multiple.
 	s.fake.SetClients(instID, node, manyClients(2000))
@@ -301,8 +323,8 @@ func TestSessionsPagesThroughAll(t *testing.T) {
 	if err != nil || len(got) != 2000 {
 		t.Fatalf("2000: %d, %v", len(got), err)
 	}
-	if n := s.fake.Calls(fakedcs.APIListClients) - before; n != 2 {
-		t.Fatalf("2000: lists = %d, want 2", n)
+	if n := s.fake.Calls(fakedcs.APIListClients) - before; n != 3 {
+		t.Fatalf("2000: lists = %d, want 1 + 2 pages", n)
 	}
 }
 
@@ -313,7 +335,7 @@ func TestSessionsRestartWhenTheListChanges(t *testing.T) {
 	cs := manyClients(1500)
 	s.fake.SetClients(instID, node, cs)
 	s.fake.SetReply(fakedcs.APIListClients, func(call int) fakedcs.Reply {
-		if call == 2 {
+		if call == 3 {
 			return fakedcs.Error(400, "DCS.4957", "This operation is not allowed when the task is in the current state.")
 		}
 		return fakedcs.Reply{}
@@ -322,8 +344,8 @@ func TestSessionsRestartWhenTheListChanges(t *testing.T) {
 	if err != nil || len(got) != 1500 {
 		t.Fatalf("got %d, %v", len(got), err)
 	}
-	if n := s.fake.Calls(fakedcs.APIListClients); n != 4 {
-		t.Fatalf("lists = %d, want 4 (page 1, changed, page 1, page 2)", n)
+	if n := s.fake.Calls(fakedcs.APIListClients); n != 5 {
+		t.Fatalf("lists = %d, want 5 (time before the scan, page 1, changed, page 1, page 2)", n)
 	}
 
 	// Always changing: give up.
@@ -343,7 +365,7 @@ func TestSessionsRestartWhenTheListChanges(t *testing.T) {
 func TestSessionsShortListIsAnError(t *testing.T) {
 	s := newSetup(t, nil)
 	s.fake.SetReply(fakedcs.APIListClients, func(call int) fakedcs.Reply {
-		if call > 1 {
+		if call > 2 {
 			return fakedcs.Reply{Body: []byte(`{"time":"t1","count":5,"clients":[]}`)}
 		}
 		return fakedcs.Reply{Body: []byte(`{"time":"t1","count":5,"clients":[{"id":"1","addr":"10.0.0.1:1"},{"id":"2","addr":"10.0.0.2:1"}]}`)}
@@ -352,8 +374,8 @@ func TestSessionsShortListIsAnError(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "read 2 sessions of the 5") {
 		t.Fatalf("err = %v", err)
 	}
-	if n := s.fake.Calls(fakedcs.APIListClients); n != 2 {
-		t.Fatalf("lists = %d, want 2 (the second page came back empty)", n)
+	if n := s.fake.Calls(fakedcs.APIListClients); n != 3 {
+		t.Fatalf("lists = %d, want 3 (the time before the scan, page 1, then an empty page)", n)
 	}
 }
 
@@ -373,8 +395,10 @@ func TestSessionsNotSupported(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), "scan sessions on "+alias+": ") {
 		t.Errorf("err text %q", err)
 	}
-	if s.fake.Calls(fakedcs.APIScanClients) != 1 || s.fake.Calls(fakedcs.APIListClients) != 0 {
-		t.Fatalf("scans = %d, lists = %d", s.fake.Calls(fakedcs.APIScanClients), s.fake.Calls(fakedcs.APIListClients))
+	// The list's time was read before the scan; nothing after it.
+	if s.fake.Calls(fakedcs.APIScanClients) != 1 || s.fake.Calls(fakedcs.APIListClients) != 1 || s.fake.Calls(fakedcs.APIJobInfo) != 0 {
+		t.Fatalf("scans = %d, lists = %d, job reads = %d", s.fake.Calls(fakedcs.APIScanClients),
+			s.fake.Calls(fakedcs.APIListClients), s.fake.Calls(fakedcs.APIJobInfo))
 	}
 }
 
@@ -410,7 +434,8 @@ func TestSessionsRetriesServerErrors(t *testing.T) {
 	if err != nil || len(got) != 3 {
 		t.Fatalf("got %d, %v", len(got), err)
 	}
-	if s.fake.Calls(fakedcs.APIScanClients) != 2 || s.fake.Calls(fakedcs.APIListClients) != 2 {
+	// The time read before the scan is retried, then the list.
+	if s.fake.Calls(fakedcs.APIScanClients) != 2 || s.fake.Calls(fakedcs.APIListClients) != 3 {
 		t.Fatalf("scans = %d, lists = %d", s.fake.Calls(fakedcs.APIScanClients), s.fake.Calls(fakedcs.APIListClients))
 	}
 
@@ -427,64 +452,101 @@ func TestSessionsRetriesServerErrors(t *testing.T) {
 	}
 }
 
-// A scan that never finishes ends at ScanWait with DCS's last answer.
+// A scan whose job never ends ends the read at ScanWait; the list is never
+// taken meanwhile, whatever it answers.
 func TestSessionsScanNeverFinishes(t *testing.T) {
 	s := newScanSetup(t, time.Hour, func(p *dcs.Params) { p.ScanWait = 700 * time.Millisecond })
+	s.fake.SetListDuringScan(fakedcs.ListPrevious)
 	start := time.Now()
 	_, err := s.c.Sessions(context.Background(), prod, node)
 	took := time.Since(start)
-	var de *approvals.DCSError
-	if !errors.As(err, &de) || de.Code != "DCS.4957" {
+	var ex approvals.Explainer
+	if err == nil || !strings.Contains(err.Error(), "session scan did not finish within 0.7 s") ||
+		!errors.As(err, &ex) || !strings.Contains(ex.Explain(), "did not finish") {
 		t.Fatalf("err = %v", err)
-	}
-	if !strings.Contains(err.Error(), "session scan did not finish within 0.7 s") {
-		t.Fatalf("err text %q", err)
 	}
 	if took < 700*time.Millisecond || took > 3*time.Second {
 		t.Fatalf("took %s", took)
 	}
 	// 0, 0.2, 0.6 s, then the deadline at 0.7 s.
-	if n := s.fake.Calls(fakedcs.APIListClients); n < 3 || n > 5 {
-		t.Fatalf("lists = %d", n)
+	if n := s.fake.Calls(fakedcs.APIJobInfo); n < 3 || n > 5 {
+		t.Fatalf("job reads = %d", n)
+	}
+	if n := s.fake.Calls(fakedcs.APIListClients); n != 1 {
+		t.Fatalf("lists = %d, want only the time before the scan", n)
 	}
 
-	// A cancelled context ends the wait too.
+	// A cancelled context ends the wait at once.
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	other := newScanSetup(t, time.Hour, nil)
+	start = time.Now()
 	_, err = other.c.Sessions(ctx, prod, node)
-	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &de) || de.Code != "DCS.4957" {
-		t.Fatalf("cancelled: %v", err)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+		t.Fatalf("cancelled: %v after %s", err, time.Since(start))
 	}
 }
 
-// Two readers of one node at once: the second's scan is refused while the
-// first runs (DCS.4957); it waits and then gets a scan of its own.
+// Readers of one node at once share scans: one that asks while a scan
+// runs waits for it and shares the next one, which starts after it asked,
+// with every reader that asked meanwhile. No scan is refused.
 func TestSessionsConcurrentScans(t *testing.T) {
-	s := newScanSetup(t, 300*time.Millisecond, nil)
+	s := newSetup(t, nil)
+	s.fake.SetScanPlan(func(fakedcs.JobCall) fakedcs.JobPlan { return fakedcs.JobPlan{Hold: true} })
 	s.fake.SetClients(instID, node, manyClients(4))
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			got, err := s.c.Sessions(context.Background(), prod, node)
-			if err == nil && len(got) != 4 {
-				err = fmt.Errorf("got %d sessions", len(got))
-			}
-			errs <- err
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	read := func(out chan<- []approvals.Session) {
+		got, err := s.c.Sessions(context.Background(), prod, node)
 		if err != nil {
 			t.Error(err)
 		}
+		out <- got
 	}
-	if n := s.fake.Calls(fakedcs.APIScanClients); n < 3 {
-		t.Fatalf("scans = %d, want a refused one and two started", n)
+	first := make(chan []approvals.Session, 1)
+	go read(first)
+	jobs, err := s.fake.WaitJobs(ctxFor(t), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := make(chan []approvals.Session, 3)
+	for range 3 {
+		go read(late)
+	}
+	waitUntil(t, "three readers queued", func() bool { return s.c.QueuedReaders(instID, node) == 3 })
+	if err := s.fake.FinishJob(jobs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	// The first scan has its snapshot; a client reuses an address before
+	// the second ends: the readers who asked during the first must see it.
+	jobs, err = s.fake.WaitJobs(ctxFor(t), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.fake.ReplaceClient(instID, node, manyClients(1)[0].Addr, fakedcs.Client{ID: "reused", Age: 1})
+	if err := s.fake.FinishJob(jobs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := <-first; len(got) != 4 || got[0].ID != "1000" {
+		t.Errorf("first reader: %+v", got)
+	}
+	for range 3 {
+		if got := <-late; len(got) != 4 || got[0].ID != "reused" {
+			t.Errorf("late reader got %+v, want the session that reused the address", got)
+		}
+	}
+	if n, started := s.fake.Calls(fakedcs.APIScanClients), s.fake.Scans(instID, node); n != 2 || started != 2 {
+		t.Fatalf("scan calls = %d, scans started = %d; want 2 and 2", n, started)
+	}
+}
+
+// waitUntil waits for cond, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -500,20 +562,23 @@ func TestNodesMapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A node DCS gives no node_id keeps an empty ID: the logical one is
+	// not taken in its place.
 	want := []approvals.Node{
-		{ID: node, Name: "redis-1", Role: "redis-server", Type: "master", IP: "192.0.2.7", Port: "6379", Status: "Active"},
-		{ID: "ln-proxy", Name: "proxy-1", Role: "redis-proxy", Type: "proxy", IP: "192.0.2.8", Port: "8080", Status: "Inactive"},
+		{ID: node, LogicalID: "ln-1", Name: "redis-1", Role: "redis-server", Type: "master", IP: "192.0.2.7", Port: "6379", Status: "Active"},
+		{LogicalID: "ln-proxy", Name: "proxy-1", Role: "redis-proxy", Type: "proxy", IP: "192.0.2.8", Port: "8080", Status: "Inactive"},
 	}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("nodes = %+v\nwant %+v", got, want)
 	}
 	// The IDs Nodes gives are the ones the session routes take.
-	for _, n := range got {
-		if _, err := s.c.Sessions(context.Background(), prod, n.ID); err != nil {
-			t.Errorf("Sessions(%s): %v", n.ID, err)
-		}
+	if _, err := s.c.Sessions(context.Background(), prod, got[0].ID); err != nil {
+		t.Errorf("Sessions(%s): %v", got[0].ID, err)
 	}
-	if ps := approvals.SessionNodes(got); len(ps) != 1 || ps[0].ID != "ln-proxy" {
+	if _, err := s.c.Sessions(context.Background(), prod, got[1].ID); err == nil || !strings.Contains(err.Error(), "node ID is empty") {
+		t.Errorf("Sessions of a node without an ID: %v", err)
+	}
+	if ps := approvals.SessionNodes(got); len(ps) != 1 || ps[0].LogicalID != "ln-proxy" || ps[0].ID != "" {
 		t.Fatalf("SessionNodes = %+v", ps)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 func TestOneSDKClientPerURLAndProject(t *testing.T) {
 	c, err := New(Params{
-		AK: "ak", SK: "sk", Timeout: 7 * time.Second, ScanWait: 9 * time.Second,
+		AK: "ak", SK: "sk", Timeout: 7 * time.Second, ScanWait: 9 * time.Second, BusyTimeout: 11 * time.Second,
 		Instances: map[string]Endpoint{
 			"a": {ProjectID: "p1", URL: "http://127.0.0.1:1"},
 			"b": {ProjectID: "p1", URL: "http://127.0.0.1:1/"},
@@ -28,7 +28,7 @@ func TestOneSDKClientPerURLAndProject(t *testing.T) {
 	if c.targets["a"].sdk != c.targets["b"].sdk || c.targets["a"].sdk == c.targets["c"].sdk {
 		t.Fatal("SDK clients not shared by (URL, project)")
 	}
-	if c.timeout != 7*time.Second || c.scanWait != 9*time.Second {
-		t.Fatalf("timeout = %s, scan wait = %s", c.timeout, c.scanWait)
+	if c.timeout != 7*time.Second || c.scanWait != 9*time.Second || c.busyTimeout != 11*time.Second {
+		t.Fatalf("timeout = %s, scan wait = %s, busy timeout = %s", c.timeout, c.scanWait, c.busyTimeout)
 	}
 }

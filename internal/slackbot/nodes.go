@@ -26,19 +26,24 @@ func (h *Commands) Nodes(in Input, c commands.Nodes, svc nodesLister) Answer {
 // nodesText renders /dcs nodes. Everything in a node comes from DCS.
 func nodesText(v *approvals.NodesView) text {
 	t := textf("*Nodes of %s* (%s)\n", id(v.Instance.Alias), id(v.Instance.ID))
-	index := map[string]int{}
+	index := map[approvals.Node]int{}
 	for i, n := range v.Session {
-		index[n.ID] = i
+		index[n] = i
 	}
 	rows := [][]text{{"#", "NODE ID", "ROLE", "TYPE", "ADDRESS", "STATUS"}}
+	noID := false
 	for _, n := range v.Nodes {
 		idx := text("-")
-		if i, ok := index[n.ID]; ok {
+		if i, ok := index[n]; ok {
 			idx = textf("#%s", num(i))
 		}
+		noID = noID || n.ID == ""
 		rows = append(rows, []text{idx, outside(n.ID).or(capWord, "-"), cell(n.Role), cell(n.Type), outside(n.Addr()).line(capWord), cell(n.Status)})
 	}
 	t += "```" + table(rows) + "```\n"
+	if noID {
+		t += "A node whose NODE ID is `-` has none DCS's session commands take: its sessions cannot be listed or killed.\n"
+	}
 	if len(v.Session) > 0 && v.Session[0].IsProxy() {
 		t += "Session commands on this instance go to its *proxy* nodes (the ones numbered #)."
 	} else {

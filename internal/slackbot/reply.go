@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -28,6 +29,12 @@ func userMessage(log *slog.Logger, err error) text {
 	if errors.As(err, &de) {
 		log.Warn("DCS refused a read", "err", err)
 		return dcsAnswer(de.Code, de.HTTPStatus, de.Message, de.RequestID)
+	}
+	var ex approvals.Explainer
+	if errors.As(err, &ex) {
+		log.Warn("DCS read failed", "err", err)
+		return textf("That did not work: %s. Nothing was changed; try again in a moment.",
+			text(strings.TrimSuffix(string(outside(ex.Explain()).line(capLine)), ".")))
 	}
 	code := requestid.New()
 	log.Error("request failed", "ref", code, "err", err)

@@ -27,6 +27,19 @@ func (h *Commands) Status(in Input, c commands.Status, svc statusReader) Answer 
 	}}
 }
 
+// jobState says where the request's DCS job is, as far as the bot knows.
+func jobState(r *approvals.Request) text {
+	switch {
+	case r.State == approvals.Executing:
+		return "running; the bot follows it"
+	case r.Result == nil || r.Result.JobStatus == "":
+		return "not read"
+	case r.Result.JobStatus == approvals.JobSuccess || r.Result.JobStatus == approvals.JobFail:
+		return "ended " + outside(r.Result.JobStatus).line(capWord)
+	}
+	return outside(r.Result.JobStatus).line(capWord) + " when the bot stopped following it"
+}
+
 // statusText renders /dcs status: the request, the outcome, the audit
 // trail. It shows the reason whole (the approval message caps it).
 func statusText(r *approvals.Request, evs []approvals.Event) text {
@@ -50,6 +63,9 @@ func statusText(r *approvals.Request, evs []approvals.Event) text {
 	}
 	if r.Selectors != "" {
 		t += textf("Chosen by %s.\n", outside(r.Selectors).code(capLine))
+	}
+	if r.JobID != "" {
+		t += textf("DCS job %s: %s.\n", outside(r.JobID).code(capWord), jobState(r))
 	}
 	if r.State.Final() {
 		t += stateLine(r) + "\n"

@@ -11,10 +11,16 @@ import (
 func stateLine(r *approvals.Request) text {
 	switch r.State {
 	case approvals.Approved, approvals.Executing:
+		if r.JobID != "" {
+			return textf(":hourglass_flowing_sand: *Approved* by %s: DCS job %s is running.", mentions(r.Approvals), outside(r.JobID).code(capWord))
+		}
 		return textf(":hourglass_flowing_sand: *Approved* by %s: killing now.", mentions(r.Approvals))
 	case approvals.Succeeded:
 		if r.Result != nil && r.Result.DryRun {
 			return textf(":test_tube: *Dry run done*: nothing was killed; the thread says what would have been. Approved by %s.", mentions(r.Approvals))
+		}
+		if r.JobID != "" {
+			return textf(":white_check_mark: *Executed*: DCS job %s ended SUCCESS. Approved by %s.", outside(r.JobID).code(capWord), mentions(r.Approvals))
 		}
 		return textf(":white_check_mark: *Executed*: DCS accepted the kill. Approved by %s.", mentions(r.Approvals))
 	case approvals.Failed:
@@ -43,8 +49,14 @@ func threadText(r *approvals.Request, n approvals.Note) text {
 		if r.PerNode() {
 			return perNodeExecutingText(r)
 		}
+		if r.IsKillAll() {
+			return textf(":hourglass_flowing_sand: Approved by %s. Killing %s…", mentions(r.Approvals), what(r)[len("kill "):])
+		}
 		return textf(":hourglass_flowing_sand: Approved by %s. Killing %s session%s on %s node %s…",
 			mentions(r.Approvals), num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
+	case approvals.NoteJobRunning:
+		return textf(":hourglass_flowing_sand: DCS accepted the job to %s: job %s is running. "+
+			"The bot follows it and will say here how it ends.", what(r), outside(r.JobID).code(capWord))
 	case approvals.NoteResult:
 		return resultText(r)
 	case approvals.NoteDenied:
@@ -122,6 +134,8 @@ func successText(r *approvals.Request, res *approvals.Result) text {
 	case res.DryRun:
 		return textf(":test_tube: Dry run: would have killed %s session%s on %s node %s: %s. No DCS write call was made.",
 			num(len(res.Killed)), plural(len(res.Killed)), id(r.Instance.Alias), id(r.NodeID), inlineAddrs(res.Killed))
+	case r.IsKillAll() && r.JobID != "":
+		return textf(":white_check_mark: Done. DCS accepted the kill of %s, and its job %s ended SUCCESS.", what(r)[len("kill "):], outside(r.JobID).code(capWord))
 	case r.IsKillAll():
 		return textf(":white_check_mark: Done. DCS accepted the kill of %s.", what(r)[len("kill "):])
 	}

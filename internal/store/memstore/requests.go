@@ -30,6 +30,7 @@ func (s *Store) Create(_ context.Context, r *approvals.Request) error {
 	c := clone(r)
 	c.State, c.Approvals, c.DecidedBy, c.Note, c.Result, c.RemindedAt = approvals.Pending, nil, "", "", nil, time.Time{}
 	c.LeaseUntil = time.Time{}
+	c.JobID = ""
 	if c.Kind == "" {
 		c.Kind = approvals.KindKill
 	}
@@ -132,6 +133,49 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 		r.Result = roundTrip(t.Result)
 	}
 	s.addEvent(approvals.Event{RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail()})
+	return true, nil
+}
+
+// SetJob records the job of an executing request that has none.
+func (s *Store) SetJob(_ context.Context, id, jobID string, when time.Time) (bool, error) {
+	if jobID == "" {
+		return false, fmt.Errorf("set job of request %s: empty job ID", id)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("SetJob"); err != nil {
+		return false, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, fmt.Errorf("set job of request %s: %w", id, approvals.ErrNotFound)
+	}
+	if e.r.State != approvals.Executing || e.r.JobID != "" {
+		return false, nil
+	}
+	e.r.JobID, e.r.UpdatedAt = jobID, at(when)
+	return true, nil
+}
+
+// ResumeJob gives the caller the lease of an executing request with a job
+// whose worker is gone.
+func (s *Store) ResumeJob(_ context.Context, id string, leaseBefore, unleasedBefore, until time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("ResumeJob"); err != nil {
+		return false, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return false, fmt.Errorf("resume job of request %s: %w", id, approvals.ErrNotFound)
+	}
+	r := e.r
+	gone := !r.LeaseUntil.IsZero() && !r.LeaseUntil.After(at(leaseBefore)) ||
+		r.LeaseUntil.IsZero() && !r.UpdatedAt.After(at(unleasedBefore))
+	if r.State != approvals.Executing || r.JobID == "" || !gone {
+		return false, nil
+	}
+	r.LeaseUntil = at(until)
 	return true, nil
 }
 

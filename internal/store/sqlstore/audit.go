@@ -61,7 +61,7 @@ func (s *Store) RecordsAfter(ctx context.Context, after int64, limit int) ([]aud
 // their requests r.
 const recordColumns = `e.id, e.kind, e.at, e.request_id, e.actor, e.detail,
 r.instance_alias, r.instance_id, r.node_id, r.kind, r.addrs, r.reason, r.dry_run,
-r.result_code, r.result_http_status, r.result_dcs_request_id, r.result_extra`
+r.result_code, r.result_http_status, r.result_dcs_request_id, r.result_extra, r.job_id`
 
 func (s *Store) recordsAfter(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
 	if s.d.LockRow == "" {
@@ -110,10 +110,11 @@ func scanRecord(rows *sql.Rows) (audit.Record, error) {
 		code, dcsID sql.NullString
 		httpStatus  sql.NullInt64
 		extra       sql.NullString
+		jobID       string
 	)
 	err := rows.Scan(&r.Seq, &r.Event, timeScanner{&r.At}, &r.RequestID, &r.Actor, &r.Detail,
 		&r.Instance, &r.InstanceID, &r.NodeID, &r.Kind, &addrs, &r.Reason, &r.DryRun,
-		&code, &httpStatus, &dcsID, jsonText{&extra})
+		&code, &httpStatus, &dcsID, jsonText{&extra}, &jobID)
 	if err != nil {
 		return r, err
 	}
@@ -126,8 +127,8 @@ func scanRecord(rows *sql.Rows) (audit.Record, error) {
 	if !approvals.CanTransition(approvals.Executing, approvals.State(r.Event)) {
 		return r, nil
 	}
-	// The DCS job ID is not stored yet; JobID stays empty until it is.
 	r.DCSRequestID, r.ErrorCode, r.HTTPStatus = dcsID.String, code.String, int(httpStatus.Int64)
+	r.JobID = jobID
 	if extra.Valid {
 		var x resultExtra
 		if err := json.Unmarshal([]byte(extra.String), &x); err != nil {

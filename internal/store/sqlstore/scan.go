@@ -51,7 +51,7 @@ const (
 	requestColumns = `r.id, r.requester, r.channel_id, r.message_ts, r.instance_alias, r.instance_id,
 r.node_id, r.addrs, r.reason, r.approvals_required, r.state, r.created_at, r.expires_at, r.updated_at,
 r.decided_by, r.note, r.result_code, r.result_message, r.result_http_status, r.result_dcs_request_id, r.result_detail,
-r.kind, r.all_nodes, r.dry_run, r.preview, r.result_extra, r.reminded_at, r.selectors, r.nodes, r.lease_until`
+r.kind, r.all_nodes, r.dry_run, r.preview, r.result_extra, r.reminded_at, r.selectors, r.nodes, r.lease_until, r.job_id`
 	approvalColumns = `a.user_id, a.at`
 )
 
@@ -97,7 +97,7 @@ func (x *requestRow) scan(rows *sql.Rows) error {
 		timeScanner{&r.CreatedAt}, timeScanner{&r.ExpiresAt}, timeScanner{&r.UpdatedAt},
 		&r.DecidedBy, &r.Note, &x.code, &x.msg, &x.httpStatus, &x.dcsID, &x.detail,
 		&x.kind, &r.AllNodes, &r.DryRun, jsonText{&x.preview}, jsonText{&x.extra}, timeScanner{&r.RemindedAt},
-		&r.Selectors, jsonText{&x.nodes}, timeScanner{&r.LeaseUntil},
+		&r.Selectors, jsonText{&x.nodes}, timeScanner{&r.LeaseUntil}, &r.JobID,
 		&x.approver, timeScanner{&x.approvedAt})
 }
 
@@ -127,6 +127,7 @@ func (x *requestRow) request() (*approvals.Request, error) {
 			return nil, fmt.Errorf("request %s: result: %w", r.ID, err)
 		}
 		r.Result.Killed, r.Result.Skipped, r.Result.DryRun, r.Result.Nodes = e.Killed, e.Skipped, e.DryRun, e.Nodes
+		r.Result.JobStatus, r.Result.FailReason = e.JobStatus, e.FailReason
 	}
 	if x.nodes.Valid {
 		if err := json.Unmarshal([]byte(x.nodes.String), &r.Nodes); err != nil {

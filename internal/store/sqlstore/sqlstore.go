@@ -214,8 +214,8 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		set = append(set, "result_code = ?", "result_message = ?", "result_http_status = ?",
 			"result_dcs_request_id = ?", "result_detail = ?")
 		args = append(args, r.Code, r.Message, r.HTTPStatus, r.DCSRequestID, r.Detail)
-		if len(r.Killed) > 0 || len(r.Skipped) > 0 || r.DryRun || len(r.Nodes) > 0 {
-			b, err := json.Marshal(resultExtra{Killed: r.Killed, Skipped: r.Skipped, DryRun: r.DryRun, Nodes: r.Nodes})
+		if x := extraOf(r); !x.empty() {
+			b, err := json.Marshal(x)
 			if err != nil {
 				return false, fmt.Errorf("apply %s -> %s to request %s: result: %w", t.From, t.To, id, err)
 			}
@@ -259,10 +259,20 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 
 // resultExtra is the JSON of the result_extra column.
 type resultExtra struct {
-	Killed  []string               `json:"killed,omitempty"`
-	Skipped []approvals.Skip       `json:"skipped,omitempty"`
-	DryRun  bool                   `json:"dry_run,omitempty"`
-	Nodes   []approvals.NodeResult `json:"nodes,omitempty"` // a kill on every node: each node's outcome
+	Killed     []string               `json:"killed,omitempty"`
+	Skipped    []approvals.Skip       `json:"skipped,omitempty"`
+	DryRun     bool                   `json:"dry_run,omitempty"`
+	Nodes      []approvals.NodeResult `json:"nodes,omitempty"` // a kill on every node: each node's outcome
+	JobStatus  string                 `json:"job_status,omitempty"`
+	FailReason string                 `json:"fail_reason,omitempty"`
+}
+
+func extraOf(r *approvals.Result) resultExtra {
+	return resultExtra{Killed: r.Killed, Skipped: r.Skipped, DryRun: r.DryRun, Nodes: r.Nodes, JobStatus: r.JobStatus, FailReason: r.FailReason}
+}
+
+func (x resultExtra) empty() bool {
+	return len(x.Killed) == 0 && len(x.Skipped) == 0 && !x.DryRun && len(x.Nodes) == 0 && x.JobStatus == "" && x.FailReason == ""
 }
 
 // jsonOrNull is v as JSON text, or nil (SQL NULL) when null is true.

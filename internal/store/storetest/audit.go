@@ -50,8 +50,9 @@ func mustRecords(t *testing.T, s AuditStore, after int64, limit int) []audit.Rec
 	return recs
 }
 
-// lifecycle records three requests' lives: one approved by two and
-// succeeded, a kill-all on every node denied, a kill that DCS refused.
+// lifecycle records four requests' lives: one approved by two and
+// succeeded, a kill-all on every node denied, a kill that DCS refused, a
+// kill-all whose DCS job failed (its job ID on the outcome alone).
 // It returns the records they must give, Seq aside.
 func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 	ctx := t.Context()
@@ -84,20 +85,14 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 
 	base := func(id string, ev string, m int, actor, detail string) audit.Record {
 		req := map[string]*approvals.Request{"life": r, "all": all, "bad": bad}[id]
-		sessions := req.Addrs
-		if sessions == nil {
-			sessions = []string{}
-		}
-		return audit.Record{Event: ev, At: at(m).Truncate(Precision), RequestID: id, Actor: actor,
-			Instance: req.Instance.Alias, InstanceID: req.Instance.ID, NodeID: req.NodeID, Kind: string(req.Kind),
-			Sessions: sessions, Reason: req.Reason, Detail: detail, DryRun: req.DryRun}
+		return recordOf(req, ev, at(m), actor, detail)
 	}
 	r.Kind, bad.Kind = approvals.KindKill, approvals.KindKill
 	ok := base("life", "succeeded", 4, "", "request id dcs-ok-1 DCS accepted the kill")
 	ok.DCSRequestID, ok.Killed, ok.HeldBack = "dcs-ok-1", []string{"10.0.0.9:50012", "192.168.1.1:6379"}, []string{"10.0.0.2:41000"}
 	failed := base("bad", "failed", 9, "", "HTTP 400 DCS.4800 bad client request id dcs-err-2")
 	failed.DCSRequestID, failed.ErrorCode, failed.HTTPStatus = "dcs-err-2", "DCS.4800", 400
-	return []audit.Record{
+	return append([]audit.Record{
 		base("life", "requested", 0, "U0REQUESTER", r.Reason),
 		base("life", "approval", 1, "U0ALICE", "1 of 2"),
 		base("life", "approval", 2, "U0BOB", "2 of 2"),
@@ -109,6 +104,40 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 		base("bad", "requested", 7, "U0REQUESTER", bad.Reason),
 		base("bad", "approved", 8, "U0MOVER", ""),
 		base("bad", "executing", 8, "U0MOVER", ""),
+		failed,
+	}, failedJob(t, s, at)...)
+}
+
+// recordOf is the record of an event of req, Seq aside.
+func recordOf(req *approvals.Request, ev string, at time.Time, actor, detail string) audit.Record {
+	sessions := req.Addrs
+	if sessions == nil {
+		sessions = []string{}
+	}
+	return audit.Record{Event: ev, At: at.Truncate(Precision), RequestID: req.ID, Actor: actor,
+		Instance: req.Instance.Alias, InstanceID: req.Instance.ID, NodeID: req.NodeID, Kind: string(req.Kind),
+		Sessions: sessions, Reason: req.Reason, Detail: detail, DryRun: req.DryRun}
+}
+
+// failedJob records a kill-all whose DCS job failed and returns the
+// records it must give: the job ID on the outcome alone.
+func failedJob(t *testing.T, s AuditStore, at func(int) time.Time) []audit.Record {
+	t.Helper()
+	job := newRequest("job", at(10))
+	job.Kind, job.Addrs = approvals.KindKillAll, nil
+	mustCreate(t, s, job)
+	moveTo(t, s, "job", approvals.Executing, at(11))
+	if ok, err := s.SetJob(t.Context(), "job", "ff8080-kill-all-1", at(12)); !ok || err != nil {
+		t.Fatalf("SetJob = %v, %v", ok, err)
+	}
+	mustApply(t, s, "job", approvals.Transition{From: approvals.Executing, To: approvals.Failed, At: at(13),
+		Result: &approvals.Result{Detail: "DCS job ff8080-kill-all-1 ended FAIL", JobStatus: approvals.JobFail, FailReason: "instance busy"}})
+	failed := recordOf(job, "failed", at(13), "", "DCS job ff8080-kill-all-1 ended FAIL")
+	failed.JobID = "ff8080-kill-all-1"
+	return []audit.Record{
+		recordOf(job, "requested", at(10), "U0REQUESTER", job.Reason),
+		recordOf(job, "approved", at(11), "U0MOVER", ""),
+		recordOf(job, "executing", at(11), "U0MOVER", ""),
 		failed,
 	}
 }

@@ -53,6 +53,8 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"ApproverMessages", testApproverMessages},
 		{"OverviewViewers", testOverviewViewers},
 		{"Lease", testLease},
+		{"SetJob", testSetJob},
+		{"ResumeJob", testResumeJob},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -284,7 +284,7 @@ func TestDCSErrorAdvice(t *testing.T) {
 	msg := e.request(killText)
 	e.mustClick(approver1, msg, "dcs_approve")
 	e.threadHas(msg, "`DCS.3053`")
-	e.threadHas(msg, "`/dcs nodes <instance>` lists the right ones")
+	e.threadHas(msg, "`/dcs nodes &lt;instance&gt;` lists the right ones")
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

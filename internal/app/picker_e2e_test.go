@@ -175,7 +175,7 @@ func TestPickerKillsExactlyThePicked(t *testing.T) {
 // picked session that changed since it was listed is refused.
 func TestPickerErrors(t *testing.T) {
 	e := newEnv(t, withPolicy("  approvals_required: 1\n  require_reason: true\n"))
-	e.dcs.SetNodes(instanceID, []fakedcs.Node{{LogicalNodeID: nodeID, Name: "redis-0", NodeRole: "redis-server", NodeType: "master",
+	e.dcs.SetNodes(instanceID, []fakedcs.Node{{LogicalNodeID: nodeID, NodeID: nodeID, Name: "redis-0", NodeRole: "redis-server", NodeType: "master",
 		NodeIP: "192.168.0.10", NodePort: "6379", Status: "Active"}})
 	e.start()
 	v := e.openPicker(requester, "1700000002.2.picker")

@@ -131,11 +131,8 @@ func (p *Params) check() error {
 	if p.Lease <= 0 {
 		errs = append(errs, fmt.Errorf("lease is %s, want a positive duration", p.Lease))
 	}
-	switch {
-	case p.JobTimeout <= 0:
+	if p.JobTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("job timeout is %s, want a positive duration", p.JobTimeout))
-	case p.StaleAfter <= p.JobTimeout:
-		errs = append(errs, fmt.Errorf("stale-after %s must exceed the job timeout %s", p.StaleAfter, p.JobTimeout))
 	}
 	return errors.Join(errs...)
 }

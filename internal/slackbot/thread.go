@@ -169,7 +169,7 @@ func skipText(k approvals.Skip) text {
 	case approvals.SkipGone:
 		return "no longer connected"
 	case approvals.SkipOtherID:
-		return textf("reused by a new connection (client id %s, was %s)", outside(k.ID).code(capWord), outside(k.WasID).code(capWord))
+		return textf("reused by a new connection (client id %s, was %s)", outside(k.ID).line(capWord), outside(k.WasID).line(capWord))
 	case approvals.SkipOtherName:
 		return textf("reused by a new connection (client name %s, was %s)", outside(k.Name).code(capWord), outside(k.WasName).code(capWord))
 	case approvals.SkipYounger:

@@ -104,7 +104,7 @@ func testResumeJob(t *testing.T, s approvals.Store) {
 		t.Fatalf("after ResumeJob: %s, job %q", got.State, got.JobID)
 	}
 	resume("with-job", t0.Add(9*time.Minute), t0.Add(time.Hour), t0.Add(20*time.Minute), false) // its lease holds
-	resume("with-job", t0.Add(10*time.Minute), t0, t0.Add(20*time.Minute), true)                 // its lease ended
+	resume("with-job", t0.Add(10*time.Minute), t0, t0.Add(20*time.Minute), true)                // its lease ended
 	mustApply(t, s, "with-job", approvals.Transition{From: approvals.Executing, To: approvals.Succeeded, At: t0.Add(21 * time.Minute),
 		Result: &approvals.Result{JobStatus: approvals.JobSuccess}})
 	resume("with-job", t0.Add(time.Hour), t0.Add(time.Hour), t0.Add(2*time.Hour), false) // final

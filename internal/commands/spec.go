@@ -112,7 +112,7 @@ func (c Clients) FilterIsAddrPrefix() bool { return filterKind(c.Filter) == filt
 
 var clientsSpec = &spec{
 	name: "clients",
-	help: "Lists the client connections on one node, or on every node when no node is given, idlest first " +
+	help: "Lists the client connections on one node (the node can be left out when the instance has only one session node), idlest first " +
 		"(--sort age: oldest first). Under the list, the `/dcs kill` command that would ask to kill the sessions shown, to copy.\n" +
 		instanceHelp + nodeHelp +
 		"• <filter>: shows only some clients. One that starts with a digit or `[` and holds only hex digits, `.`, `:`, `[` and `]` " +

@@ -37,7 +37,7 @@ func New() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "dcsbot_commands_total", Help: "Slash commands by subcommand and outcome (ok, refused, error).",
+			Name: "dcsbot_commands_total", Help: "Slash commands by subcommand and outcome (ok, refused, error, busy).",
 		}, []string{"subcommand", "outcome"}),
 		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dcsbot_requests_finished_total", Help: "Requests that reached a final state, by state.",

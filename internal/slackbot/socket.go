@@ -69,12 +69,6 @@ func (s *socketState) readFailed(reason string) {
 	s.lastRead = reason
 }
 
-// Connected reports whether the socket is connected now.
-func (l *Listener) Connected() bool {
-	up, _ := l.sock.status()
-	return up
-}
-
 // SocketDown says why the socket is not connected now: the last failed
 // attempt's reason and when the next comes, a drop, "connecting", or "not
 // started". It is "" while the socket is connected.

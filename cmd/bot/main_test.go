@@ -393,6 +393,34 @@ func TestCheckConfigWarnings(t *testing.T) {
 	}
 }
 
+// -check-config on config.example.yaml as copied, with the secrets as the
+// README writes them (SLACK_APP_TOKEN=xapp-…): valid, exit 0, and a warning
+// at each placeholder, by key.
+func TestCheckConfigPlaceholders(t *testing.T) {
+	w := newWorld(t)
+	env := map[string]string{"SLACK_APP_TOKEN": "xapp-…", "SLACK_BOT_TOKEN": "xoxb-…", "CLOUD_SDK_AK": "…", "CLOUD_SDK_SK": "changeme"}
+	cmd, out := w.command(env, "-check-config", "-config", filepath.Join("..", "..", "config.example.yaml"))
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the example with placeholder secrets: %v, want exit 0\n%s", err, out)
+	}
+	for _, want := range []string{"is valid", "warnings:",
+		"SLACK_APP_TOKEN: the value looks like a placeholder (an ellipsis)",
+		"SLACK_BOT_TOKEN: the value looks like a placeholder (an ellipsis)",
+		"CLOUD_SDK_AK: the value looks like a placeholder (an ellipsis)",
+		"CLOUD_SDK_SK: the value looks like a placeholder (a word such as changeme)",
+		`huaweicloud.project_id: "0123456789abcdef0123456789abcdef" is the placeholder from config.example.yaml`,
+		`instances.orders-prod.id: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" is the placeholder`,
+		`instances.payments-prod.id: "7c9e6679-7425-40de-944b-e07fc1f90ae7" is the placeholder`,
+		`policy.channels[0]: "C0123ABCD" is the placeholder`,
+		`policy.approvers[0]: "U0123ABCD" is the placeholder`,
+		`policy.approvers[1]: "S0123ABCD" is the placeholder`,
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func mustRead(t *testing.T, path string) string {
 	t.Helper()
 	b, err := os.ReadFile(path)

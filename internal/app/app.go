@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"dcsbot/internal/approvals"
@@ -16,10 +18,15 @@ import (
 	"dcsbot/internal/dcs"
 	"dcsbot/internal/metrics"
 	"dcsbot/internal/slackbot"
+	"dcsbot/internal/version"
 )
 
-// Options are what tests may change; production sets LogOutput only.
+// Options are what tests may change; production sets the logger and
+// ConfigPath.
 type Options struct {
+	// ConfigPath is the file the configuration was loaded from, named in
+	// the start-up line.
+	ConfigPath string
 	// LogOutput receives the logs, in the format and at the level of the
 	// configuration's log: section, with every secret's value redacted.
 	// Default: discard.
@@ -47,13 +54,15 @@ type App struct {
 	slack     *slackbot.Client
 	listener  *slackbot.Listener
 	httpLn    net.Listener
+	starting  atomic.Pointer[string] // what Run waits for before the socket; nil after
 	home      *slackbot.Home
 	shipper   *audit.Shipper
 	sink      audit.SinkCloser
 }
 
-// New builds the bot: opens and migrates the store, builds the DCS and
-// Slack clients, and binds the HTTP listener. It connects to nothing else.
+// New builds the bot: binds the HTTP listener, logs the start-up line and
+// the configuration's warnings, opens and migrates the store, and builds
+// the DCS and Slack clients. It connects to nothing else.
 func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err error) {
 	log := opt.Logger
 	if log == nil {
@@ -63,6 +72,15 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	if opt.Tune != nil {
 		opt.Tune(&a.tuning)
 	}
+	if a.httpLn, err = listen(cfg.HTTP.Listen); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && a.httpLn != nil {
+			a.httpLn.Close()
+		}
+	}()
+	a.logStart(opt.ConfigPath)
 	for _, w := range cfg.Warnings() {
 		log.Warn("configuration", "key", w.Key, "warning", w.Message)
 	}
@@ -102,12 +120,39 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		return nil, err
 	}
 	a.metrics.RegisterPending(a.pendingCount)
-	if cfg.HTTP.Listen != "" {
-		if a.httpLn, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
-			return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
-		}
-	}
 	return a, nil
+}
+
+// listen binds the health and metrics server's address; nil when addr
+// is "" (the server is off).
+func listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.listen %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// logStart logs the start-up line: which build, from which file, for
+// which instances, on which store, listening where, and a dry run.
+func (a *App) logStart(configPath string) {
+	v := version.Get()
+	listen := a.HTTPAddr()
+	if listen == "" {
+		listen = "off"
+	}
+	attrs := []any{"version", v.Version, "revision", v.Revision, "go", v.GoVersion}
+	if configPath != "" {
+		attrs = append(attrs, "config", configPath)
+	}
+	attrs = append(attrs, "instances", strings.Join(a.cfg.Aliases(), ","), "store", a.cfg.Store.Driver, "listen", listen)
+	if a.cfg.HuaweiCloud.DryRun {
+		attrs = append(attrs, "dry_run", true)
+	}
+	a.log.Info("dcsbot starting", attrs...)
 }
 
 // newSlack builds the Slack Web API client, bounded by the tuning's

@@ -589,8 +589,9 @@ func TestHealthEndpoints(t *testing.T) {
 	}
 	e.slack.ClearFault("apps.connections.open")
 	e.waitFor("ready again", func() bool { return httpStatus(t, base+"/readyz") == 200 })
-	if body := httpBody(t, base+"/metrics"); !strings.Contains(body, "dcsbot_slack_socket_reconnects_total 1") {
-		t.Errorf("reconnect not counted")
+	// Each failed open and the reconnection count.
+	if got, want := reconnects(t, base), e.slack.FailedOpens()+1; got != want || want < 2 {
+		t.Errorf("reconnects_total %d, want %d: the failed opens and the reconnection", got, want)
 	}
 }
 

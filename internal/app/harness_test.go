@@ -196,6 +196,19 @@ func (e *env) env(name string) (string, bool) {
 // runs it until the socket is connected.
 func (e *env) start() {
 	e.t.Helper()
+	before := e.slack.Connections()
+	e.launch()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	if err := e.slack.WaitConnections(wctx, before+1); err != nil {
+		e.t.Fatalf("bot did not connect: %v", err)
+	}
+}
+
+// launch builds the app as start does and runs it, without waiting for
+// anything.
+func (e *env) launch() {
+	e.t.Helper()
 	cfg, err := config.Parse([]byte(e.yaml), e.env)
 	if err != nil {
 		e.t.Fatalf("config: %v", err)
@@ -208,7 +221,6 @@ func (e *env) start() {
 		cancel()
 		e.t.Fatalf("app.New: %v", err)
 	}
-	before := e.slack.Connections()
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	e.mu.Lock()
@@ -218,11 +230,6 @@ func (e *env) start() {
 	e.running = append(e.running, &running{app: a, cancel: cancel, done: done})
 	e.mu.Unlock()
 	e.t.Cleanup(func() { e.stop() })
-	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer wcancel()
-	if err := e.slack.WaitConnections(wctx, before+1); err != nil {
-		e.t.Fatalf("bot did not connect: %v", err)
-	}
 }
 
 // stop shuts every replica down gracefully and returns the first error

@@ -20,28 +20,24 @@ import (
 // (no new commands), a kill in flight finishes and is recorded (bounded by
 // shutdown_timeout) and reported (bounded by Slack's grace), the sweep
 // stops, the audit shipper ships what it can and stops, the store closes.
+// Health and metrics are served from the start, before anything waits on
+// Slack; /readyz says what the bot is waiting for.
 // It returns an error if Slack refuses the tokens or the socket cannot run.
 func (a *App) Run(ctx context.Context) error {
 	defer a.store.Close()
 	defer a.sink.Close()
-	if err := a.checkBotToken(ctx); err != nil {
-		return err
-	}
-	stopLoops := a.startLoops()
-	if err := a.svc.Recover(ctx, a.exclusive); err != nil {
-		a.log.Error("recover requests at start", "err", err)
-	}
-	c, err := a.schedule()
+	stopHTTP := a.serveHTTP()
+	defer stopHTTP()
+	c, stopLoops, err := a.start(ctx)
 	if err != nil {
 		return err
 	}
-	c.Start()
-	stopHTTP := a.serveHTTP()
 
 	go func() {
 		<-ctx.Done()
 		a.listener.Drain()
 	}()
+	a.log.Info("connecting to Slack (Socket Mode)")
 	runErr := a.listener.Run(ctx)
 	if runErr != nil {
 		a.log.Error("slack socket mode stopped", "err", runErr)
@@ -52,8 +48,37 @@ func (a *App) Run(ctx context.Context) error {
 	defer cancel()
 	a.drain(sctx, c.Stop())
 	stopLoops()
-	stopHTTP(sctx)
 	return runErr
+}
+
+// start does what comes before the socket, each step named on /readyz
+// and in the log while it runs: it checks the bot token, starts the
+// loops, recovers the requests the last run left, and starts the
+// schedule.
+func (a *App) start(ctx context.Context) (_ *cron.Cron, stopLoops func(), err error) {
+	a.step("checking the Slack bot token (auth.test)")
+	if err := a.checkBotToken(ctx); err != nil {
+		return nil, nil, err
+	}
+	stopLoops = a.startLoops()
+	a.step("recovering the requests left by the last run")
+	if err := a.svc.Recover(ctx, a.exclusive); err != nil {
+		a.log.Error("recover requests at start", "err", err)
+	}
+	c, err := a.schedule()
+	if err != nil {
+		stopLoops()
+		return nil, nil, err
+	}
+	c.Start()
+	a.starting.Store(nil)
+	return c, stopLoops, nil
+}
+
+// step records and logs what the start is waiting for.
+func (a *App) step(what string) {
+	a.starting.Store(&what)
+	a.log.Info("starting: " + what)
 }
 
 // drain finishes the work in flight at shutdown, within ctx
@@ -135,9 +160,9 @@ func (a *App) schedule() (*cron.Cron, error) {
 
 // serveHTTP serves health and metrics on the bound listener, if any, and
 // returns how to stop it.
-func (a *App) serveHTTP() func(context.Context) {
+func (a *App) serveHTTP() (stop func()) {
 	if a.httpLn == nil {
-		return func(context.Context) {}
+		return func() {}
 	}
 	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 5 * time.Second}
 	var wg sync.WaitGroup
@@ -148,7 +173,10 @@ func (a *App) serveHTTP() func(context.Context) {
 			a.log.Error("http server", "err", err)
 		}
 	}()
-	return func(ctx context.Context) {
+	return func() {
+		// Requests are short: /readyz bounds its store ping.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		_ = srv.Shutdown(ctx)
 		wg.Wait()
 	}
@@ -163,8 +191,10 @@ func (a *App) routes() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		var problems []string
-		if !a.listener.Connected() {
-			problems = append(problems, "slack: socket not connected")
+		if step := a.starting.Load(); step != nil {
+			problems = append(problems, "starting: "+*step)
+		} else if why := a.listener.SocketDown(); why != "" {
+			problems = append(problems, "slack: socket not connected: "+why)
 		}
 		if err := a.store.Ping(ctx); err != nil {
 			problems = append(problems, "store: unreachable")

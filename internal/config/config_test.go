@@ -712,7 +712,8 @@ func policyFor(c *Config, alias string) Policy {
 }
 
 // Warnings: a valid configuration that is likely a mistake loads, and
-// says so at each key; the valid fixtures and the example have none.
+// says so at each key; the valid fixtures and the example have none
+// besides the example's placeholder IDs.
 func TestWarnings(t *testing.T) {
 	c, err := Load("testdata/warn_approvals.yaml", envOf(goodEnv()))
 	if err != nil {
@@ -721,7 +722,7 @@ func TestWarnings(t *testing.T) {
 	want := `instances.payments-prod.policy.approvals_required: 2 approvals: a request made by U0123ABCD can never be approved, as nobody approves their own request
 policy.approvals_required: 2 approvals: a request made by one of the 2 approvers can never be approved, as nobody approves their own request
 policy.kill_all.approvals_required: 1 is lower than approvals_required (2): a kill-all needs 2 approvals, never fewer than a kill`
-	if got := c.Warnings().Error(); got != want {
+	if got := withoutExampleIDs(c.Warnings()).Error(); got != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
 	c, err = Load("testdata/valid_minimal.yaml", envOf(goodEnv()))
@@ -729,7 +730,7 @@ policy.kill_all.approvals_required: 1 is lower than approvals_required (2): a ki
 		t.Fatal(err)
 	}
 	want = "policy.approvals_required: 1 approval: a request made by the only approver can never be approved, as nobody approves their own request"
-	if got := c.Warnings().Error(); got != want {
+	if got := withoutExampleIDs(c.Warnings()).Error(); got != want {
 		t.Errorf("valid_minimal.yaml warnings:\n%s\nwant:\n%s", got, want)
 	}
 	for _, f := range []string{"testdata/valid_full.yaml", "testdata/valid_overrides.yaml", "testdata/valid_anchors.yaml", "../../config.example.yaml"} {
@@ -737,8 +738,65 @@ policy.kill_all.approvals_required: 1 is lower than approvals_required (2): a ki
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w := c.Warnings(); len(w) != 0 {
+		if w := withoutExampleIDs(c.Warnings()); len(w) != 0 {
 			t.Errorf("%s: warnings:\n%v", f, w)
+		}
+	}
+}
+
+// withoutExampleIDs leaves out the warnings about the example's
+// placeholder IDs, which most fixtures use (TestPlaceholderWarnings and
+// TestExampleIDsInStep test those).
+func withoutExampleIDs(ps Problems) Problems {
+	var out Problems
+	for _, p := range ps {
+		if !strings.Contains(p.Message, "placeholder from config.example.yaml") {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// An unfinished copy: each placeholder ID is named at its key, an
+// instance's own keys included (an inherited one only at the global key),
+// and each secret that looks like a placeholder at its variable, without
+// its value.
+func TestPlaceholderWarnings(t *testing.T) {
+	env := goodEnv()
+	env["SLACK_APP_TOKEN"] = "xapp-…"
+	env["SLACK_BOT_TOKEN"] = "xoxb-<bot-token>"
+	env["CLOUD_SDK_AK"] = "CHANGE_ME"
+	c, err := Load("testdata/placeholders.yaml", envOf(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `CLOUD_SDK_AK: the value looks like a placeholder (a word such as changeme), not a real credential
+SLACK_APP_TOKEN: the value looks like a placeholder (an ellipsis), not a real credential
+SLACK_BOT_TOKEN: the value looks like a placeholder (a description in brackets), not a real credential
+huaweicloud.project_id: "0123456789abcdef0123456789abcdef" is the placeholder from config.example.yaml: set your own
+instances.cache-eu.policy.channels[1]: "C0123ABCD" is the placeholder from config.example.yaml: set your own
+instances.cache-eu.policy.requesters[0]: "U0123ABCD" is the placeholder from config.example.yaml: set your own
+instances.cache-eu.project_id: "0123456789abcdef0123456789abcdef" is the placeholder from config.example.yaml: set your own
+instances.orders-prod.id: "3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d" is the placeholder from config.example.yaml: set your own
+policy.approvers[1]: "S0123ABCD" is the placeholder from config.example.yaml: set your own`
+	got := c.Warnings().Error()
+	if got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	for _, v := range []string{"CHANGE_ME", "<bot-token>"} {
+		if strings.Contains(got, v) {
+			t.Errorf("a warning shows the value %q", v)
+		}
+	}
+
+	// Real-looking secrets raise nothing.
+	c, err = Load("testdata/placeholders.yaml", envOf(goodEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range c.Warnings() {
+		if !strings.Contains(w.Message, "config.example.yaml") {
+			t.Errorf("warning for a real-looking secret: %s", w)
 		}
 	}
 }

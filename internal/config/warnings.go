@@ -3,9 +3,14 @@ package config
 // Warnings lists what a valid configuration allows but is likely a
 // mistake, each at its key, sorted: the bot logs them at start and
 // -check-config prints them. A configuration with warnings still runs.
+// Besides the policies' pitfalls, they catch an unfinished copy of the
+// example: IDs still the example's placeholders, and secrets that look
+// like placeholders (`xapp-…`).
 func (c *Config) Warnings() Problems {
 	var p problems
 	c.eachPolicy(&p, warnPolicy)
+	c.warnExampleIDs(&p)
+	c.Secrets.warnPlaceholders(&p)
 	return p.sorted()
 }
 

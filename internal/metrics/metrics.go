@@ -37,7 +37,7 @@ func New() *Metrics {
 	m := &Metrics{
 		Registry: prometheus.NewRegistry(),
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "dcsbot_commands_total", Help: "Slash commands by subcommand and outcome (ok, refused, error).",
+			Name: "dcsbot_commands_total", Help: "Slash commands by subcommand and outcome (ok, refused, error, busy).",
 		}, []string{"subcommand", "outcome"}),
 		finished: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dcsbot_requests_finished_total", Help: "Requests that reached a final state, by state.",
@@ -60,7 +60,7 @@ func New() *Metrics {
 			Name: "dcsbot_slack_api_errors_total", Help: "Slack Web API calls that failed after retries, by method.",
 		}, []string{"method"}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "dcsbot_slack_socket_reconnects_total", Help: "Times the Socket Mode connection dropped and was re-established.",
+			Name: "dcsbot_slack_socket_reconnects_total", Help: "Socket Mode connection attempts after the first: one for each attempt that failed, and one for each reconnection after a drop.",
 		}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "dcsbot_slack_socket_connected", Help: "1 while the Socket Mode connection is up.",
@@ -122,6 +122,10 @@ func (m *Metrics) Command(sub, outcome string) { m.commands.WithLabelValues(sub,
 
 // Acked implements slackbot.ListenerObserver.
 func (m *Metrics) Acked(d time.Duration) { m.ack.Observe(d.Seconds()) }
+
+// ConnectFailed implements slackbot.ListenerObserver: another attempt
+// follows a failed one, so it counts as a reconnect.
+func (m *Metrics) ConnectFailed() { m.reconnects.Inc() }
 
 // Connected implements slackbot.ListenerObserver. A connection after a drop
 // counts as a reconnect.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 
 	"dcsbot/internal/logging"
 )
@@ -16,13 +19,17 @@ import (
 // Retry-After) and 5xx answers, over an HTTP client with a timeout on
 // each attempt, and a budget on each call that its retries and their
 // waits count against. Abort ends every call at once, for shutdown.
-// Nothing the bot does waits on Slack for longer than a budget.
+// Nothing the bot does waits on Slack for longer than a budget. Socket
+// Mode's connection attempts are bounded by the attempt timeout (see
+// socketMode).
 type Client struct {
-	api    *slack.Client
-	http   *http.Client
-	budget time.Duration
-	alive  context.Context // ends with Abort
-	abort  context.CancelFunc
+	api     *slack.Client
+	socket  *slack.Client // apps.connections.open, for Socket Mode
+	http    *http.Client
+	attempt time.Duration
+	budget  time.Duration
+	alive   context.Context // ends with Abort
+	abort   context.CancelFunc
 }
 
 // ClientParams configure the Slack Web API client. The durations and the
@@ -55,19 +62,48 @@ func NewClient(p ClientParams) (*Client, error) {
 	opts := []slack.Option{
 		slack.OptionAPIURL(p.APIURL),
 		slack.OptionAppLevelToken(p.AppToken),
-		slack.OptionHTTPClient(hc), // before the retries, which wrap it
-		slack.OptionRetryConfig(rc),
+		slack.OptionHTTPClient(hc),
 	}
 	if p.Debug && p.Logger != nil {
 		opts = append(opts, slack.OptionDebug(true), slack.OptionLog(logging.SlackLogger{Log: p.Logger}))
 	}
 	alive, abort := context.WithCancel(context.Background())
-	return &Client{api: slack.New(p.BotToken, opts...), http: hc, budget: p.Budget, alive: alive, abort: abort}, nil
+	return &Client{
+		// The retries wrap the HTTP client, so they come after it.
+		api: slack.New(p.BotToken, append(opts, slack.OptionRetryConfig(rc))...),
+		// Socket Mode retries a failed open itself, with its own backoff,
+		// and tells the listener of each failure: no retries under it.
+		socket:  slack.New(p.BotToken, opts...),
+		http:    hc,
+		attempt: p.Attempt,
+		budget:  p.Budget,
+		alive:   alive,
+		abort:   abort,
+	}, nil
 }
 
 // API is the slack-go client, for Socket Mode and calls of the app's own.
 // A call made through it directly should take its context from Bound.
 func (c *Client) API() *slack.Client { return c.api }
+
+// socketMode returns a Socket Mode client over c: apps.connections.open
+// is one HTTP request bounded by the attempt timeout, and the websocket
+// dial (TCP, TLS, the upgrade) is bounded by it too.
+func (c *Client) socketMode(opts ...socketmode.Option) *socketmode.Client {
+	return socketmode.New(c.socket, append(opts, socketmode.OptionDialer(c.socketDialer()))...)
+}
+
+// socketDialer dials Socket Mode's websocket: the whole dial (TCP, TLS,
+// the upgrade) within the attempt timeout.
+func (c *Client) socketDialer() *websocket.Dialer {
+	nd := &net.Dialer{Timeout: c.attempt, KeepAlive: 30 * time.Second}
+	return &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		NetDialContext:   nd.DialContext,
+		HandshakeTimeout: c.attempt,
+		WriteBufferSize:  32 << 10, // slack-go's own default
+	}
+}
 
 // Bound returns ctx limited to one call's budget, and ended by Abort.
 func (c *Client) Bound(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -30,7 +30,10 @@ type Views interface {
 type ListenerObserver interface {
 	Command(sub, outcome string)
 	Acked(d time.Duration)
+	// Connected is told when the socket comes up or goes down;
+	// ConnectFailed of each attempt to connect that failed.
 	Connected(up bool)
+	ConnectFailed()
 }
 
 type nopListenerObserver struct{}
@@ -38,6 +41,7 @@ type nopListenerObserver struct{}
 func (nopListenerObserver) Command(string, string) {}
 func (nopListenerObserver) Acked(time.Duration)    {}
 func (nopListenerObserver) Connected(bool)         {}
+func (nopListenerObserver) ConnectFailed()         {}
 
 // ListenerParams are what a Listener needs.
 type ListenerParams struct {
@@ -73,7 +77,7 @@ type Listener struct {
 	log     *slog.Logger
 	router  *router
 	q       *lanes
-	up      atomic.Bool
+	sock    socketState
 	seen    *recentSet
 	closing atomic.Bool
 	picker  *picker // the kill picker's views; nil when Views cannot open it
@@ -104,9 +108,6 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	return &Listener{p: p, log: p.Logger, router: rt, q: newLanes(p.ClickQueue, p.CommandQueue), seen: newRecentSet(4096), picker: pk}, nil
 }
 
-// Connected reports whether the socket is connected now.
-func (l *Listener) Connected() bool { return l.up.Load() }
-
 // ErrInvalidAuth means Slack refused a token: retrying will not help.
 var ErrInvalidAuth = errors.New("slack refused the token")
 
@@ -118,7 +119,7 @@ func (l *Listener) Run(ctx context.Context) error {
 	if l.p.Debug {
 		opts = append(opts, socketmode.OptionDebug(true), socketmode.OptionLog(logging.SlackLogger{Log: l.log}))
 	}
-	sm := socketmode.New(l.p.Client.API(), opts...)
+	sm := l.p.Client.socketMode(opts...)
 	// Handlers must outlive the socket: a kill in flight is finished and
 	// reported during shutdown.
 	l.q.start(context.WithoutCancel(ctx), l.p.Workers, l.p.ClickWorkers)
@@ -126,7 +127,7 @@ func (l *Listener) Run(ctx context.Context) error {
 	go func() { runErr <- sm.RunContext(ctx) }()
 	defer func() {
 		l.q.close()
-		l.up.Store(false)
+		l.sock.set(false, "stopped")
 		l.p.Observer.Connected(false)
 	}()
 	for {
@@ -228,31 +229,6 @@ func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 	default:
 		_ = sm.Ack(req)
 	}
-}
-
-// connection tracks the socket's state; it reports whether evt was about
-// the connection rather than an envelope.
-func (l *Listener) connection(evt socketmode.Event) bool {
-	switch evt.Type {
-	case socketmode.EventTypeConnected:
-		l.up.Store(true)
-		l.p.Observer.Connected(true)
-		l.log.Info("slack socket connected")
-	case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
-		if l.up.Swap(false) {
-			l.p.Observer.Connected(false)
-		}
-		if evt.Type == socketmode.EventTypeConnecting {
-			l.log.Debug("slack socket connecting")
-		} else {
-			l.log.Warn("slack socket dropped; reconnecting", "event", string(evt.Type))
-		}
-	case socketmode.EventTypeInvalidAuth:
-		l.log.Error("slack refused the app token")
-	default:
-		return false
-	}
-	return true
 }
 
 // busyText answers a slash command that finds its queue full.

@@ -40,7 +40,9 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	to, res, job := s.run(ctx, r)
 	release()
 	if job != "" {
-		// The follower holds the lease and records the outcome.
+		// The follower holds the lease and records the outcome; it is
+		// counted in flight before this kill stops being.
+		s.inflight.Add(1)
 		recorded()
 		<-announced
 		s.accepted(ctx, r, job, start)

@@ -18,8 +18,17 @@ import (
 // the sweep, is followed again rather than called unknown.
 
 // accepted records the job DCS runs r's kill-all as, says in the thread
-// that it runs, and follows it in the background.
+// that it runs, and follows it in the background. The caller has counted
+// the follower in s.inflight already (so that Wait never sees the count
+// drop to zero between the kill and its follower); accepted hands that
+// count to the follower, or releases it when there is none.
 func (s *Service) accepted(ctx context.Context, r *Request, job string, start time.Time) {
+	handed := false
+	defer func() {
+		if !handed {
+			s.inflight.Done()
+		}
+	}()
 	won, err := s.setJob(ctx, r.ID, job)
 	switch {
 	case err != nil:
@@ -33,7 +42,7 @@ func (s *Service) accepted(ctx context.Context, r *Request, job string, start ti
 	s.log.InfoContext(ctx, "kill-all accepted by DCS; following its job", "job_id", job)
 	r.JobID = job
 	s.notify(ctx, r, Note{Kind: NoteJobRunning})
-	s.follow(ctx, r, start)
+	handed = s.startFollowing(ctx, r, start)
 }
 
 // setJob records the job, retrying while the store fails, for a bounded
@@ -55,10 +64,19 @@ func (s *Service) setJob(ctx context.Context, id, job string) (bool, error) {
 // follow follows r's job in the background unless this process already
 // does.
 func (s *Service) follow(ctx context.Context, r *Request, start time.Time) {
-	if _, dup := s.following.LoadOrStore(r.ID, true); dup {
-		return
-	}
 	s.inflight.Add(1)
+	if !s.startFollowing(ctx, r, start) {
+		s.inflight.Done()
+	}
+}
+
+// startFollowing follows r's job in a goroutine that owns one count of
+// s.inflight, already added by the caller; false when this process
+// already follows it (the count is then the caller's to release).
+func (s *Service) startFollowing(ctx context.Context, r *Request, start time.Time) bool {
+	if _, dup := s.following.LoadOrStore(r.ID, true); dup {
+		return false
+	}
 	go func() {
 		defer s.inflight.Done()
 		defer s.following.Delete(r.ID)
@@ -66,6 +84,7 @@ func (s *Service) follow(ctx context.Context, r *Request, start time.Time) {
 		defer release()
 		s.followJob(ctx, r, start)
 	}()
+	return true
 }
 
 // followJob waits for r's job to end, for up to JobTimeout, and records

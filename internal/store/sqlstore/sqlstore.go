@@ -114,19 +114,28 @@ ON CONFLICT (id) DO NOTHING`,
 // Get returns the request with its approvals, oldest first (ties in the
 // order they were recorded), or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*approvals.Request, error) {
-	rows, err := s.query(ctx, s.db, `SELECT `+requestColumns+`, `+approvalColumns+`
+	r, err := s.getRequest(ctx, s.db, id)
+	if err != nil {
+		return nil, fmt.Errorf("get request %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// getRequest reads request id through db (the database or a transaction).
+func (s *Store) getRequest(ctx context.Context, db execQuerier, id string) (*approvals.Request, error) {
+	rows, err := s.query(ctx, db, `SELECT `+requestColumns+`, `+approvalColumns+`
 FROM requests r LEFT JOIN approvals a ON a.request_id = r.id
 WHERE r.id = ?
 ORDER BY a.at, a.seq`, id)
 	if err != nil {
-		return nil, fmt.Errorf("get request %s: %w", id, err)
+		return nil, err
 	}
 	rs, err := scanRequests(rows)
 	if err != nil {
-		return nil, fmt.Errorf("get request %s: %w", id, err)
+		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("get request %s: %w", id, approvals.ErrNotFound)
+		return nil, approvals.ErrNotFound
 	}
 	return rs[0], nil
 }
@@ -150,46 +159,55 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 // not approved it yet, with an "approval" event whose detail is "k of n".
 func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval) (added bool, count int, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// Lock the request: a concurrent Apply waits for this transaction,
-		// and this one sees its outcome if it committed first.
-		var state string
-		var required int
-		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow), id).
-			Scan(&state, &required)
-		if errors.Is(err, sql.ErrNoRows) {
-			return approvals.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if approvals.State(state) == approvals.Pending {
-			res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
-VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
-ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added = n == 1
-		}
-		if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM approvals WHERE request_id = ?`), id).Scan(&count); err != nil {
-			return err
-		}
-		if !added {
-			return nil
-		}
-		return s.addEvent(ctx, tx, approvals.Event{
-			RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
-			Detail: fmt.Sprintf("%d of %d", count, required),
-		})
+		var err error
+		added, count, _, err = s.addApproval(ctx, tx, id, a)
+		return err
 	})
 	if err != nil {
 		return false, 0, fmt.Errorf("add approval of %s to request %s: %w", a.User, id, err)
 	}
 	return added, count, nil
+}
+
+// addApproval is AddApproval inside tx. It locks the request row first,
+// so that a concurrent transition waits for tx, and tx sees its outcome if
+// it committed first. state is the request's state.
+func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, id string, a approvals.Approval) (added bool, count int, state approvals.State, err error) {
+	var st string
+	var required int
+	err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow), id).
+		Scan(&st, &required)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, "", approvals.ErrNotFound
+	}
+	if err != nil {
+		return false, 0, "", err
+	}
+	state = approvals.State(st)
+	if state == approvals.Pending {
+		res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
+VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
+ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
+		if err != nil {
+			return false, 0, state, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, 0, state, err
+		}
+		added = n == 1
+	}
+	if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM approvals WHERE request_id = ?`), id).Scan(&count); err != nil {
+		return false, 0, state, err
+	}
+	if !added {
+		return false, count, state, nil
+	}
+	err = s.addEvent(ctx, tx, approvals.Event{
+		RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
+		Detail: fmt.Sprintf("%d of %d", count, required),
+	})
+	return added, count, state, err
 }
 
 // Apply performs t if the request is in t.From. Leaving Pending records
@@ -200,6 +218,20 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 	if err := t.Validate(); err != nil {
 		return false, err
 	}
+	var done bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		done, err = s.apply(ctx, tx, id, t)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, err)
+	}
+	return done, nil
+}
+
+// apply is Apply inside tx, t already validated.
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, id string, t approvals.Transition) (bool, error) {
 	set := []string{"state = ?", "updated_at = ?", "lease_until = ?"}
 	args := []any{string(t.To), s.d.time(t.At), s.d.optTime(t.LeaseUntil)}
 	if t.From == approvals.Pending {
@@ -217,44 +249,34 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		if x := extraOf(r); !x.empty() {
 			b, err := json.Marshal(x)
 			if err != nil {
-				return false, fmt.Errorf("apply %s -> %s to request %s: result: %w", t.From, t.To, id, err)
+				return false, fmt.Errorf("result: %w", err)
 			}
 			set = append(set, "result_extra = ?")
 			args = append(args, string(b))
 		}
 	}
 	args = append(args, id, string(t.From))
-	q := `UPDATE requests SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND state = ?`
-
-	var done bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			// Requests are never deleted, so an ID seen now was there
-			// when the update found nothing to change.
-			var one int
-			err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return approvals.ErrNotFound
-			}
-			return err
-		}
-		done = true
-		return s.addEvent(ctx, tx, approvals.Event{
-			RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail(),
-		})
-	})
+	res, err := s.exec(ctx, tx, `UPDATE requests SET `+strings.Join(set, ", ")+` WHERE id = ? AND state = ?`, args...)
 	if err != nil {
-		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, err)
+		return false, err
 	}
-	return done, nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n == 0 {
+		// Requests are never deleted, so an ID seen now was there when
+		// the update found nothing to change.
+		var one int
+		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, approvals.ErrNotFound
+		}
+		return false, err
+	}
+	return true, s.addEvent(ctx, tx, approvals.Event{
+		RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail(),
+	})
 }
 
 // resultExtra is the JSON of the result_extra column.

@@ -1,0 +1,50 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"dcsbot/internal/approvals"
+)
+
+// Approve records v's approval and, when the approvals by v.Counting then
+// reach the request's count, moves it pending -> approved -> executing,
+// in one transaction: one commit (one fsync on SQLite) for the click that
+// decides. The request row is locked first (addApproval), so approvals
+// and transitions of one request are applied one after the other, and the
+// conditional updates let one claim win.
+func (s *Store) Approve(ctx context.Context, id string, v approvals.Vote) (approvals.Tally, error) {
+	var tally approvals.Tally
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		added, _, state, err := s.addApproval(ctx, tx, id, v.Approval)
+		if err != nil {
+			return err
+		}
+		r, err := s.getRequest(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		tally = approvals.Tally{Added: added, Counted: v.Counted(r), Request: r}
+		if state != approvals.Pending || tally.Counted < r.ApprovalsRequired {
+			return nil
+		}
+		for _, t := range v.Claim() {
+			ok, err := s.apply(ctx, tx, id, t)
+			if err != nil {
+				return fmt.Errorf("%s -> %s: %w", t.From, t.To, err)
+			}
+			if !ok {
+				// The row is locked and was pending: this cannot happen.
+				return fmt.Errorf("%s -> %s: the request was not in %s", t.From, t.To, t.From)
+			}
+		}
+		tally.Claimed = true
+		tally.Request, err = s.getRequest(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		return approvals.Tally{}, fmt.Errorf("approve request %s by %s: %w", id, v.Approval.User, err)
+	}
+	return tally, nil
+}

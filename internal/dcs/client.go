@@ -23,8 +23,13 @@
 // Sessions starts a scan (clean_cache), follows its job (ShowJobInfo) and
 // reads the list only once it is known to come from that scan (see
 // Sessions). Within one Client, scans of a node are shared and never run
-// two at a time, and a kill waits for them. A kill-all is a job on the DCS
-// side: KillAll returns its job_id, and WaitJob follows it to its end.
+// two at a time (see board): each read says which scans will do for it (a
+// recent one for previews and listings, one started after a given time
+// for the re-read before a kill and the check after it). A kill waits for
+// a running scan of its node, and kills come before queued scans: kills
+// read for together are all sent before the node's next scan starts. A
+// kill-all is a job on the DCS side: KillAll returns its job_id, and
+// WaitJob follows it to its end.
 package dcs
 
 import (
@@ -117,7 +122,7 @@ func New(p Params) (*Client, error) {
 		timeout:     p.Timeout,
 		scanWait:    p.ScanWait,
 		busyTimeout: p.BusyTimeout,
-		board:       newBoard(),
+		board:       newBoard(p.BusyTimeout + p.Timeout),
 		log:         log,
 		redact:      strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
 		onCall:      p.Observe,

@@ -66,7 +66,7 @@ func TestSessionsNeverTakeThePreviousList(t *testing.T) {
 		t.Fatalf("first read: %+v, %v", got, err)
 	}
 	s.fake.ReplaceClient(instID, node, cs[0].Addr, fakedcs.Client{ID: "new-client", Age: 0})
-	got, err := s.c.Sessions(context.Background(), prod, node)
+	got, err := s.c.SessionsSince(context.Background(), prod, node, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,11 @@ func TestSessionsFreshByListTimeWhenTheJobIsUnreadable(t *testing.T) {
 			return fakedcs.Error(403, "DCS.2003", "No permission to read jobs.")
 		})
 		s.fake.ReplaceClient(instID, node, cs[0].Addr, fakedcs.Client{ID: "new-client"})
+		// Longer than the scan before, so that the list is read while
+		// this one runs.
+		s.fake.SetScanDelay(700 * time.Millisecond)
 		before := s.fake.Calls(fakedcs.APIListClients)
-		got, err := s.c.Sessions(context.Background(), prod, node)
+		got, err := s.c.SessionsSince(context.Background(), prod, node, time.Now())
 		if err != nil {
 			t.Fatalf("mode %d: %v", mode, err)
 		}

@@ -16,7 +16,7 @@ import (
 // conditional updates let one claim win.
 func (s *Store) Approve(ctx context.Context, id string, v approvals.Vote) (approvals.Tally, error) {
 	var tally approvals.Tally
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		added, _, state, err := s.addApproval(ctx, tx, id, v.Approval)
 		if err != nil {
 			return err

@@ -27,18 +27,54 @@ const (
 // one transaction. AddApproval locks the request row first, so approvals and
 // transitions of one request are applied one after the other.
 type Store struct {
-	db *sql.DB
-	d  Dialect
+	db     *sql.DB // writes, and the reads of a transaction
+	read   *sql.DB // the reads made outside a transaction
+	d      Dialect
+	commit *committer // nil: each transaction on its own
 }
 
 var _ approvals.Store = (*Store)(nil)
 
+// Options are how a backend uses its database.
+type Options struct {
+	// Reader, if set, serves the reads made outside a transaction, so
+	// that they never wait for a write (SQLite in WAL mode, whose one
+	// write connection would otherwise serve every read in turn).
+	Reader *sql.DB
+	// GroupCommit sends every write through one writer, which commits the
+	// transactions waiting at that moment together (see committer): for a
+	// database with one write connection.
+	GroupCommit bool
+}
+
 // New returns a Store over db, which must hold the schema of the backend's
 // migrations. The Store owns db: Close closes it.
-func New(db *sql.DB, d Dialect) *Store { return &Store{db: db, d: d} }
+func New(db *sql.DB, d Dialect) *Store { return NewWith(db, d, Options{}) }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// NewWith is New with options; the Store owns o.Reader too.
+func NewWith(db *sql.DB, d Dialect, o Options) *Store {
+	s := &Store{db: db, read: db, d: d}
+	if o.Reader != nil {
+		s.read = o.Reader
+	}
+	if o.GroupCommit {
+		s.commit = newCommitter(db)
+	}
+	return s
+}
+
+// Close stops the writer, once the writes it runs are committed, and
+// closes the database.
+func (s *Store) Close() error {
+	if s.commit != nil {
+		s.commit.close()
+	}
+	err := s.db.Close()
+	if s.read != s.db {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -82,7 +118,7 @@ func (s *Store) Create(ctx context.Context, r *approvals.Request) error {
 	if err != nil {
 		return fmt.Errorf("create request %s: nodes: %w", r.ID, err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, `INSERT INTO requests (id, requester, channel_id, message_ts,
 instance_alias, instance_id, node_id, addrs, reason, approvals_required, state,
 created_at, expires_at, updated_at, decided_by, note, kind, all_nodes, dry_run, preview, selectors, nodes)
@@ -114,7 +150,7 @@ ON CONFLICT (id) DO NOTHING`,
 // Get returns the request with its approvals, oldest first (ties in the
 // order they were recorded), or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*approvals.Request, error) {
-	r, err := s.getRequest(ctx, s.db, id)
+	r, err := s.getRequest(ctx, s.read, id)
 	if err != nil {
 		return nil, fmt.Errorf("get request %s: %w", id, err)
 	}
@@ -142,7 +178,7 @@ ORDER BY a.at, a.seq`, id)
 
 // SetMessage records where the approval message was posted.
 func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error {
-	res, err := s.exec(ctx, s.db, `UPDATE requests SET channel_id = ?, message_ts = ? WHERE id = ?`, channelID, ts, id)
+	res, err := s.write(ctx, `UPDATE requests SET channel_id = ?, message_ts = ? WHERE id = ?`, channelID, ts, id)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
@@ -158,7 +194,7 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 // AddApproval records a's approval if the request is pending and a.User has
 // not approved it yet, with an "approval" event whose detail is "k of n".
 func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval) (added bool, count int, err error) {
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		added, count, _, err = s.addApproval(ctx, tx, id, a)
 		return err
@@ -219,7 +255,7 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		return false, err
 	}
 	var done bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		done, err = s.apply(ctx, tx, id, t)
 		return err
@@ -312,7 +348,7 @@ func jsonOrNull(v any, null bool) (any, error) {
 // MarkReminded sets reminded_at if the request is pending and has none,
 // and reports whether it did: of several replicas, one posts the reminder.
 func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, s.db, `UPDATE requests SET reminded_at = ?
+	res, err := s.write(ctx, `UPDATE requests SET reminded_at = ?
 WHERE id = ? AND state = ? AND reminded_at IS NULL`, s.d.time(at), id, string(approvals.Pending))
 	if err != nil {
 		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
@@ -331,31 +367,4 @@ func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, e approvals.Event) err
 		return fmt.Errorf("audit event %s: %w", e.Kind, err)
 	}
 	return nil
-}
-
-// inTx runs fn in a transaction, committed if fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// execQuerier is *sql.DB or *sql.Tx.
-type execQuerier interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
-func (s *Store) exec(ctx context.Context, db execQuerier, q string, args ...any) (sql.Result, error) {
-	return db.ExecContext(ctx, s.d.rebind(q), args...)
-}
-
-func (s *Store) query(ctx context.Context, db execQuerier, q string, args ...any) (*sql.Rows, error) {
-	return db.QueryContext(ctx, s.d.rebind(q), args...)
 }

@@ -129,18 +129,20 @@ func (c *Client) awaitScan(ctx context.Context, op string, t *target, key nodeKe
 	return f, nil
 }
 
-// Reads of a scan's job, when the node's last scan took some time: the
-// first once that time has passed (and half the round trip of starting
-// the scan, so that the read reaches DCS after the job's end), then every
-// pollNear, doubling up to pollMax.
+// Reads of a scan's job, when the node's last scan took pollNear or more:
+// the first once that time has passed (and half the round trip of
+// starting the scan, so that the read reaches DCS after the job's end),
+// then every pollNear, doubling up to pollMax. (DCS writes a job's times
+// in milliseconds: shorter scans are read at once.)
 const pollNear = 50 * time.Millisecond
 
 // scanPolls says when to read the job of scan sc of key: the pause before
 // the first read, and the base of the pauses after. Without a scan of the
-// node seen before: at once, then after 200 ms, doubling up to 1 s.
+// node seen before, or after a short one: at once, then after 200 ms,
+// doubling up to 1 s.
 func (c *Client) scanPolls(key nodeKey, sc scanStart) (first, base time.Duration) {
 	took := c.board.took(key)
-	if took <= 0 {
+	if took < pollNear {
 		return 0, pollBase
 	}
 	return time.Until(sc.sent.Add(took + sc.rtt/2)), pollNear

@@ -25,8 +25,9 @@ func (s *Service) Get(ctx context.Context, id string) (*Request, error) {
 // recorded together with pending -> approved -> executing, in one store
 // transaction; the kill follows at once.
 func (s *Service) Approve(ctx context.Context, id, user string) error {
-	// A session scan started from now on may serve the kill's guard.
-	clicked := time.Now()
+	// A session scan started since the click reached the bot may serve
+	// the kill's guard.
+	clicked := arrival(ctx)
 	ctx = logging.WithRequestID(ctx, id)
 	r, err := s.Get(ctx, id)
 	if err != nil {
@@ -42,7 +43,11 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	s.inflight.Add(1)
 	recorded := sync.OnceFunc(s.inflight.Done)
 	defer recorded()
+	early := s.earlyGuard(ctx, r, user, clicked)
 	tally, lapsed, err := s.vote(ctx, r, user)
+	if !tally.Claimed {
+		early.drop()
+	}
 	if err != nil {
 		return err
 	}
@@ -54,7 +59,7 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 		"lapsed", len(lapsed), "required", cur.ApprovalsRequired, "claimed", tally.Claimed)
 	switch {
 	case tally.Claimed:
-		s.executeClaimed(ctx, cur, user, clicked, recorded)
+		s.executeClaimed(ctx, cur, user, clicked, recorded, early)
 		return nil
 	case cur.State != Pending:
 		// Another approver's click decided, or the request ended.
@@ -226,4 +231,23 @@ func (s *Service) Cancel(ctx context.Context, id, user string) error {
 		return &Refusal{Code: RefuseNotRequester, Request: r.ID, User: r.Requester}
 	}
 	return s.Deny(ctx, id, user, "")
+}
+
+type arrivalKey struct{}
+
+// WithArrival records in ctx when the click or command being handled
+// reached the bot; the Slack edge sets it when it queues the work. Approve
+// takes it for the moment of approval: a session scan started since then
+// shows the sessions as they are after it, and may serve the kill's
+// stale-target guard, however long the click waited for a worker.
+func WithArrival(ctx context.Context, at time.Time) context.Context {
+	return context.WithValue(ctx, arrivalKey{}, at)
+}
+
+// arrival is when the work of ctx reached the bot, or now if not known.
+func arrival(ctx context.Context) time.Time {
+	if at, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
+		return at
+	}
+	return time.Now()
 }

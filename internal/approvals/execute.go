@@ -22,18 +22,19 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	if !ok {
 		return
 	}
-	s.executeClaimed(ctx, r, actor, time.Now(), recorded)
+	s.executeClaimed(ctx, r, actor, time.Now(), recorded, nil)
 }
 
 // executeClaimed runs r, which the caller has claimed (executing, with
 // its lease): call DCS once, record the outcome, report it. A session
-// scan started at or after since may serve the stale-target guard.
+// scan started at or after since may serve the stale-target guard; early,
+// if not nil, is that guard, started already.
 // recorded is called once the outcome is stored (or left to the sweep),
 // before anything waits on Slack. The kill and what follows it are not
 // cancelled with ctx: an in-flight kill finishes and is recorded even
 // during shutdown. A kill-all that DCS accepted as a job is recorded and
 // reported when the job ends (follow).
-func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, since time.Time, recorded func()) {
+func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, since time.Time, recorded func(), early *pendingGuard) {
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), r.ID)
 	// Tell the channel while the kill goes out, not before it: Slack's
 	// latency stays off the kill's path, and the outcome is recorded
@@ -47,7 +48,7 @@ func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, 
 
 	start := time.Now()
 	release := s.holdLease(ctx, r.ID)
-	out := s.run(ctx, r, since)
+	out := s.run(ctx, r, since, early)
 	release()
 	if out.job != "" {
 		// The follower holds the lease and records the outcome.
@@ -154,8 +155,8 @@ type ran struct {
 // run performs an executing request once: re-checks the targets, then
 // calls DCS (or, in a dry run, does not), and says what happened. A
 // kill-all that DCS accepted returns its job instead, to follow. A scan
-// started at or after since may serve the re-check.
-func (s *Service) run(ctx context.Context, r *Request, since time.Time) ran {
+// started at or after since may serve the re-check, or early's if given.
+func (s *Service) run(ctx context.Context, r *Request, since time.Time, early *pendingGuard) ran {
 	if r.PerNode() {
 		return s.runNodes(ctx, r, since)
 	}
@@ -163,7 +164,12 @@ func (s *Service) run(ctx context.Context, r *Request, since time.Time) ran {
 		to, res, job := s.runKillAll(ctx, r)
 		return ran{to: to, res: res, job: job, at: time.Now()}
 	}
-	g := s.guard(ctx, r, since)
+	var g guarded
+	if early != nil {
+		g = early.wait()
+	} else {
+		g = s.guard(ctx, r, since)
+	}
 	defer g.done()
 	if g.failed != nil {
 		return ran{to: Failed, res: g.failed}

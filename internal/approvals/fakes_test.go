@@ -192,6 +192,7 @@ type fakeSessions struct {
 	// (SessionsBeforeKill) and the checks' (SessionsSince), in order.
 	guardSince, checkSince []time.Time
 	held                   map[string]int // node -> SessionsBeforeKill reads not done yet
+	taken                  int            // SessionsBeforeKill reads that returned a hold
 	// recent, when it has the node, is what Sessions serves for it (a scan
 	// that ended a moment ago); recentReads counts Sessions calls.
 	recent      map[string][]approvals.Session
@@ -253,11 +254,19 @@ func (f *fakeSessions) SessionsBeforeKill(ctx context.Context, inst approvals.In
 		f.held = map[string]int{}
 	}
 	f.held[node]++
+	f.taken++
 	return ss, sync.OnceFunc(func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		f.held[node]--
 	}), nil
+}
+
+// holdsTaken is how many guard reads returned a hold.
+func (f *fakeSessions) holdsTaken() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.taken
 }
 
 // holds is how many guard reads of node are not done yet.

@@ -2,6 +2,7 @@ package approvals_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -124,5 +125,56 @@ func TestPreviewReadsAgainWhenARecentScanLacksAnAddress(t *testing.T) {
 	}
 	if _, check := f.sinces(); len(check) != 2 || f.recentReads != 2 {
 		t.Fatalf("picked: %d fresh reads, %d recent; want 2 and 2", len(check), f.recentReads)
+	}
+}
+
+// The click that will decide starts the guard's read while its approval
+// is being recorded; one that does not decide reads nothing, and a guard
+// read for a click that then claims nothing releases the node.
+func TestGuardReadOverlapsTheVote(t *testing.T) {
+	f := newSessions()
+	var st *countingStore
+	h := newHarness(t, func(p *approvals.Params) {
+		p.Sessions = f
+		p.Policy.ApprovalsRequired = 2
+		st = &countingStore{Store: p.Store}
+		p.Store = st
+	})
+	r, err := submitKill(t, h, approvals.KillRequest{Addrs: []string{"10.0.0.1:5000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.svc.Approve(context.Background(), r.ID, approver1); err != nil {
+		t.Fatal(err)
+	}
+	if guard, _ := f.sinces(); len(guard) != 0 {
+		t.Fatalf("the first of two approvals read the sessions for a guard: %v", guard)
+	}
+	st.beforeApprove = func(string) {
+		eventually(t, "the guard's read under way", func() bool { guard, _ := f.sinces(); return len(guard) == 1 })
+	}
+	if err := h.svc.Approve(context.Background(), r.ID, approver2); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.killer.Calls()) != 1 || f.holds(node) != 0 {
+		t.Fatalf("kills %d, holds %d", len(h.killer.Calls()), f.holds(node))
+	}
+
+	// The store fails: nothing is claimed, and the guard's hold goes.
+	st.beforeApprove = nil
+	r, err = submitKill(t, h, approvals.KillRequest{Addrs: []string{"10.0.0.2:5001"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.store.Mutate(r.ID, func(q *approvals.Request) { q.ApprovalsRequired = 1 })
+	h.store.Fail("Approve", errors.New("disk I/O error"))
+	if err := h.svc.Approve(context.Background(), r.ID, approver1); err == nil {
+		t.Fatal("no error from a failing store")
+	}
+	eventually(t, "the dropped guard's read made and its hold released", func() bool {
+		return f.holdsTaken() == 2 && f.holds(node) == 0
+	})
+	if len(h.killer.Calls()) != 1 {
+		t.Fatalf("kills %d, want 1", len(h.killer.Calls()))
 	}
 }

@@ -3,6 +3,9 @@ package slackbot
 import (
 	"context"
 	"sync"
+	"time"
+
+	"dcsbot/internal/approvals"
 )
 
 // job is work done after an envelope's ack.
@@ -64,8 +67,12 @@ func (q *lanes) serve(ctx context.Context, clicks, commands chan job) {
 	}
 }
 
-// click queues a click's work; false if its lane is full.
-func (q *lanes) click(j job) bool { return offer(q.clicks, j) }
+// click queues a click's work; false if its lane is full. The work's
+// context says when it was queued (approvals.WithArrival).
+func (q *lanes) click(j job) bool {
+	queued := time.Now()
+	return offer(q.clicks, func(ctx context.Context) { j(approvals.WithArrival(ctx, queued)) })
+}
 
 // command queues a slash command's work; false if its lane is full.
 func (q *lanes) command(j job) bool { return offer(q.commands, j) }

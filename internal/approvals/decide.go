@@ -43,9 +43,15 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	s.inflight.Add(1)
 	recorded := sync.OnceFunc(s.inflight.Done)
 	defer recorded()
+	sent := func() {}
+	if decides(r, user) {
+		sent = s.kill()
+		defer sent()
+	}
 	early := s.earlyGuard(ctx, r, user, clicked)
 	tally, lapsed, err := s.vote(ctx, r, user)
 	if !tally.Claimed {
+		sent()
 		early.drop()
 	}
 	if err != nil {
@@ -59,7 +65,7 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 		"lapsed", len(lapsed), "required", cur.ApprovalsRequired, "claimed", tally.Claimed)
 	switch {
 	case tally.Claimed:
-		s.executeClaimed(ctx, cur, user, clicked, recorded, early)
+		s.executeClaimed(ctx, cur, user, clicked, func() { sent(); recorded() }, early)
 		return nil
 	case cur.State != Pending:
 		// Another approver's click decided, or the request ended.

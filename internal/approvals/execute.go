@@ -15,7 +15,8 @@ import (
 // executeClaimed does. Only the caller that wins the claim reaches DCS.
 func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.inflight.Add(1)
-	recorded := sync.OnceFunc(s.inflight.Done)
+	sent := s.kill()
+	recorded := sync.OnceFunc(func() { sent(); s.inflight.Done() })
 	defer recorded()
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), id)
 	r, ok := s.claim(ctx, id, actor)
@@ -57,16 +58,15 @@ func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, 
 		s.accepted(ctx, r, out.job, start)
 		return
 	}
-	s.record(ctx, r, out, start, func() {
-		recorded()
-		<-announced
-	})
+	s.record(ctx, r, out, start, recorded, announced)
 }
 
-// record stores the outcome of r's kill and reports it; a kill that
-// succeeded is then checked against the sessions. recorded is called once
-// the outcome is stored, before anything waits on Slack.
-func (s *Service) record(ctx context.Context, r *Request, out ran, start time.Time, recorded func()) {
+// record stores the outcome of r's kill and reports it once announced is
+// closed; a kill that succeeded is then checked against the sessions.
+// recorded is called once the outcome is stored, before anything waits on
+// Slack; the report and the check may go on after record returns
+// (afterward).
+func (s *Service) record(ctx context.Context, r *Request, out ran, start time.Time, recorded func(), announced <-chan struct{}) {
 	to, res := out.to, out.res
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
@@ -78,14 +78,20 @@ func (s *Service) record(ctx context.Context, r *Request, out ran, start time.Ti
 		// Still tell the humans what DCS said; the record will be
 		// recovered as unknown by the sweep.
 		r.State, r.Result = to, res
-		s.notify(ctx, r, Note{Kind: NoteResult})
+		s.afterward(ctx, func() {
+			<-announced
+			s.notify(ctx, r, Note{Kind: NoteResult})
+		})
 		return
 	}
 	s.finished(Executing, to)
-	s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
-	if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
-		s.verify(ctx, r, res, start, out.at)
-	}
+	s.afterward(ctx, func() {
+		<-announced
+		s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
+		if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
+			s.verify(ctx, r, res, start, out.at)
+		}
+	})
 }
 
 // claim moves id from approved to executing and returns the request; ok
@@ -119,6 +125,7 @@ func (s *Service) verify(ctx context.Context, r *Request, res *Result, start, ki
 	if s.p.Sessions == nil {
 		return
 	}
+	s.killsFirst.wait()
 	if r.PerNode() {
 		s.verifyNodes(ctx, r, res, start, killed)
 		return

@@ -14,15 +14,21 @@ type pendingGuard struct {
 	g    guarded
 }
 
-// earlyGuard starts the guard of r for user's click, made at clicked, when
-// the click will most likely claim r: a kill on one node with a preview,
-// and user's approval the last one missing. It returns nil otherwise.
-func (s *Service) earlyGuard(ctx context.Context, r *Request, user string, clicked time.Time) *pendingGuard {
+// decides reports whether user's click will most likely claim r: user's
+// approval is the last one missing.
+func decides(r *Request, user string) bool {
 	have := len(r.Approvals)
 	if !r.ApprovedBy(user) {
 		have++
 	}
-	if s.p.Sessions == nil || r.PerNode() || r.IsKillAll() || !r.Preview.Usable() || have < r.ApprovalsRequired {
+	return have >= r.ApprovalsRequired
+}
+
+// earlyGuard starts the guard of r for user's click, made at clicked, when
+// the click will most likely claim r and the guard reads one node. It
+// returns nil otherwise.
+func (s *Service) earlyGuard(ctx context.Context, r *Request, user string, clicked time.Time) *pendingGuard {
+	if s.p.Sessions == nil || r.PerNode() || r.IsKillAll() || !r.Preview.Usable() || !decides(r, user) {
 		return nil
 	}
 	p := &pendingGuard{done: make(chan struct{})}

@@ -3,6 +3,7 @@ package approvals_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -176,5 +177,32 @@ func TestGuardReadOverlapsTheVote(t *testing.T) {
 	})
 	if len(h.killer.Calls()) != 1 {
 		t.Fatalf("kills %d, want 1", len(h.killer.Calls()))
+	}
+}
+
+// With a spawner in the context (the Slack edge's workers), a click's
+// call returns once its kill's outcome is recorded, and the report and
+// the check run in what it spawned.
+func TestReportsSpawnedAfterTheOutcome(t *testing.T) {
+	f := newSessions()
+	h := newHarness(t, withSessions(f))
+	r, err := submitKill(t, h, approvals.KillRequest{Addrs: []string{"10.0.0.1:5000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spawned []func()
+	ctx := approvals.WithSpawner(context.Background(), func(fn func()) { spawned = append(spawned, fn) })
+	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
+		t.Fatal(err)
+	}
+	if h.state(t, r.ID) != approvals.Succeeded || len(spawned) != 1 {
+		t.Fatalf("state %s, %d spawned; want succeeded and one", h.state(t, r.ID), len(spawned))
+	}
+	if _, check := f.sinces(); len(check) != 0 || slices.Contains(h.notifier.Notes(r.ID), approvals.NoteResult) {
+		t.Fatal("the result was reported, or the sessions checked, before the spawned work ran")
+	}
+	spawned[0]()
+	if notes := h.notifier.Notes(r.ID); !slices.Equal(notes, []approvals.NoteKind{approvals.NoteExecuting, approvals.NoteResult, approvals.NoteVerified}) {
+		t.Fatalf("notes %v", notes)
 	}
 }

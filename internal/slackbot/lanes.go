@@ -26,8 +26,11 @@ func newLanes(clickCap, commandCap int) *lanes {
 	return &lanes{clicks: make(chan job, clickCap), commands: make(chan job, commandCap)}
 }
 
-// start runs the workers until close, each job with ctx.
+// start runs the workers until close, each job with ctx. Work a job
+// hands on to run after it (approvals.WithSpawner) runs in a goroutine of
+// its own, which wait waits for like a worker.
 func (q *lanes) start(ctx context.Context, workers, clickWorkers int) {
+	ctx = approvals.WithSpawner(ctx, func(fn func()) { q.workers.Go(fn) })
 	for range workers {
 		q.workers.Go(func() { q.serve(ctx, q.clicks, q.commands) })
 	}

@@ -55,7 +55,7 @@ func (s *Store) update(ctx context.Context, id, q string, args ...any) (bool, er
 		return true, nil
 	}
 	var one int
-	if err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one); err != nil {
+	if err := s.queryRow(ctx, s.read, `SELECT 1 FROM requests WHERE id = ?`, id).Scan(&one); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, approvals.ErrNotFound
 		}

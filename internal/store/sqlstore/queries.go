@@ -123,7 +123,7 @@ ORDER BY `+order+`, a.at, a.seq`, args...)
 // Count returns how many requests are in state.
 func (s *Store) Count(ctx context.Context, state approvals.State) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM requests WHERE state = ?`), string(state)).Scan(&n)
+	err := s.queryRow(ctx, s.read, `SELECT COUNT(*) FROM requests WHERE state = ?`, string(state)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count %s requests: %w", state, err)
 	}

@@ -31,6 +31,7 @@ type Store struct {
 	read   *sql.DB // the reads made outside a transaction
 	d      Dialect
 	commit *committer // nil: each transaction on its own
+	stmts  statements
 }
 
 var _ approvals.Store = (*Store)(nil)
@@ -69,6 +70,7 @@ func (s *Store) Close() error {
 	if s.commit != nil {
 		s.commit.close()
 	}
+	s.stmts.close()
 	err := s.db.Close()
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())
@@ -211,7 +213,7 @@ func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval
 func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, id string, a approvals.Approval) (added bool, count int, state approvals.State, err error) {
 	var st string
 	var required int
-	err = tx.QueryRowContext(ctx, s.d.rebind(`SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow), id).
+	err = s.queryRow(ctx, tx, `SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow, id).
 		Scan(&st, &required)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, 0, "", approvals.ErrNotFound
@@ -233,7 +235,7 @@ ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
 		}
 		added = n == 1
 	}
-	if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM approvals WHERE request_id = ?`), id).Scan(&count); err != nil {
+	if err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM approvals WHERE request_id = ?`, id).Scan(&count); err != nil {
 		return false, 0, state, err
 	}
 	if !added {
@@ -304,7 +306,7 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id string, t approvals.Tr
 		// Requests are never deleted, so an ID seen now was there when
 		// the update found nothing to change.
 		var one int
-		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one)
+		err := s.queryRow(ctx, tx, `SELECT 1 FROM requests WHERE id = ?`, id).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, approvals.ErrNotFound
 		}

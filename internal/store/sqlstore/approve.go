@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"dcsbot/internal/approvals"
 )
@@ -40,11 +41,22 @@ func (s *Store) Approve(ctx context.Context, id string, v approvals.Vote) (appro
 			}
 		}
 		tally.Claimed = true
-		tally.Request, err = s.getRequest(ctx, tx, id)
-		return err
+		// What the claim changed, as a read would show it.
+		r.State, r.DecidedBy = approvals.Executing, v.Approval.User
+		r.UpdatedAt, r.LeaseUntil = stored(v.Approval.At), stored(v.LeaseUntil)
+		return nil
 	})
 	if err != nil {
 		return approvals.Tally{}, fmt.Errorf("approve request %s by %s: %w", id, v.Approval.User, err)
 	}
 	return tally, nil
+}
+
+// stored is t as a time column gives it back: UTC, at Precision; the zero
+// time for NULL.
+func stored(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(Precision)
 }

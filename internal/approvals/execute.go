@@ -37,9 +37,9 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 // reported when the job ends (follow).
 func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, since time.Time, recorded func(), early *pendingGuard) {
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), r.ID)
-	// Tell the channel while the kill goes out, not before it: Slack's
-	// latency stays off the kill's path, and the outcome is recorded
-	// before anything waits on Slack. The result's report waits for this
+	// Tell the channel beside the kill, not before it: Slack's latency
+	// stays off the kill's path, and the note waits until the kills on
+	// their way are sent (killsFirst). The result's report waits for this
 	// note, so the thread reads in order.
 	announced := make(chan struct{})
 	go func() {

@@ -234,8 +234,15 @@ func TestKillWaitsOutABusyNode(t *testing.T) {
 	s.fake.SetClients(instID, node, cs)
 	held, otherDone := holdFirstScan(t, s)
 	go func() {
-		if _, err := s.fake.WaitKills(ctxFor(t), 1); err != nil {
-			t.Error(err)
+		// Once the refusal is back (the fake records a kill before it
+		// answers it, so waiting for the record alone could end the
+		// scan before the refusal).
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.logs.String(), "dcs node busy with a session task"); {
+			if time.Now().After(deadline) {
+				t.Error("the kill was not refused")
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 		if err := s.fake.FinishJob(held.ID); err != nil {
 			t.Error(err)

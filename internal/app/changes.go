@@ -60,3 +60,11 @@ func (s watchedStore) Apply(ctx context.Context, id string, t approvals.Transiti
 	}
 	return done, err
 }
+
+func (s watchedStore) Approve(ctx context.Context, id string, v approvals.Vote) (approvals.Tally, error) {
+	t, err := s.store.Approve(ctx, id, v)
+	if t.Added || t.Claimed {
+		s.feed.changed(id)
+	}
+	return t, err
+}

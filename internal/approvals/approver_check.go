@@ -14,20 +14,19 @@ func (s *Service) isApprover(ctx context.Context, alias, user string) (ok bool, 
 	return ok, unchecked
 }
 
-// countApprovals counts r's approvals whose approver is still an approver
-// now (a user removed from the policy or from an approver group no longer
-// counts; group members are cached by the Directory). lapsed lists the
-// approvers whose approval does not count.
-func (s *Service) countApprovals(ctx context.Context, r *Request) (count int, lapsed []string) {
+// checkApprovals checks, for each of r's approvals not in counts yet,
+// whether it counts: its approver is still an approver now (a user
+// removed from the policy or from an approver group no longer counts;
+// group members are cached by the Directory) and is not the requester. It
+// reports whether it found any to check.
+func (s *Service) checkApprovals(ctx context.Context, r *Request, counts map[string]bool) (found bool) {
 	for _, a := range r.Approvals {
-		if ok, _ := s.isApprover(ctx, r.Instance.Alias, a.User); ok && a.User != r.Requester {
-			count++
+		if _, checked := counts[a.User]; checked {
 			continue
 		}
-		lapsed = append(lapsed, a.User)
+		ok, _ := s.isApprover(ctx, r.Instance.Alias, a.User)
+		counts[a.User] = ok && a.User != r.Requester
+		found = true
 	}
-	if len(lapsed) > 0 {
-		s.log.InfoContext(ctx, "approvals by people no longer approvers do not count", "lapsed", lapsed)
-	}
-	return count, lapsed
+	return found
 }

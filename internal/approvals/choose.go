@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Picked is a session picked from a list: its address, and the client ID
@@ -28,16 +29,18 @@ func checkTargets(k KillRequest) error {
 	return nil
 }
 
-// choose decides what r kills, from a fresh read of the sessions: the
-// typed or picked addresses as they are now (preview), the sessions the
-// selectors match on r's node, or on every node. What it chooses is what
-// the approvers see and all that can be killed: sessions that match later
-// are never added.
+// choose decides what r kills, from a read of the sessions: the typed or
+// picked addresses as they are now (preview), the sessions the selectors
+// match on r's node, or on every node. What it chooses is what the
+// approvers see and all that can be killed: sessions that match later are
+// never added. Picks and selectors read a scan started after the request;
+// typed addresses may be previewed from a scan that ended a moment ago
+// (see preview).
 func (s *Service) choose(ctx context.Context, r *Request, k KillRequest) error {
 	var err error
 	switch {
 	case r.IsKillAll() || k.Select.IsZero():
-		err = s.preview(ctx, r)
+		err = s.preview(ctx, r, len(k.Picked) > 0)
 	case r.AllNodes:
 		return s.chooseOnNodes(ctx, r, k.Select)
 	default:
@@ -55,7 +58,7 @@ func (s *Service) chooseOnNode(ctx context.Context, r *Request, sel Selector) er
 	if s.p.Sessions == nil {
 		return &Refusal{Code: RefuseNoReader}
 	}
-	sessions, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+	sessions, err := s.p.Sessions.SessionsSince(ctx, r.Instance, r.NodeID, time.Now())
 	if errors.As(err, new(*Refusal)) {
 		return err
 	}
@@ -128,13 +131,14 @@ type nodeRead struct {
 func (s *Service) readNodes(ctx context.Context, inst Instance, nodes []Node) []nodeRead {
 	out := make([]nodeRead, len(nodes))
 	sem := make(chan struct{}, nodeReads)
+	asked := time.Now()
 	var wg sync.WaitGroup
 	for i, n := range nodes {
 		out[i].id = n.ID
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			out[i].sessions, out[i].err = s.p.Sessions.Sessions(ctx, inst, n.ID)
+			out[i].sessions, out[i].err = s.p.Sessions.SessionsSince(ctx, inst, n.ID, asked)
 		})
 	}
 	wg.Wait()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"dcsbot/internal/logging"
 )
@@ -19,8 +21,13 @@ func (s *Service) Get(ctx context.Context, id string) (*Request, error) {
 
 // Approve records user's approval of request id and, once enough distinct
 // approvers have approved, executes the kill. The checks use the stored
-// request, never what the button carried.
+// request, never what the button carried. The approval that decides is
+// recorded together with pending -> approved -> executing, in one store
+// transaction; the kill follows at once.
 func (s *Service) Approve(ctx context.Context, id, user string) error {
+	// A session scan started since the click reached the bot may serve
+	// the kill's guard.
+	clicked := arrival(ctx)
 	ctx = logging.WithRequestID(ctx, id)
 	r, err := s.Get(ctx, id)
 	if err != nil {
@@ -29,35 +36,95 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 	if err := s.checkApprover(ctx, r, user); err != nil {
 		return err
 	}
-	added, err := s.recordApproval(ctx, r, user)
+	if r.ApprovedBy(user) && len(r.Approvals) < r.ApprovalsRequired {
+		return &Refusal{Code: RefuseAlreadyApproved, Request: id}
+	}
+	// A claim is a kill in flight: Wait waits for it from before the vote.
+	s.inflight.Add(1)
+	recorded := sync.OnceFunc(s.inflight.Done)
+	defer recorded()
+	sent := func() {}
+	if decides(r, user) {
+		sent = s.kill()
+		defer sent()
+	}
+	early := s.earlyGuard(ctx, r, user, clicked)
+	tally, lapsed, err := s.vote(ctx, r, user)
+	if !tally.Claimed {
+		sent()
+		early.drop()
+	}
 	if err != nil {
 		return err
 	}
-	cur, err := s.p.Store.Get(ctx, id)
-	if err != nil {
-		return fmt.Errorf("reload request: %w", err)
+	cur := tally.Request
+	if tally.Added {
+		s.p.Observer.Decision("approval")
 	}
-	count, lapsed := s.countApprovals(ctx, cur)
-	s.log.InfoContext(ctx, "approval recorded", "user", user, "approvals", count, "lapsed", len(lapsed), "required", cur.ApprovalsRequired)
-	if count < cur.ApprovalsRequired {
-		if !added {
-			return &Refusal{Code: RefuseAlreadyApproved, Request: id}
-		}
-		s.notify(ctx, cur, Note{Kind: NoteApproval, Actor: user, Count: count, Lapsed: lapsed})
+	s.log.InfoContext(ctx, "approval recorded", "user", user, "added", tally.Added, "approvals", tally.Counted,
+		"lapsed", len(lapsed), "required", cur.ApprovalsRequired, "claimed", tally.Claimed)
+	switch {
+	case tally.Claimed:
+		s.executeClaimed(ctx, cur, user, clicked, func() { sent(); recorded() }, early)
 		return nil
+	case cur.State != Pending:
+		// Another approver's click decided, or the request ended.
+		return &Refusal{Code: RefuseNotPending, Request: id, State: cur.State}
+	case !tally.Added:
+		return &Refusal{Code: RefuseAlreadyApproved, Request: id}
 	}
-	now := s.p.Now().UTC()
-	won, err := s.p.Store.Apply(ctx, id, Transition{From: Pending, To: Approved, At: now, Actor: user, LeaseUntil: now.Add(s.p.Lease)})
-	if err != nil {
-		return fmt.Errorf("mark approved: %w", err)
-	}
-	if !won {
-		// Another approver's click crossed the threshold first; it executes.
-		s.log.InfoContext(ctx, "approval threshold already reached by another click", "user", user)
-		return nil
-	}
-	s.execute(ctx, id, user)
+	s.notify(ctx, cur, Note{Kind: NoteApproval, Actor: user, Count: tally.Counted, Lapsed: lapsed})
 	return nil
+}
+
+// maxVotes bounds the store calls of one click: another is made only when
+// the request holds approvals the click has not checked yet (approvers who
+// clicked at the same time).
+const maxVotes = 4
+
+// vote records user's approval of r with Store.Approve, counting only the
+// approvals whose approver is still an approver (checked here, before the
+// transaction; user was just checked). When the request then holds
+// approvals recorded by clicks at the same moment, which this one had not
+// checked, and the count was not reached, it checks those and votes again
+// (recording nothing twice): of clicks that together reach the count, the
+// last to commit sees them all and claims. lapsed lists the approvers
+// whose approval does not count.
+func (s *Service) vote(ctx context.Context, r *Request, user string) (tally Tally, lapsed []string, err error) {
+	counts := map[string]bool{user: true}
+	s.checkApprovals(ctx, r, counts)
+	added := false
+	for try := 1; ; try++ {
+		now := s.p.Now().UTC()
+		v := Vote{Approval: Approval{User: user, At: now}, LeaseUntil: now.Add(s.p.Lease)}
+		for u, ok := range counts {
+			if ok {
+				v.Counting = append(v.Counting, u)
+			}
+		}
+		if tally, err = s.p.Store.Approve(ctx, r.ID, v); err != nil {
+			return Tally{}, nil, fmt.Errorf("record approval: %w", err)
+		}
+		added = added || tally.Added
+		tally.Added = added
+		cur := tally.Request
+		if tally.Claimed || cur.State != Pending || try == maxVotes || !s.checkApprovals(ctx, cur, counts) {
+			break
+		}
+		if n := countIn(cur, counts); n < cur.ApprovalsRequired {
+			tally.Counted = n
+			break
+		}
+	}
+	for _, a := range tally.Request.Approvals {
+		if ok, checked := counts[a.User]; checked && !ok {
+			lapsed = append(lapsed, a.User)
+		}
+	}
+	if len(lapsed) > 0 {
+		s.log.InfoContext(ctx, "approvals by people no longer approvers do not count", "lapsed", lapsed)
+	}
+	return tally, lapsed, nil
 }
 
 // checkApprover refuses user's approval of r: not pending, expired,
@@ -80,37 +147,15 @@ func (s *Service) checkApprover(ctx context.Context, r *Request, user string) er
 	return nil
 }
 
-// recordApproval adds user's approval; added is false when it was already
-// recorded. A user who approved already is refused, unless the approvals
-// recorded reach the count and an earlier click failed before acting on
-// them: then this click finishes the job.
-func (s *Service) recordApproval(ctx context.Context, r *Request, user string) (added bool, err error) {
-	already := func(cur *Request) (bool, error) {
-		if len(cur.Approvals) >= cur.ApprovalsRequired {
-			return false, nil
+// countIn is how many of r's approvals count, by counts.
+func countIn(r *Request, counts map[string]bool) int {
+	n := 0
+	for _, a := range r.Approvals {
+		if counts[a.User] {
+			n++
 		}
-		return false, &Refusal{Code: RefuseAlreadyApproved, Request: cur.ID}
 	}
-	if r.ApprovedBy(user) {
-		return already(r)
-	}
-	added, _, err = s.p.Store.AddApproval(ctx, r.ID, Approval{User: user, At: s.p.Now().UTC()})
-	if err != nil {
-		return false, fmt.Errorf("record approval: %w", err)
-	}
-	if added {
-		s.p.Observer.Decision("approval")
-		return true, nil
-	}
-	// The same user's other click won, or the request moved on.
-	cur, err := s.Get(ctx, r.ID)
-	if err != nil {
-		return false, err
-	}
-	if cur.State != Pending {
-		return false, &Refusal{Code: RefuseNotPending, Request: r.ID, State: cur.State}
-	}
-	return already(cur)
+	return n
 }
 
 // checkPending refuses a request that is not pending, and expires one whose
@@ -192,4 +237,23 @@ func (s *Service) Cancel(ctx context.Context, id, user string) error {
 		return &Refusal{Code: RefuseNotRequester, Request: r.ID, User: r.Requester}
 	}
 	return s.Deny(ctx, id, user, "")
+}
+
+type arrivalKey struct{}
+
+// WithArrival records in ctx when the click or command being handled
+// reached the bot; the Slack edge sets it when it queues the work. Approve
+// takes it for the moment of approval: a session scan started since then
+// shows the sessions as they are after it, and may serve the kill's
+// stale-target guard, however long the click waited for a worker.
+func WithArrival(ctx context.Context, at time.Time) context.Context {
+	return context.WithValue(ctx, arrivalKey{}, at)
+}
+
+// arrival is when the work of ctx reached the bot, or now if not known.
+func arrival(ctx context.Context) time.Time {
+	if at, ok := ctx.Value(arrivalKey{}).(time.Time); ok {
+		return at
+	}
+	return time.Now()
 }

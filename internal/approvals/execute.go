@@ -10,24 +10,36 @@ import (
 	"dcsbot/internal/logging"
 )
 
-// execute runs an approved request: claim it (approved -> executing), call
-// DCS once, record the outcome, report it. Only the caller that wins the
-// claim reaches DCS. The kill and what follows it are not cancelled with
-// ctx: an in-flight kill finishes and is recorded even during shutdown. A
-// kill-all that DCS accepted as a job is recorded and reported when the
-// job ends (follow).
+// execute runs an approved request that no worker holds (the sweep found
+// its worker gone): claim it (approved -> executing), then run it as
+// executeClaimed does. Only the caller that wins the claim reaches DCS.
 func (s *Service) execute(ctx context.Context, id, actor string) {
 	s.inflight.Add(1)
-	recorded := sync.OnceFunc(s.inflight.Done)
+	sent := s.kill()
+	recorded := sync.OnceFunc(func() { sent(); s.inflight.Done() })
 	defer recorded()
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), id)
 	r, ok := s.claim(ctx, id, actor)
 	if !ok {
 		return
 	}
-	// Tell the channel while the kill goes out, not before it: Slack's
-	// latency stays off the kill's path, and the outcome is recorded
-	// before anything waits on Slack. The result's report waits for this
+	s.executeClaimed(ctx, r, actor, time.Now(), recorded, nil)
+}
+
+// executeClaimed runs r, which the caller has claimed (executing, with
+// its lease): call DCS once, record the outcome, report it. A session
+// scan started at or after since may serve the stale-target guard; early,
+// if not nil, is that guard, started already.
+// recorded is called once the outcome is stored (or left to the sweep),
+// before anything waits on Slack. The kill and what follows it are not
+// cancelled with ctx: an in-flight kill finishes and is recorded even
+// during shutdown. A kill-all that DCS accepted as a job is recorded and
+// reported when the job ends (follow).
+func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, since time.Time, recorded func(), early *pendingGuard) {
+	ctx = logging.WithRequestID(context.WithoutCancel(ctx), r.ID)
+	// Tell the channel beside the kill, not before it: Slack's latency
+	// stays off the kill's path, and the note waits until the kills on
+	// their way are sent (killsFirst). The result's report waits for this
 	// note, so the thread reads in order.
 	announced := make(chan struct{})
 	go func() {
@@ -36,28 +48,28 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 	}()
 
 	start := time.Now()
-	release := s.holdLease(ctx, id)
-	to, res, job := s.run(ctx, r)
+	release := s.holdLease(ctx, r.ID)
+	out := s.run(ctx, r, since, early)
 	release()
-	if job != "" {
+	if out.job != "" {
 		// The follower holds the lease and records the outcome; it is
 		// counted in flight before this kill stops being.
 		s.inflight.Add(1)
 		recorded()
 		<-announced
-		s.accepted(ctx, r, job, start)
+		s.accepted(ctx, r, out.job, start)
 		return
 	}
-	s.record(ctx, r, to, res, start, func() {
-		recorded()
-		<-announced
-	})
+	s.record(ctx, r, out, start, recorded, announced)
 }
 
-// record stores the outcome of r's kill and reports it; a kill that
-// succeeded is then checked against the sessions. recorded is called once
-// the outcome is stored, before anything waits on Slack.
-func (s *Service) record(ctx context.Context, r *Request, to State, res *Result, start time.Time, recorded func()) {
+// record stores the outcome of r's kill and reports it once announced is
+// closed; a kill that succeeded is then checked against the sessions.
+// recorded is called once the outcome is stored, before anything waits on
+// Slack; the report and the check may go on after record returns
+// (afterward).
+func (s *Service) record(ctx context.Context, r *Request, out ran, start time.Time, recorded func(), announced <-chan struct{}) {
+	to, res := out.to, out.res
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
 	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
@@ -68,14 +80,20 @@ func (s *Service) record(ctx context.Context, r *Request, to State, res *Result,
 		// Still tell the humans what DCS said; the record will be
 		// recovered as unknown by the sweep.
 		r.State, r.Result = to, res
-		s.notify(ctx, r, Note{Kind: NoteResult})
+		s.afterward(ctx, func() {
+			<-announced
+			s.notify(ctx, r, Note{Kind: NoteResult})
+		})
 		return
 	}
 	s.finished(Executing, to)
-	s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
-	if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
-		s.verify(ctx, r, res, start)
-	}
+	s.afterward(ctx, func() {
+		<-announced
+		s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
+		if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
+			s.verify(ctx, r, res, start, out.at)
+		}
+	})
 }
 
 // claim moves id from approved to executing and returns the request; ok
@@ -101,17 +119,20 @@ func (s *Service) claim(ctx context.Context, id, actor string) (*Request, bool) 
 	return r, true
 }
 
-// verify looks at the sessions again after a kill: did the clients go, or
-// come back? It reports per address in the thread.
-func (s *Service) verify(ctx context.Context, r *Request, res *Result, start time.Time) {
+// verify looks at the sessions again after a kill that DCS answered at
+// killed: did the clients go, or come back? It reads them from a scan
+// started after the kill (shared with the checks of other kills on the
+// node), and reports per address in the thread.
+func (s *Service) verify(ctx context.Context, r *Request, res *Result, start, killed time.Time) {
 	if s.p.Sessions == nil {
 		return
 	}
+	s.killsFirst.wait()
 	if r.PerNode() {
-		s.verifyNodes(ctx, r, res, start)
+		s.verifyNodes(ctx, r, res, start, killed)
 		return
 	}
-	after, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+	after, err := s.p.Sessions.SessionsSince(ctx, r.Instance, r.NodeID, killed)
 	if err != nil {
 		s.log.WarnContext(ctx, "read sessions after the kill", "err", err)
 		return
@@ -130,27 +151,44 @@ func (s *Service) verify(ctx context.Context, r *Request, res *Result, start tim
 // guardReadTimeout bounds the re-read of the sessions before a kill.
 const guardReadTimeout = 30 * time.Second
 
+// ran is what running a request did.
+type ran struct {
+	to  State
+	res *Result
+	job string // a kill-all's DCS job, accepted: follow it to learn the outcome
+	// at is when DCS answered the (last) kill: the check after it reads a
+	// scan started later.
+	at time.Time
+}
+
 // run performs an executing request once: re-checks the targets, then
 // calls DCS (or, in a dry run, does not), and says what happened. A
-// kill-all that DCS accepted returns its job instead, to follow.
-func (s *Service) run(ctx context.Context, r *Request) (State, *Result, string) {
+// kill-all that DCS accepted returns its job instead, to follow. A scan
+// started at or after since may serve the re-check, or early's if given.
+func (s *Service) run(ctx context.Context, r *Request, since time.Time, early *pendingGuard) ran {
 	if r.PerNode() {
-		to, res := s.runNodes(ctx, r)
-		return to, res, ""
+		return s.runNodes(ctx, r, since)
 	}
 	if r.IsKillAll() {
-		return s.runKillAll(ctx, r)
+		to, res, job := s.runKillAll(ctx, r)
+		return ran{to: to, res: res, job: job, at: time.Now()}
 	}
-	targets, send, skipped, res := s.guard(ctx, r)
-	if res != nil {
-		return Failed, res, ""
+	var g guarded
+	if early != nil {
+		g = early.wait()
+	} else {
+		g = s.guard(ctx, r, since)
+	}
+	defer g.done()
+	if g.failed != nil {
+		return ran{to: Failed, res: g.failed}
 	}
 	if s.dryRun(r) {
-		return Succeeded, &Result{DryRun: true, Killed: targets, Skipped: skipped, Detail: dryRunDetail}, ""
+		return ran{to: Succeeded, res: &Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}}
 	}
-	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, send))
-	res.Killed, res.Skipped = targets, skipped
-	return to, res, ""
+	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, g.send))
+	res.Killed, res.Skipped = g.targets, g.skipped
+	return ran{to: to, res: res, at: time.Now()}
 }
 
 // runKillAll sends a kill-all, or in a dry run does not. DCS runs it as a
@@ -174,39 +212,54 @@ func (s *Service) runKillAll(ctx context.Context, r *Request) (State, *Result, s
 
 const dryRunDetail = "dry run: no DCS write call was made"
 
-// guard re-reads the sessions and keeps the addresses still held by the
-// sessions the approvers saw. It returns those addresses, what to send DCS
-// for them (each session's peer address), the ones held back, and a failed
-// result when nothing may be killed.
-func (s *Service) guard(ctx context.Context, r *Request) (targets, send []string, skipped []Skip, failed *Result) {
+// guarded is what the stale-target guard decided for one node: the
+// addresses still held by the sessions the approvers saw (targets), what
+// to send DCS for them (each session's peer address), the ones held back,
+// or a failed result when nothing may be killed. done must be called once
+// the kill has been sent (or will not be): until then the node's next
+// session scan waits, so that it does not hold up the kill.
+type guarded struct {
+	targets, send []string
+	skipped       []Skip
+	failed        *Result
+	done          func()
+}
+
+// guard re-reads the node's sessions, from a scan started at or after
+// since, and keeps the addresses still held by the sessions the approvers
+// saw.
+func (s *Service) guard(ctx context.Context, r *Request, since time.Time) guarded {
 	if s.p.Sessions == nil || !r.Preview.Usable() {
-		return r.Addrs, r.Addrs, nil, nil
+		return guarded{targets: r.Addrs, send: r.Addrs, done: func() {}}
 	}
 	// Bounded, so that a kill never waits long on a stale view.
 	rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
-	now, err := s.p.Sessions.Sessions(rctx, r.Instance, r.NodeID)
+	now, done, err := s.p.Sessions.SessionsBeforeKill(rctx, r.Instance, r.NodeID, since)
 	cancel()
 	if err != nil {
 		// Without a fresh look the guard cannot vouch for any address:
 		// kill nothing rather than a stranger's session.
 		_, res := outcome(err)
 		res.Detail = "the sessions could not be re-read just before the kill, so nothing was killed; ask again. " + res.Detail
-		return nil, nil, nil, res
+		return guarded{failed: res, done: func() {}}
 	}
-	targets, skipped = Guard(r.Preview, now, s.p.Now().UTC())
-	if len(targets) == 0 {
-		return nil, nil, nil, &Result{Skipped: skipped, Detail: "every address changed since the request was made, so nothing was killed"}
+	g := guarded{done: done}
+	g.targets, g.skipped = Guard(r.Preview, now, s.p.Now().UTC())
+	if len(g.targets) == 0 {
+		done()
+		return guarded{skipped: g.skipped, done: func() {},
+			failed: &Result{Skipped: g.skipped, Detail: "every address changed since the request was made, so nothing was killed"}}
 	}
 	// DCS's kill API takes the session's peer address, which differs from
 	// the address CLIENT LIST shows behind some proxies.
-	send = make([]string, len(targets))
-	for i, a := range targets {
-		send[i] = a
+	g.send = make([]string, len(g.targets))
+	for i, a := range g.targets {
+		g.send[i] = a
 		if x := findSession(now, a); x != nil && x.Peer != "" {
-			send[i] = x.Peer
+			g.send[i] = x.Peer
 		}
 	}
-	return targets, send, skipped, nil
+	return g
 }
 
 // errNotInState is a transition that found the request in another state:

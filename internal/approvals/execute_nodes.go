@@ -21,19 +21,12 @@ func (r *Request) onNode(n NodeTargets) *Request {
 	return &sub
 }
 
-// guarded is what a node's guard decided.
-type guarded struct {
-	targets, send []string
-	skipped       []Skip
-	failed        *Result
-}
-
 // runNodes performs an executing kill on every node: the guards first
 // (their re-reads at once, each bounded as the single-node guard is), then
 // one kill per node, in the request's node order, each reported on its
 // own. Nodes that could not be read at request time, or where nothing
 // matched, are left alone.
-func (s *Service) runNodes(ctx context.Context, r *Request) (State, *Result) {
+func (s *Service) runNodes(ctx context.Context, r *Request, since time.Time) ran {
 	guards := make([]guarded, len(r.Nodes))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, nodeReads)
@@ -44,8 +37,7 @@ func (s *Service) runNodes(ctx context.Context, r *Request) (State, *Result) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			g := &guards[i]
-			g.targets, g.send, g.skipped, g.failed = s.guard(ctx, r.onNode(n))
+			guards[i] = s.guard(ctx, r.onNode(n), since)
 		})
 	}
 	wg.Wait()
@@ -55,14 +47,14 @@ func (s *Service) runNodes(ctx context.Context, r *Request) (State, *Result) {
 			continue
 		}
 		nr := s.killNode(ctx, r, n.NodeID, guards[i])
+		guards[i].done()
 		s.log.InfoContext(ctx, "node kill finished", "node", n.NodeID, "outcome", nr.State, "sent", len(nr.Killed), "held_back", len(nr.Skipped))
 		res.Nodes = append(res.Nodes, nr)
 		res.Killed = append(res.Killed, nr.Killed...)
 		res.Skipped = append(res.Skipped, nr.Skipped...)
 	}
-	to := NodesState(res.Nodes)
 	res.Detail = nodesDetail(res.Nodes)
-	return to, res
+	return ran{to: NodesState(res.Nodes), res: res, at: time.Now()}
 }
 
 // killNode sends one node's kill, as the guard decided, once.
@@ -123,7 +115,7 @@ func nodesDetail(nodes []NodeResult) string {
 
 // verifyNodes looks at the sessions of each node whose kill DCS accepted,
 // and reports per node and address in one thread reply.
-func (s *Service) verifyNodes(ctx context.Context, r *Request, res *Result, start time.Time) {
+func (s *Service) verifyNodes(ctx context.Context, r *Request, res *Result, start, killed time.Time) {
 	var checks []Check
 	for _, nr := range res.Nodes {
 		if nr.State != Succeeded || len(nr.Killed) == 0 {
@@ -135,7 +127,7 @@ func (s *Service) verifyNodes(ctx context.Context, r *Request, res *Result, star
 				preview = n.Preview
 			}
 		}
-		after, err := s.p.Sessions.Sessions(ctx, r.Instance, nr.NodeID)
+		after, err := s.p.Sessions.SessionsSince(ctx, r.Instance, nr.NodeID, killed)
 		if err != nil {
 			s.log.WarnContext(ctx, "read sessions after the kill", "node", nr.NodeID, "err", err)
 			continue

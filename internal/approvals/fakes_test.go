@@ -23,7 +23,8 @@ type fakeKiller struct {
 	job     *string
 	jobs    chan approvals.Job
 	waitErr error
-	waits   []string // job IDs WaitJob was asked for
+	waits   []string          // job IDs WaitJob was asked for
+	onKill  func(node string) // if set, called with each kill's node, under k.mu
 }
 
 type killCall struct {
@@ -31,13 +32,17 @@ type killCall struct {
 	Node  string
 	Addrs []string
 	All   bool
+	At    time.Time // when the kill was sent
 }
 
 var _ approvals.Killer = (*fakeKiller)(nil)
 
 func (k *fakeKiller) Kill(_ context.Context, inst approvals.Instance, node string, addrs []string) error {
 	k.mu.Lock()
-	k.calls = append(k.calls, killCall{Inst: inst, Node: node, Addrs: slices.Clone(addrs)})
+	k.calls = append(k.calls, killCall{Inst: inst, Node: node, Addrs: slices.Clone(addrs), At: time.Now()})
+	if k.onKill != nil {
+		k.onKill(node)
+	}
 	block := k.block
 	err, ok := k.nodeErr[node]
 	if !ok {
@@ -183,11 +188,33 @@ type fakeSessions struct {
 	nodeErr  map[string]error // a node's reads fail with its error
 	reads    int
 	onRead   func(n int) // called with the read number, under no lock
+	// reads asked for as of a scan started at or after a time: the guard's
+	// (SessionsBeforeKill) and the checks' (SessionsSince), in order.
+	guardSince, checkSince []time.Time
+	held                   map[string]int // node -> SessionsBeforeKill reads not done yet
+	taken                  int            // SessionsBeforeKill reads that returned a hold
+	// recent, when it has the node, is what Sessions serves for it (a scan
+	// that ended a moment ago); recentReads counts Sessions calls.
+	recent      map[string][]approvals.Session
+	recentReads int
 }
 
 var _ approvals.SessionReader = (*fakeSessions)(nil)
 
-func (f *fakeSessions) Sessions(_ context.Context, _ approvals.Instance, node string) ([]approvals.Session, error) {
+// Sessions serves recent's sessions of node when it has them (a scan of a
+// moment ago), else the live ones.
+func (f *fakeSessions) Sessions(ctx context.Context, inst approvals.Instance, node string) ([]approvals.Session, error) {
+	f.mu.Lock()
+	f.recentReads++
+	ss, ok := f.recent[node]
+	f.mu.Unlock()
+	if ok {
+		return slices.Clone(ss), nil
+	}
+	return f.live(ctx, inst, node)
+}
+
+func (f *fakeSessions) live(_ context.Context, _ approvals.Instance, node string) ([]approvals.Session, error) {
 	f.mu.Lock()
 	f.reads++
 	n, hook := f.reads, f.onRead
@@ -204,6 +231,56 @@ func (f *fakeSessions) Sessions(_ context.Context, _ approvals.Instance, node st
 		return nil, err
 	}
 	return slices.Clone(f.sessions[node]), nil
+}
+
+func (f *fakeSessions) SessionsSince(ctx context.Context, inst approvals.Instance, node string, since time.Time) ([]approvals.Session, error) {
+	f.mu.Lock()
+	f.checkSince = append(f.checkSince, since)
+	f.mu.Unlock()
+	return f.live(ctx, inst, node)
+}
+
+func (f *fakeSessions) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, node string, since time.Time) ([]approvals.Session, func(), error) {
+	f.mu.Lock()
+	f.guardSince = append(f.guardSince, since)
+	f.mu.Unlock()
+	ss, err := f.live(ctx, inst, node)
+	if err != nil {
+		return nil, nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.held == nil {
+		f.held = map[string]int{}
+	}
+	f.held[node]++
+	f.taken++
+	return ss, sync.OnceFunc(func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.held[node]--
+	}), nil
+}
+
+// holdsTaken is how many guard reads returned a hold.
+func (f *fakeSessions) holdsTaken() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.taken
+}
+
+// holds is how many guard reads of node are not done yet.
+func (f *fakeSessions) holds(node string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.held[node]
+}
+
+// sinces returns the times the guard's and the checks' reads asked for.
+func (f *fakeSessions) sinces() (guard, check []time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.guardSince), slices.Clone(f.checkSince)
 }
 
 func (f *fakeSessions) Nodes(context.Context, approvals.Instance) ([]approvals.Node, error) {

@@ -77,6 +77,7 @@ type Service struct {
 	following sync.Map      // IDs of the requests whose job this process follows
 	stopping  chan struct{} // closed by Wait: stop following jobs
 	stopOnce  sync.Once
+	killsFirst
 }
 
 // NewService checks p and returns a Service. It refuses missing ports and

@@ -506,21 +506,26 @@ func TestApproveRefusesUnrecordedMessage(t *testing.T) {
 	}
 }
 
-// An approval recorded by a click that then failed (the store went away
-// before pending -> approved) is finished by the next click of the same
-// approver, not refused as "already approved".
+// A click whose store write fails records nothing and kills nothing. An
+// approval recorded without the claim that should have followed it (by a
+// worker that died between the two, as separate steps allowed) is
+// finished by the next click of the same approver, not refused as
+// "already approved".
 func TestApprovalRetryAfterFault(t *testing.T) {
 	h := newHarness(t, nil)
 	r := h.submit(t)
 	ctx := context.Background()
-	h.store.Fail("Apply", errors.New("database is locked"))
+	h.store.Fail("Approve", errors.New("database is locked"))
 	if err := h.svc.Approve(ctx, r.ID, approver1); err == nil || errors.As(err, new(*approvals.Refusal)) {
 		t.Fatalf("want a fault, got %v", err)
 	}
-	if len(h.killer.Calls()) != 0 || h.state(t, r.ID) != approvals.Pending {
-		t.Fatal("the failed click changed more than the approval")
+	if got, _ := h.store.Get(ctx, r.ID); len(h.killer.Calls()) != 0 || got.State != approvals.Pending || len(got.Approvals) != 0 {
+		t.Fatal("the failed click changed something")
 	}
-	h.store.Fail("Apply", nil)
+	h.store.Fail("Approve", nil)
+	if added, _, err := h.store.AddApproval(ctx, r.ID, approvals.Approval{User: approver1, At: time.Now()}); err != nil || !added {
+		t.Fatalf("AddApproval: %v %v", added, err)
+	}
 	if err := h.svc.Approve(ctx, r.ID, approver1); err != nil {
 		t.Fatalf("retry: %v", err)
 	}

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -20,8 +21,19 @@ type Store interface {
 	// AddApproval records user's approval if the request is still pending and
 	// the user has not approved it yet, with an "approval" audit event.
 	// added is false when nothing was recorded; count is the number of
-	// approvals the request has after the call.
+	// approvals the request has after the call. (The lifecycle records
+	// approvals with Approve, which can also claim the request.)
 	AddApproval(ctx context.Context, id string, a Approval) (added bool, count int, err error)
+	// Approve records v's approval and, when that brings the approvals
+	// that count to the request's ApprovalsRequired, claims the request
+	// for the caller, all in one transaction: the approval (unless its user
+	// approved already) with its "approval" event; then, if the request is
+	// still pending and the approvals by v.Counting reach the count,
+	// pending -> approved (DecidedBy v's user) and approved -> executing
+	// (leased until v.LeaseUntil), each with its audit event, at v's time
+	// and by v's user. Nothing changes on a request that is not pending.
+	// It returns ErrNotFound for an unknown ID.
+	Approve(ctx context.Context, id string, v Vote) (Tally, error)
 	// Apply performs t if the request is in t.From, records t.To as an audit
 	// event, and reports whether it did. It returns ErrNotFound for an unknown ID.
 	Apply(ctx context.Context, id string, t Transition) (bool, error)
@@ -92,4 +104,48 @@ type ListFilter struct {
 type Scope struct {
 	Instances []string
 	Requester string
+}
+
+// Vote is one approver's approval, as Store.Approve records it.
+type Vote struct {
+	Approval Approval
+	// Counting are the approvers whose approvals count, as the caller
+	// checked them just before (Approval.User among them when it counts):
+	// approvals by anyone else do not count towards ApprovalsRequired.
+	Counting []string
+	// LeaseUntil is the caller's lease on the request if the vote claims
+	// it: the caller then runs the kill.
+	LeaseUntil time.Time
+}
+
+// Tally is what Store.Approve did.
+type Tally struct {
+	Added   bool // the approval was recorded by this call
+	Counted int  // approvals by Vote.Counting after the call
+	// Claimed: this call moved the request from pending to executing, and
+	// the caller holds it (its lease) and runs the kill.
+	Claimed bool
+	Request *Request // the request after the call
+}
+
+// Counted is how many of r's approvals are by the users in v.Counting.
+func (v Vote) Counted(r *Request) int {
+	n := 0
+	for _, a := range r.Approvals {
+		if slices.Contains(v.Counting, a.User) {
+			n++
+		}
+	}
+	return n
+}
+
+// Claim is what a vote that decides does: pending -> approved by the
+// voter, then approved -> executing, held by the voter, both at the
+// vote's time.
+func (v Vote) Claim() []Transition {
+	a := v.Approval
+	return []Transition{
+		{From: Pending, To: Approved, At: a.At, Actor: a.User, LeaseUntil: v.LeaseUntil},
+		{From: Approved, To: Executing, At: a.At, Actor: a.User, LeaseUntil: v.LeaseUntil},
+	}
 }

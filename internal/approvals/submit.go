@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"dcsbot/internal/logging"
 	"dcsbot/internal/requestid"
@@ -125,12 +127,22 @@ func (s *Service) newRequest(ctx context.Context, inst Instance, k KillRequest) 
 // preview reads the node's live sessions into r.Preview. A reader that
 // fails goes unheeded (in an incident a kill must stay possible: the
 // request goes ahead on its addresses, and the message says so), unless
-// it refuses; a kill whose addresses are all absent is refused.
-func (s *Service) preview(ctx context.Context, r *Request) error {
+// it refuses; a kill whose addresses are all absent is refused. The
+// reader may serve a scan that ended a moment ago; one that lacks an
+// address, and any read for addresses picked from a list (fresh), are
+// made again from a scan started now.
+func (s *Service) preview(ctx context.Context, r *Request, fresh bool) error {
 	if s.p.Sessions == nil || r.AllNodes {
 		return nil
 	}
-	sessions, err := s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+	var sessions []Session
+	var err error
+	if !fresh {
+		sessions, err = s.p.Sessions.Sessions(ctx, r.Instance, r.NodeID)
+	}
+	if fresh || err == nil && slices.ContainsFunc(r.Addrs, func(a string) bool { return findSession(sessions, a) == nil }) {
+		sessions, err = s.p.Sessions.SessionsSince(ctx, r.Instance, r.NodeID, time.Now())
+	}
 	switch {
 	case errors.As(err, new(*Refusal)):
 		return err

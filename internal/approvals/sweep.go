@@ -119,6 +119,7 @@ func (s *Service) notify(ctx context.Context, r *Request, n Note) {
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
+	s.killsFirst.wait()
 	if err := s.p.Notifier.Thread(ctx, r, n); err != nil {
 		s.log.ErrorContext(ctx, "reply in thread", "note", n.Kind, "err", err)
 	}

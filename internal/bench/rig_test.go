@@ -57,6 +57,8 @@ type rig struct {
 	lastConn int                          // highest socket-mode connection ID seen
 	failed   int                          // commands answered with an ephemeral so far
 	messages map[string]fakeslack.Message // approval messages by address
+	commits  *commits                     // SQLite commits of the bot's database
+	nodeOf   map[string]string            // the node of each address seeded elsewhere than nodeID
 
 	cancel context.CancelFunc
 	done   chan error
@@ -73,7 +75,9 @@ func newRig(tb testing.TB) *rig {
 		dcs:      fakedcs.New(tb, fakedcs.Options{AK: accessKey, SK: secretKey, ProjectID: projectID}),
 		dbPath:   filepath.Join(tb.TempDir(), "dcsbot.db"),
 		messages: map[string]fakeslack.Message{},
+		nodeOf:   map[string]string{},
 	}
+	r.commits = countCommitsOf(tb, r.dbPath)
 	return r
 }
 
@@ -112,12 +116,19 @@ shutdown_timeout: 10s
 
 // seed makes the addresses live sessions on the node, besides those it
 // has.
-func (r *rig) seed(addrs []string) {
-	cs := r.dcs.Clients(instanceID, nodeID)
+func (r *rig) seed(addrs []string) { r.seedOn(nodeID, addrs) }
+
+// seedOn makes the addresses live sessions on node, besides those it has;
+// requests for them name node.
+func (r *rig) seedOn(node string, addrs []string) {
+	cs := r.dcs.Clients(instanceID, node)
 	for _, a := range addrs {
 		cs = append(cs, fakedcs.Client{ID: fmt.Sprint(len(cs) + 1), Addr: a, Peer: a, Age: 600, Idle: 5, Name: "app", Cmd: "get"})
+		if node != nodeID {
+			r.nodeOf[a] = node
+		}
 	}
-	r.dcs.SetClients(instanceID, nodeID, cs)
+	r.dcs.SetClients(instanceID, node, cs)
 }
 
 // start runs the bot in this process until its socket is connected. It
@@ -163,7 +174,14 @@ func (r *rig) ctx() context.Context {
 	return ctx
 }
 
-func killText(a string) string { return "kill orders-prod " + nodeID + " " + a }
+// killText is the /dcs command that asks to kill the session at a.
+func (r *rig) killText(a string) string {
+	node, ok := r.nodeOf[a]
+	if !ok {
+		node = nodeID
+	}
+	return "kill orders-prod " + node + " " + a
+}
 
 // requestMessages sends one /dcs kill per address, from users at a time,
 // and returns the approval messages by address once every command has been
@@ -244,7 +262,7 @@ func (r *rig) slashAll(addrs []string, users int, acks *Sample) {
 			defer wg.Done()
 			for i := u; i < len(addrs); i += users {
 				ack, err := r.slack.SendSlashCommand(r.ctx(), fakeslack.SlashCommand{
-					UserID: fmt.Sprintf("UBENCH%04d", u), ChannelID: channel, Command: "/dcs", Text: killText(addrs[i]),
+					UserID: fmt.Sprintf("UBENCH%04d", u), ChannelID: channel, Command: "/dcs", Text: r.killText(addrs[i]),
 				})
 				if err != nil {
 					errs <- err

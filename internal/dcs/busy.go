@@ -40,9 +40,11 @@ func hasCode(err error, code string) bool {
 
 // untilFree runs call until it answers something isBusy does not
 // recognise, pausing with backoff and jitter between tries, until
-// deadline; then it returns the last busy answer. A ctx that ends during a
-// pause ends the tries with that answer and ctx's error.
-func (c *Client) untilFree(ctx context.Context, t *target, nodeID string, deadline time.Time, isBusy func(error) bool, call func() error) error {
+// deadline; then it returns the last busy answer. wait, if not nil,
+// replaces the pause before try n+2 (it gets n, from 0). A ctx that ends
+// during a pause ends the tries with that answer and ctx's error.
+func (c *Client) untilFree(ctx context.Context, t *target, nodeID string, deadline time.Time, isBusy func(error) bool,
+	wait func(n int) error, call func() error) error {
 	start := time.Now()
 	for n := 0; ; n++ {
 		err := call()
@@ -53,7 +55,10 @@ func (c *Client) untilFree(ctx context.Context, t *target, nodeID string, deadli
 			return fmt.Errorf("%w; the node was still busy after %s of waiting", err, seconds(time.Since(start).Round(100*time.Millisecond)))
 		}
 		c.log.InfoContext(ctx, "dcs node busy with a session task; trying again", "instance", t.alias, "node_id", nodeID, "attempt", n+1)
-		if cerr := pause(ctx, jitter(backoff(n, busyBase, busyMax)), deadline); cerr != nil {
+		if wait == nil {
+			wait = func(n int) error { return pause(ctx, jitter(backoff(n, busyBase, busyMax)), deadline) }
+		}
+		if cerr := wait(n); cerr != nil {
 			return fmt.Errorf("%w; not tried again: %w", err, cerr)
 		}
 	}

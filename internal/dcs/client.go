@@ -23,8 +23,13 @@
 // Sessions starts a scan (clean_cache), follows its job (ShowJobInfo) and
 // reads the list only once it is known to come from that scan (see
 // Sessions). Within one Client, scans of a node are shared and never run
-// two at a time, and a kill waits for them. A kill-all is a job on the DCS
-// side: KillAll returns its job_id, and WaitJob follows it to its end.
+// two at a time (see board): each read says which scans will do for it (a
+// recent one for previews and listings, one started after a given time
+// for the re-read before a kill and the check after it). A kill waits for
+// a running scan of its node, and kills come before queued scans: kills
+// read for together are all sent before the node's next scan starts. A
+// kill-all is a job on the DCS side: KillAll returns its job_id, and
+// WaitJob follows it to its end.
 package dcs
 
 import (
@@ -117,7 +122,7 @@ func New(p Params) (*Client, error) {
 		timeout:     p.Timeout,
 		scanWait:    p.ScanWait,
 		busyTimeout: p.BusyTimeout,
-		board:       newBoard(),
+		board:       newBoard(p.BusyTimeout + p.Timeout),
 		log:         log,
 		redact:      strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
 		onCall:      p.Observe,
@@ -211,6 +216,9 @@ func resolveEndpoint(alias string, ep Endpoint) (Endpoint, error) {
 	return ep, errors.Join(errs...)
 }
 
+// idleConnsPerHost is how many idle connections to DCS are kept.
+const idleConnsPerHost = 32
+
 func buildSDK(ep Endpoint, ak, sk string, timeout time.Duration) (*dcsv2.DcsClient, error) {
 	cred, err := basic.NewCredentialsBuilder().WithAk(ak).WithSk(sk).WithProjectId(ep.ProjectID).SafeBuild()
 	if err != nil {
@@ -223,6 +231,9 @@ func buildSDK(ep Endpoint, ak, sk string, timeout time.Duration) (*dcsv2.DcsClie
 	// the far end has just closed would end as an unknown outcome.
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.IdleConnTimeout = 30 * time.Second
+	// Kills approved together go out together, to one endpoint: keep their
+	// connections (and TLS sessions) for the next burst rather than two.
+	tr.MaxIdleConnsPerHost = idleConnsPerHost
 	hc := config.DefaultHttpConfig().
 		WithTimeout(timeout).
 		WithHttpTransport(tr).

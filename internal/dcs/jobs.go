@@ -51,9 +51,13 @@ func (c *Client) WaitJob(ctx context.Context, inst approvals.Instance, jobID str
 	}
 }
 
-// pollJob reads the job until it ends or deadline passes (errStillRunning),
-// pausing 200 ms, doubling up to 1 s, between reads.
-func (c *Client) pollJob(ctx context.Context, t *target, jobID string, deadline time.Time) (approvals.Job, error) {
+// pollJob reads the job until it ends or deadline passes (errStillRunning):
+// first after the pause first, then pausing base, doubling up to 1 s,
+// between reads.
+func (c *Client) pollJob(ctx context.Context, t *target, jobID string, deadline time.Time, first, base time.Duration) (approvals.Job, error) {
+	if cerr := pause(ctx, first, deadline); cerr != nil {
+		return approvals.Job{ID: jobID}, fmt.Errorf("follow job %s: %w", jobID, cerr)
+	}
 	for n := 0; ; n++ {
 		job, err := c.jobInfo(ctx, t, jobID)
 		if err != nil || job.Ended() {
@@ -62,7 +66,7 @@ func (c *Client) pollJob(ctx context.Context, t *target, jobID string, deadline 
 		if !time.Now().Before(deadline) {
 			return job, errStillRunning
 		}
-		if cerr := pause(ctx, backoff(n, pollBase, pollMax), deadline); cerr != nil {
+		if cerr := pause(ctx, backoff(n, base, pollMax), deadline); cerr != nil {
 			return job, fmt.Errorf("follow job %s: %w", jobID, cerr)
 		}
 	}

@@ -16,12 +16,16 @@ import (
 )
 
 // Kill asks DCS to close the sessions at addrs on node (HangUpClients).
-// It first waits for this client's own session scans of the node to end.
-// While DCS answers DCS.4957 (a session task runs on the node; nothing was
-// done) it sends the kill again, with backoff and jitter, until
-// Params.BusyTimeout has passed since the call; any other answer, or no
-// answer, is final: the kill reaches DCS to effect at most once. A
-// cancelled ctx stops the kill only before it is sent.
+// It first waits for this client's own session scan of the node to end,
+// and no scan of the node starts until the kill has been answered. While
+// DCS answers DCS.4957 (a session task runs on the node; nothing was done)
+// it sends the kill again until Params.BusyTimeout has passed since the
+// call: as soon as another of this client's kills of the node has been
+// answered, if one is in flight (so that kills go one after the other
+// where DCS takes one at a time), else after a pause with backoff and
+// jitter. Any other answer, or no answer, is final: the kill reaches DCS
+// to effect at most once. A cancelled ctx stops the kill only before it
+// is sent. Kills of one node are not merged: each is its own call.
 func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID string, addrs []string) error {
 	t, id, err := c.resolve(inst)
 	if err != nil {
@@ -34,22 +38,60 @@ func (c *Client) Kill(ctx context.Context, inst approvals.Instance, nodeID strin
 	if len(addrs) == 0 || slices.Contains(addrs, "") {
 		return fmt.Errorf("%s: no addresses, or an empty one", op)
 	}
-	deadline := time.Now().Add(c.busyTimeout)
-	if err := c.awaitOwnScans(ctx, nodeKey{id, nodeID}, deadline); err != nil {
+	deadline, key := time.Now().Add(c.busyTimeout), nodeKey{id, nodeID}
+	release, err := c.board.holdForKill(ctx, key, deadline)
+	if err != nil {
 		return fmt.Errorf("%s: not sent: %w", op, err)
 	}
+	defer release()
 	req := &model.HangUpClientsRequest{
 		InstanceId: id,
 		Body:       &model.HangUpClientsRequestBody{NodeId: nodeID, ClientAddrs: slices.Clone(addrs)},
 	}
 	log := c.log.With("api", "HangUpClients", "instance", t.alias, "node_id", nodeID, "addrs", len(addrs))
-	return c.untilFree(ctx, t, nodeID, deadline, taskBusy, func() error {
+	turn := &killTurn{b: c.board, key: key, deadline: deadline}
+	defer turn.done()
+	return c.untilFree(ctx, t, nodeID, deadline, taskBusy, turn.wait(ctx), func() error {
+		defer c.board.sending(key)()
 		return c.write(ctx, op, "HangUpClients", t, log, func() (*exchange.SdkExchange, error) {
 			inv := t.sdk.HangUpClientsInvoker(req)
 			_, err := inv.Invoke()
 			return inv.Exchange, err
 		})
 	})
+}
+
+// killTurn is how a kill refused as busy waits to be sent again: while
+// other kills of the node from this client are in flight (DCS may take
+// one kill of a node at a time), it takes the node's turn, which kills
+// refused so pass from one to the next, and is sent again as soon as
+// none is in flight; otherwise it pauses with backoff and jitter.
+type killTurn struct {
+	b        *board
+	key      nodeKey
+	deadline time.Time
+	release  func() // the node's turn, once taken
+}
+
+func (k *killTurn) wait(ctx context.Context) func(n int) error {
+	return func(n int) error {
+		if k.release == nil && !k.b.othersSending(k.key) {
+			return pause(ctx, jitter(backoff(n, busyBase, busyMax)), k.deadline)
+		}
+		if k.release == nil {
+			var err error
+			if k.release, err = k.b.takeTurn(ctx, k.key, k.deadline); err != nil {
+				return err
+			}
+		}
+		return k.b.awaitNoneSending(ctx, k.key, k.deadline)
+	}
+}
+
+func (k *killTurn) done() {
+	if k.release != nil {
+		k.release()
+	}
 }
 
 // KillAll asks DCS to close every session on node, or on every node of the
@@ -72,9 +114,11 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 	}
 	deadline := time.Now().Add(c.busyTimeout)
 	if !allNodes {
-		if err := c.awaitOwnScans(ctx, nodeKey{id, nodeID}, deadline); err != nil {
+		release, err := c.board.holdForKill(ctx, nodeKey{id, nodeID}, deadline)
+		if err != nil {
 			return "", fmt.Errorf("%s: not sent: %w", op, err)
 		}
+		defer release()
 	}
 	body := &model.HangUpKillAllClientsRequestBody{KillAllNodes: ptr(allNodes)}
 	if !allNodes {
@@ -83,7 +127,7 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 	req := &model.HangUpKillAllClientsRequest{InstanceId: id, Body: body}
 	var job string
 	log := c.log.With("api", "HangUpKillAllClients", "instance", t.alias, "node_id", nodeID, "all_nodes", allNodes)
-	err = c.untilFree(ctx, t, nodeID, deadline, taskBusy, func() error {
+	err = c.untilFree(ctx, t, nodeID, deadline, taskBusy, nil, func() error {
 		return c.write(ctx, op, "HangUpKillAllClients", t, log, func() (*exchange.SdkExchange, error) {
 			inv := t.sdk.HangUpKillAllClientsInvoker(req)
 			resp, err := inv.Invoke()
@@ -97,30 +141,6 @@ func (c *Client) KillAll(ctx context.Context, inst approvals.Instance, nodeID st
 		log.InfoContext(ctx, "dcs kill-all job accepted", "job_id", job)
 	}
 	return job, err
-}
-
-// awaitOwnScans waits until no session scan of this client runs or waits
-// to run on the node, until deadline.
-func (c *Client) awaitOwnScans(ctx context.Context, key nodeKey, deadline time.Time) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	for {
-		done := c.board.pending(key)
-		if done == nil {
-			return nil
-		}
-		timer := time.NewTimer(time.Until(deadline))
-		select {
-		case <-done:
-			timer.Stop()
-		case <-timer.C:
-			return fmt.Errorf("the bot's own session scan of node %s did not end within %s", key.node, seconds(c.busyTimeout))
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		}
-	}
 }
 
 // write sends a request that changes something, once. A 2xx answer whose

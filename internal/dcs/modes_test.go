@@ -66,7 +66,7 @@ func TestSessionsNeverTakeThePreviousList(t *testing.T) {
 		t.Fatalf("first read: %+v, %v", got, err)
 	}
 	s.fake.ReplaceClient(instID, node, cs[0].Addr, fakedcs.Client{ID: "new-client", Age: 0})
-	got, err := s.c.Sessions(context.Background(), prod, node)
+	got, err := s.c.SessionsSince(context.Background(), prod, node, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,11 @@ func TestSessionsFreshByListTimeWhenTheJobIsUnreadable(t *testing.T) {
 			return fakedcs.Error(403, "DCS.2003", "No permission to read jobs.")
 		})
 		s.fake.ReplaceClient(instID, node, cs[0].Addr, fakedcs.Client{ID: "new-client"})
+		// Longer than the scan before, so that the list is read while
+		// this one runs.
+		s.fake.SetScanDelay(700 * time.Millisecond)
 		before := s.fake.Calls(fakedcs.APIListClients)
-		got, err := s.c.Sessions(context.Background(), prod, node)
+		got, err := s.c.SessionsSince(context.Background(), prod, node, time.Now())
 		if err != nil {
 			t.Fatalf("mode %d: %v", mode, err)
 		}
@@ -231,8 +234,15 @@ func TestKillWaitsOutABusyNode(t *testing.T) {
 	s.fake.SetClients(instID, node, cs)
 	held, otherDone := holdFirstScan(t, s)
 	go func() {
-		if _, err := s.fake.WaitKills(ctxFor(t), 1); err != nil {
-			t.Error(err)
+		// Once the refusal is back (the fake records a kill before it
+		// answers it, so waiting for the record alone could end the
+		// scan before the refusal).
+		for deadline := time.Now().Add(10 * time.Second); !strings.Contains(s.logs.String(), "dcs node busy with a session task"); {
+			if time.Now().After(deadline) {
+				t.Error("the kill was not refused")
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
 		if err := s.fake.FinishJob(held.ID); err != nil {
 			t.Error(err)

@@ -18,19 +18,25 @@ import (
 type scanStart struct {
 	job    string // its job_id; empty when DCS named none
 	before string // the list's time read just before it started; empty when DCS served no list
+	sent   time.Time
+	rtt    time.Duration // how long ScanClients took to answer
 }
 
-// startScan reads the list's time, then starts a session scan of node.
-// While DCS answers that a session task runs on the node it tries both
-// again, with backoff and jitter, until Params.BusyTimeout has passed.
-func (c *Client) startScan(ctx context.Context, t *target, id, nodeID string) (scanStart, error) {
+// startScan reads the list's time, then starts a session scan of the node,
+// calling sending just before each ScanClients. While DCS answers that a
+// session task runs on the node it tries both again, with backoff and
+// jitter, until Params.BusyTimeout has passed.
+func (c *Client) startScan(ctx context.Context, t *target, key nodeKey, sending func()) (scanStart, error) {
 	var s scanStart
-	err := c.untilFree(ctx, t, nodeID, time.Now().Add(c.busyTimeout), busy, func() error {
+	err := c.untilFree(ctx, t, key.node, time.Now().Add(c.busyTimeout), busy, nil, func() error {
 		var err error
-		if s.before, err = c.listTime(ctx, t, id, nodeID); err != nil {
+		if s.before, err = c.listTime(ctx, t, key.instance, key.node); err != nil {
 			return err
 		}
-		s.job, err = c.scan(ctx, t, id, nodeID)
+		sending()
+		s.sent = time.Now()
+		s.job, err = c.scan(ctx, t, key.instance, key.node)
+		s.rtt = time.Since(s.sent)
 		return err
 	})
 	return s, err
@@ -89,17 +95,21 @@ func (f freshness) by() string {
 // awaitScan follows the scan's job until it ends, for up to
 // Params.ScanWait. Where the job cannot be followed (no job ID, or DCS
 // does not show it) the list's time will tell instead.
-func (c *Client) awaitScan(ctx context.Context, op string, t *target, nodeID string, sc scanStart) (freshness, error) {
+func (c *Client) awaitScan(ctx context.Context, op string, t *target, key nodeKey, sc scanStart) (freshness, error) {
 	f := freshness{before: sc.before}
 	if sc.job == "" {
 		c.log.WarnContext(ctx, "dcs session scan named no job; the list's time will show when it ended",
-			"instance", t.alias, "node_id", nodeID)
+			"instance", t.alias, "node_id", key.node)
 		return f, nil
 	}
-	job, err := c.pollJob(ctx, t, sc.job, time.Now().Add(c.scanWait))
+	first, base := c.scanPolls(key, sc)
+	job, err := c.pollJob(ctx, t, sc.job, time.Now().Add(c.scanWait), first, base)
 	switch {
 	case err == nil && job.Status == approvals.JobSuccess:
 		f.jobDone = true
+		if !job.Begin.IsZero() && job.End.After(job.Begin) {
+			c.board.setTook(key, job.End.Sub(job.Begin))
+		}
 		return f, nil
 	case err == nil:
 		reason := strings.TrimSpace(job.FailReason)
@@ -115,8 +125,27 @@ func (c *Client) awaitScan(ctx context.Context, op string, t *target, nodeID str
 		return f, fmt.Errorf("%s: %w", op, err)
 	}
 	c.log.WarnContext(ctx, "dcs session scan job cannot be read; the list's time will show when it ended",
-		"instance", t.alias, "node_id", nodeID, "job_id", sc.job, "err", err)
+		"instance", t.alias, "node_id", key.node, "job_id", sc.job, "err", err)
 	return f, nil
+}
+
+// Reads of a scan's job, when the node's last scan took pollNear or more:
+// the first once that time has passed (and half the round trip of
+// starting the scan, so that the read reaches DCS after the job's end),
+// then every pollNear, doubling up to pollMax. (DCS writes a job's times
+// in milliseconds: shorter scans are read at once.)
+const pollNear = 50 * time.Millisecond
+
+// scanPolls says when to read the job of scan sc of key: the pause before
+// the first read, and the base of the pauses after. Without a scan of the
+// node seen before, or after a short one: at once, then after 200 ms,
+// doubling up to 1 s.
+func (c *Client) scanPolls(key nodeKey, sc scanStart) (first, base time.Duration) {
+	took := c.board.took(key)
+	if took < pollNear {
+		return 0, pollBase
+	}
+	return time.Until(sc.sent.Add(took + sc.rtt/2)), pollNear
 }
 
 // newer says whether list time a is past list time b. Times DCS writes in

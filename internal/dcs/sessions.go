@@ -24,9 +24,13 @@ const (
 	maxPages     = 1000 // pages read at most for one list
 )
 
-// Sessions returns every session on node as of a session scan that
-// started after this call (ScanClients with clean_cache, then ListClients,
-// all pages). Within this client, a call made while a scan of the node
+// recentScan is how long after a scan ended Sessions may serve it again.
+const recentScan = time.Second
+
+// Sessions returns every session on node as of a session scan that ended
+// less than a second ago, or else one that starts after this call
+// (ScanClients with clean_cache, then ListClients, all pages). Within this
+// client, scans of a node are shared: a call made while a scan of the node
 // runs waits for it and shares the next one with every other caller that
 // asked meanwhile.
 //
@@ -35,7 +39,8 @@ const (
 //     session task runs on the node (DCS.4957, DCS.4017) it tries again,
 //     with backoff and jitter, for up to Params.BusyTimeout;
 //   - follows the scan's job (ShowJobInfo) for up to Params.ScanWait: a job
-//     that ends FAIL fails the read with DCS's reason;
+//     that ends FAIL fails the read with DCS's reason; where the node's
+//     last scan took d, the job is first read once d has passed;
 //   - reads the list once it is known to come from the scan: its job
 //     reached SUCCESS or, where the job cannot be read, the list's time
 //     has moved past the one read before the scan; every page of one read
@@ -46,54 +51,87 @@ const (
 // returned as an *approvals.DCSError like every DCS answer. When ctx ends
 // first, Sessions returns at once; the scan goes on for the others.
 func (c *Client) Sessions(ctx context.Context, inst approvals.Instance, nodeID string) ([]approvals.Session, error) {
+	ss, _, err := c.readScan(ctx, inst, nodeID, want{since: time.Now(), recent: recentScan})
+	return ss, err
+}
+
+// SessionsSince returns every session on node as of a scan asked of DCS
+// at or after since: a scan of this client that is running or ended is
+// shared when it started late enough, else the next one is. The checks
+// after kills use it, with the time DCS answered the kill.
+func (c *Client) SessionsSince(ctx context.Context, inst approvals.Instance, nodeID string, since time.Time) ([]approvals.Session, error) {
+	ss, _, err := c.readScan(ctx, inst, nodeID, want{since: since})
+	return ss, err
+}
+
+// SessionsBeforeKill is SessionsSince for a kill about to be sent to the
+// node (the stale-target guard, with the time of the approval): from the
+// end of the scan it reads until done is called, no scan of the node
+// starts, so the kill is not held up by one. The caller calls done once
+// the kill has been sent or will not be; after Params.BusyTimeout plus
+// Params.Timeout the node is released anyway.
+func (c *Client) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, nodeID string, since time.Time) ([]approvals.Session, func(), error) {
+	ss, h, err := c.readScan(ctx, inst, nodeID, want{since: since, guard: true})
+	if err != nil {
+		if h != nil {
+			h.release()
+		}
+		return nil, nil, err
+	}
+	return ss, h.release, nil
+}
+
+// readScan joins a scan of node that w admits and waits for its sessions.
+func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID string, w want) ([]approvals.Session, *hold, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, nil, fmt.Errorf("list sessions: %w", err)
 	}
 	op := "list sessions on " + t.alias
 	if nodeID == "" {
-		return nil, fmt.Errorf("%s: node ID is empty", op)
+		return nil, nil, fmt.Errorf("%s: node ID is empty", op)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: not sent: %w", op, err)
+		return nil, nil, fmt.Errorf("%s: not sent: %w", op, err)
 	}
-	run := c.board.join(nodeKey{id, nodeID}, func(r *scanRun) {
+	key := nodeKey{id, nodeID}
+	run, h := c.board.join(key, w, func(r *scanRun) {
 		// The scan belongs to every reader that joined it: its own
 		// deadline bounds it, not the first reader's context.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.busyTimeout+2*c.scanWait+c.timeout)
 		defer cancel()
-		r.sessions, r.err = c.readFresh(rctx, t, id, nodeID, r.readers)
+		r.sessions, r.err = c.readFresh(rctx, t, key, r)
 	})
 	select {
 	case <-run.done:
 		if run.err != nil {
-			return nil, run.err
+			return nil, h, run.err
 		}
-		return slices.Clone(run.sessions), nil
+		return slices.Clone(run.sessions), h, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s: gave up waiting for the session scan: %w", op, ctx.Err())
+		return nil, h, fmt.Errorf("%s: gave up waiting for the session scan: %w", op, ctx.Err())
 	}
 }
 
-// readFresh scans node and reads its sessions.
-func (c *Client) readFresh(ctx context.Context, t *target, id, nodeID string, readers int) ([]approvals.Session, error) {
+// readFresh scans node and reads its sessions, for r's readers.
+func (c *Client) readFresh(ctx context.Context, t *target, key nodeKey, r *scanRun) ([]approvals.Session, error) {
 	op := "list sessions on " + t.alias
 	start := time.Now()
-	sc, err := c.startScan(ctx, t, id, nodeID)
+	sc, err := c.startScan(ctx, t, key, func() { c.board.markSent(r) })
 	if err != nil {
 		return nil, err
 	}
-	f, err := c.awaitScan(ctx, op, t, nodeID, sc)
+	f, err := c.awaitScan(ctx, op, t, key, sc)
 	if err != nil {
 		return nil, err
 	}
-	out, first, pages, err := c.readList(ctx, op, t, id, nodeID, f)
+	out, first, pages, err := c.readList(ctx, op, t, key.instance, key.node, f)
 	if err != nil {
 		return nil, err
 	}
-	c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", nodeID, "job_id", sc.job,
+	c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", key.node, "job_id", sc.job,
 		"fresh_by", f.by(), "sessions", len(out), "pages", pages, "list_time", deref(first.Time),
-		"list_time_before", sc.before, "readers", readers, "duration", time.Since(start))
+		"list_time_before", sc.before, "readers", c.board.readers(r), "duration", time.Since(start))
 	return out, nil
 }
 

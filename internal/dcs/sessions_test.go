@@ -247,9 +247,10 @@ func TestSessionsScansThenListsAndMaps(t *testing.T) {
 		t.Fatal("bad signatures")
 	}
 
-	// Every call scans again, so later changes show.
+	// A read that wants a scan started after it scans again, so later
+	// changes show.
 	s.fake.ReplaceClient(instID, node, "10.0.0.2:5000", fakedcs.Client{ID: "99", Age: 1})
-	got, err = s.c.Sessions(context.Background(), prod, node)
+	got, err = s.c.SessionsSince(context.Background(), prod, node, time.Now())
 	if err != nil || len(got) != 2 || got[1].ID != "99" || got[1].Addr != "10.0.0.2:5000" || got[1].Age != time.Second {
 		t.Fatalf("after replace: %+v, %v", got, err)
 	}
@@ -319,7 +320,7 @@ func TestSessionsPagesThroughAll(t *testing.T) {
 	// The exact split is 1000 + 1000 + 345; also check an exact multiple.
 	s.fake.SetClients(instID, node, manyClients(2000))
 	before := s.fake.Calls(fakedcs.APIListClients)
-	got, err = s.c.Sessions(context.Background(), prod, node)
+	got, err = s.c.SessionsSince(context.Background(), prod, node, time.Now())
 	if err != nil || len(got) != 2000 {
 		t.Fatalf("2000: %d, %v", len(got), err)
 	}
@@ -355,7 +356,7 @@ func TestSessionsRestartWhenTheListChanges(t *testing.T) {
 		}
 		return fakedcs.Reply{}
 	})
-	_, err = s.c.Sessions(context.Background(), prod, node)
+	_, err = s.c.SessionsSince(context.Background(), prod, node, time.Now())
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("err = %v", err)
 	}
@@ -442,7 +443,7 @@ func TestSessionsRetriesServerErrors(t *testing.T) {
 	// Always 5xx on the scan: three tries, then the answer.
 	s.fake.SetReply(fakedcs.APIScanClients, func(int) fakedcs.Reply { return fakedcs.Error(503, "DCS.5006", "busy") })
 	before := s.fake.Calls(fakedcs.APIScanClients)
-	_, err = s.c.Sessions(context.Background(), prod, node)
+	_, err = s.c.SessionsSince(context.Background(), prod, node, time.Now())
 	var de *approvals.DCSError
 	if !errors.As(err, &de) || de.HTTPStatus != 503 || de.Code != "DCS.5006" {
 		t.Fatalf("err = %v", err)

@@ -53,7 +53,11 @@ func NewClient(p ClientParams) (*Client, error) {
 		return nil, fmt.Errorf("slack client: attempt %s, budget %s, retries %d: want positive durations and retries >= 0",
 			p.Attempt, p.Budget, p.Retries)
 	}
-	hc := &http.Client{Timeout: p.Attempt, Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	// The workers post in bursts (a batch of approvals): keep their
+	// connections for the next one rather than two.
+	tr.MaxIdleConnsPerHost = 32
+	hc := &http.Client{Timeout: p.Attempt, Transport: tr}
 	rc := slack.DefaultRetryConfig()
 	rc.MaxRetries = p.Retries
 	rc.RetryAfterJitter = 250 * time.Millisecond

@@ -3,6 +3,9 @@ package slackbot
 import (
 	"context"
 	"sync"
+	"time"
+
+	"dcsbot/internal/approvals"
 )
 
 // job is work done after an envelope's ack.
@@ -23,8 +26,11 @@ func newLanes(clickCap, commandCap int) *lanes {
 	return &lanes{clicks: make(chan job, clickCap), commands: make(chan job, commandCap)}
 }
 
-// start runs the workers until close, each job with ctx.
+// start runs the workers until close, each job with ctx. Work a job
+// hands on to run after it (approvals.WithSpawner) runs in a goroutine of
+// its own, which wait waits for like a worker.
 func (q *lanes) start(ctx context.Context, workers, clickWorkers int) {
+	ctx = approvals.WithSpawner(ctx, func(fn func()) { q.workers.Go(fn) })
 	for range workers {
 		q.workers.Go(func() { q.serve(ctx, q.clicks, q.commands) })
 	}
@@ -64,8 +70,12 @@ func (q *lanes) serve(ctx context.Context, clicks, commands chan job) {
 	}
 }
 
-// click queues a click's work; false if its lane is full.
-func (q *lanes) click(j job) bool { return offer(q.clicks, j) }
+// click queues a click's work; false if its lane is full. The work's
+// context says when it was queued (approvals.WithArrival).
+func (q *lanes) click(j job) bool {
+	queued := time.Now()
+	return offer(q.clicks, func(ctx context.Context) { j(approvals.WithArrival(ctx, queued)) })
+}
 
 // command queues a slash command's work; false if its lane is full.
 func (q *lanes) command(j job) bool { return offer(q.commands, j) }

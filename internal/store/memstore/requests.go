@@ -86,9 +86,14 @@ func (s *Store) AddApproval(_ context.Context, id string, a approvals.Approval) 
 	if !ok {
 		return false, 0, fmt.Errorf("add approval to request %s: %w", id, approvals.ErrNotFound)
 	}
+	return s.addApproval(e, id, a), len(e.r.Approvals), nil
+}
+
+// addApproval is AddApproval on e, under s.mu.
+func (s *Store) addApproval(e *entry, id string, a approvals.Approval) bool {
 	r := e.r
 	if r.State != approvals.Pending || r.ApprovedBy(a.User) {
-		return false, len(r.Approvals), nil
+		return false
 	}
 	s.seq++
 	e.seq[a.User] = s.seq
@@ -101,7 +106,31 @@ func (s *Store) AddApproval(_ context.Context, id string, a approvals.Approval) 
 	})
 	s.addEvent(approvals.Event{RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
 		Detail: fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)})
-	return true, len(r.Approvals), nil
+	return true
+}
+
+// Approve records v's approval and, when the approvals by v.Counting
+// reach the count, moves the request pending -> approved -> executing,
+// all at once.
+func (s *Store) Approve(_ context.Context, id string, v approvals.Vote) (approvals.Tally, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.failing("Approve"); err != nil {
+		return approvals.Tally{}, err
+	}
+	e, ok := s.reqs[id]
+	if !ok {
+		return approvals.Tally{}, fmt.Errorf("approve request %s: %w", id, approvals.ErrNotFound)
+	}
+	t := approvals.Tally{Added: s.addApproval(e, id, v.Approval), Counted: v.Counted(e.r)}
+	if e.r.State == approvals.Pending && t.Counted >= e.r.ApprovalsRequired {
+		for _, tr := range v.Claim() {
+			s.apply(e, id, tr)
+		}
+		t.Claimed = true
+	}
+	t.Request = clone(e.r)
+	return t, nil
 }
 
 // Apply performs t if the request is in t.From.
@@ -118,10 +147,16 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 	if !ok {
 		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, approvals.ErrNotFound)
 	}
-	r := e.r
-	if r.State != t.From {
+	if e.r.State != t.From {
 		return false, nil
 	}
+	s.apply(e, id, t)
+	return true, nil
+}
+
+// apply performs t on e, which is in t.From, under s.mu.
+func (s *Store) apply(e *entry, id string, t approvals.Transition) {
+	r := e.r
 	r.State, r.UpdatedAt, r.LeaseUntil = t.To, at(t.At), at(t.LeaseUntil)
 	if t.From == approvals.Pending {
 		r.DecidedBy = t.Actor
@@ -133,7 +168,6 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 		r.Result = roundTrip(t.Result)
 	}
 	s.addEvent(approvals.Event{RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail()})
-	return true, nil
 }
 
 // SetJob records the job of an executing request that has none.

@@ -1,7 +1,11 @@
 // Package sqlite is approvals.Store on a SQLite file, through the pure-Go
 // driver modernc.org/sqlite. It is meant for a single bot process: one
-// connection serialises every statement, and the file is locked against other
-// processes with immediate write transactions and a busy timeout.
+// connection writes, through one writer that commits the transactions
+// waiting at the same moment together (group commit: one fsync for the
+// lot, each caller learning its own outcome); reads have connections of
+// their own (WAL lets them read while the writer writes). The file is
+// locked against other processes with immediate write transactions and a
+// busy timeout.
 package sqlite
 
 import (
@@ -59,9 +63,9 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
 	}
-	// One connection: statements run one at a time, so no goroutine of this
-	// process ever meets SQLITE_BUSY, and a transaction's reads and writes
-	// see no other writer.
+	// One write connection: writes run one at a time, so no goroutine of
+	// this process ever meets SQLITE_BUSY, and a transaction's reads and
+	// writes see no other writer.
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxIdleTime(0)
 	db.SetConnMaxLifetime(0)
@@ -78,8 +82,23 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", dsn, err)
 	}
-	return &Store{Store: sqlstore.New(db, dialect), db: db}, nil
+	// Reads have connections of their own: in WAL mode they read the last
+	// commit while the writer writes, instead of waiting behind it.
+	reader, err := sql.Open("sqlite", full)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", dsn, err)
+	}
+	reader.SetMaxOpenConns(readConns)
+	reader.SetMaxIdleConns(readConns)
+	reader.SetConnMaxIdleTime(0)
+	reader.SetConnMaxLifetime(0)
+	st := sqlstore.NewWith(db, dialect, sqlstore.Options{Reader: reader, GroupCommit: true})
+	return &Store{Store: st, db: db}, nil
 }
+
+// readConns is how many connections serve reads.
+const readConns = 2
 
 // connString turns dsn into a "file:" URI with dsnParams. A plain path has
 // its parent directory created.

@@ -11,7 +11,7 @@ import (
 // AddApproverMessage records (or replaces) the direct message sent to
 // m.User about request id.
 func (s *Store) AddApproverMessage(ctx context.Context, id string, m approvals.ApproverMessage) error {
-	res, err := s.exec(ctx, s.db, `INSERT INTO approver_messages (request_id, user_id, channel_id, ts)
+	res, err := s.write(ctx, `INSERT INTO approver_messages (request_id, user_id, channel_id, ts)
 SELECT id, ?, ?, ? FROM requests WHERE id = ?
 ON CONFLICT (request_id, user_id) DO UPDATE SET channel_id = excluded.channel_id, ts = excluded.ts`,
 		m.User, m.ChannelID, m.TS, id)
@@ -30,7 +30,7 @@ ON CONFLICT (request_id, user_id) DO UPDATE SET channel_id = excluded.channel_id
 // ApproverMessages returns the direct messages sent to approvers about
 // request id, ordered by user.
 func (s *Store) ApproverMessages(ctx context.Context, id string) ([]approvals.ApproverMessage, error) {
-	rows, err := s.query(ctx, s.db, `SELECT user_id, channel_id, ts FROM approver_messages
+	rows, err := s.query(ctx, s.read, `SELECT user_id, channel_id, ts FROM approver_messages
 WHERE request_id = ? ORDER BY user_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("messages to approvers about request %s: %w", id, err)
@@ -53,7 +53,7 @@ WHERE request_id = ? ORDER BY user_id`, id)
 // SawOverview records that user looked at their overview at at, unless a
 // later look is recorded.
 func (s *Store) SawOverview(ctx context.Context, user string, at time.Time) error {
-	_, err := s.exec(ctx, s.db, `INSERT INTO overview_viewers (user_id, seen_at) VALUES (?, ?)
+	_, err := s.write(ctx, `INSERT INTO overview_viewers (user_id, seen_at) VALUES (?, ?)
 ON CONFLICT (user_id) DO UPDATE SET seen_at = excluded.seen_at
 WHERE overview_viewers.seen_at < excluded.seen_at`, user, s.d.time(at))
 	if err != nil {
@@ -65,7 +65,7 @@ WHERE overview_viewers.seen_at < excluded.seen_at`, user, s.d.time(at))
 // OverviewViewers returns the users who looked at their overview at or
 // after since, sorted.
 func (s *Store) OverviewViewers(ctx context.Context, since time.Time) ([]string, error) {
-	rows, err := s.query(ctx, s.db, `SELECT user_id FROM overview_viewers WHERE seen_at >= ? ORDER BY user_id`, s.d.time(since))
+	rows, err := s.query(ctx, s.read, `SELECT user_id FROM overview_viewers WHERE seen_at >= ? ORDER BY user_id`, s.d.time(since))
 	if err != nil {
 		return nil, fmt.Errorf("overview viewers: %w", err)
 	}

@@ -65,10 +65,10 @@ r.result_code, r.result_http_status, r.result_dcs_request_id, r.result_extra, r.
 
 func (s *Store) recordsAfter(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
 	if s.d.LockRow == "" {
-		return s.readRecords(ctx, s.db, after, limit)
+		return s.readRecords(ctx, s.read, after, limit)
 	}
 	var recs []audit.Record
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, eventsLockTimeout); err != nil {
 			return err
 		}
@@ -149,23 +149,25 @@ func (s *Store) Lease(ctx context.Context, sink, owner string, now time.Time, tt
 	if sink == "" || owner == "" {
 		return 0, false, errors.New("audit lease: empty sink or owner")
 	}
-	rows, err := s.query(ctx, s.db, `INSERT INTO audit_cursors (sink, last_seq, owner, lease_until)
+	var cursor int64
+	var held bool
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rows, err := s.query(ctx, tx, `INSERT INTO audit_cursors (sink, last_seq, owner, lease_until)
 VALUES (?, 0, ?, ?)
 ON CONFLICT (sink) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
 WHERE audit_cursors.owner = excluded.owner OR audit_cursors.lease_until <= ?
 RETURNING last_seq`, sink, owner, s.d.time(now.Add(ttl)), s.d.time(now))
-	if err != nil {
-		return 0, false, fmt.Errorf("audit lease of %s: %w", sink, err)
-	}
-	defer rows.Close()
-	var cursor int64
-	held := rows.Next()
-	if held {
-		err = rows.Scan(&cursor)
-	}
-	if err == nil {
-		err = rows.Err()
-	}
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if held = rows.Next(); held {
+			if err := rows.Scan(&cursor); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return 0, false, fmt.Errorf("audit lease of %s: %w", sink, err)
 	}
@@ -178,7 +180,7 @@ func (s *Store) Advance(ctx context.Context, sink, owner string, from, to int64)
 	if to < from {
 		return false, fmt.Errorf("audit cursor of %s: advance from %d back to %d", sink, from, to)
 	}
-	res, err := s.exec(ctx, s.db, `UPDATE audit_cursors SET last_seq = ?
+	res, err := s.write(ctx, `UPDATE audit_cursors SET last_seq = ?
 WHERE sink = ? AND owner = ? AND last_seq = ?`, to, sink, owner, from)
 	var n int64
 	if err == nil {
@@ -192,7 +194,7 @@ WHERE sink = ? AND owner = ? AND last_seq = ?`, to, sink, owner, from)
 
 // Release ends owner's lease on sink, if it holds it.
 func (s *Store) Release(ctx context.Context, sink, owner string) error {
-	_, err := s.exec(ctx, s.db, `UPDATE audit_cursors SET lease_until = ? WHERE sink = ? AND owner = ?`,
+	_, err := s.write(ctx, `UPDATE audit_cursors SET lease_until = ? WHERE sink = ? AND owner = ?`,
 		s.d.time(time.Unix(0, 0)), sink, owner)
 	if err != nil {
 		return fmt.Errorf("release audit lease of %s: %w", sink, err)

@@ -43,7 +43,7 @@ AND ((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND 
 // update runs a conditional UPDATE of request id and reports whether it
 // changed a row; ErrNotFound when there is no request id.
 func (s *Store) update(ctx context.Context, id, q string, args ...any) (bool, error) {
-	res, err := s.exec(ctx, s.db, q, args...)
+	res, err := s.write(ctx, q, args...)
 	if err != nil {
 		return false, err
 	}
@@ -55,7 +55,7 @@ func (s *Store) update(ctx context.Context, id, q string, args ...any) (bool, er
 		return true, nil
 	}
 	var one int
-	if err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one); err != nil {
+	if err := s.queryRow(ctx, s.read, `SELECT 1 FROM requests WHERE id = ?`, id).Scan(&one); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, approvals.ErrNotFound
 		}

@@ -11,7 +11,7 @@ import (
 // RenewLease sets the lease of a request still in state, and reports
 // whether it is still in state.
 func (s *Store) RenewLease(ctx context.Context, id string, state approvals.State, until time.Time) (bool, error) {
-	res, err := s.exec(ctx, s.db, `UPDATE requests SET lease_until = ? WHERE id = ? AND state = ?`,
+	res, err := s.write(ctx, `UPDATE requests SET lease_until = ? WHERE id = ? AND state = ?`,
 		s.d.time(until), id, string(state))
 	if err != nil {
 		return false, fmt.Errorf("renew lease of request %s: %w", id, err)

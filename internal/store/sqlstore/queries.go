@@ -111,7 +111,7 @@ func scopeCondition(sc approvals.Scope) (string, []any) {
 // rows) with their approvals, in one statement and so one snapshot. order is
 // sub's order over the columns of r.
 func (s *Store) listRequests(ctx context.Context, sub, order string, args []any) ([]*approvals.Request, error) {
-	rows, err := s.query(ctx, s.db, `SELECT `+requestColumns+`, `+approvalColumns+`
+	rows, err := s.query(ctx, s.read, `SELECT `+requestColumns+`, `+approvalColumns+`
 FROM (`+sub+`) r LEFT JOIN approvals a ON a.request_id = r.id
 ORDER BY `+order+`, a.at, a.seq`, args...)
 	if err != nil {
@@ -123,7 +123,7 @@ ORDER BY `+order+`, a.at, a.seq`, args...)
 // Count returns how many requests are in state.
 func (s *Store) Count(ctx context.Context, state approvals.State) (int, error) {
 	var n int
-	err := s.db.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM requests WHERE state = ?`), string(state)).Scan(&n)
+	err := s.queryRow(ctx, s.read, `SELECT COUNT(*) FROM requests WHERE state = ?`, string(state)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count %s requests: %w", state, err)
 	}
@@ -145,7 +145,7 @@ func (s *Store) Events(ctx context.Context, id string) ([]approvals.Event, error
 }
 
 func (s *Store) events(ctx context.Context, id string) ([]approvals.Event, error) {
-	rows, err := s.query(ctx, s.db, `SELECT request_id, at, actor, kind, detail FROM events
+	rows, err := s.query(ctx, s.read, `SELECT request_id, at, actor, kind, detail FROM events
 WHERE request_id = ? ORDER BY at, id`, id)
 	if err != nil {
 		return nil, err

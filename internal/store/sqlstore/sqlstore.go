@@ -27,18 +27,56 @@ const (
 // one transaction. AddApproval locks the request row first, so approvals and
 // transitions of one request are applied one after the other.
 type Store struct {
-	db *sql.DB
-	d  Dialect
+	db     *sql.DB // writes, and the reads of a transaction
+	read   *sql.DB // the reads made outside a transaction
+	d      Dialect
+	commit *committer // nil: each transaction on its own
+	stmts  statements
 }
 
 var _ approvals.Store = (*Store)(nil)
 
+// Options are how a backend uses its database.
+type Options struct {
+	// Reader, if set, serves the reads made outside a transaction, so
+	// that they never wait for a write (SQLite in WAL mode, whose one
+	// write connection would otherwise serve every read in turn).
+	Reader *sql.DB
+	// GroupCommit sends every write through one writer, which commits the
+	// transactions waiting at that moment together (see committer): for a
+	// database with one write connection.
+	GroupCommit bool
+}
+
 // New returns a Store over db, which must hold the schema of the backend's
 // migrations. The Store owns db: Close closes it.
-func New(db *sql.DB, d Dialect) *Store { return &Store{db: db, d: d} }
+func New(db *sql.DB, d Dialect) *Store { return NewWith(db, d, Options{}) }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// NewWith is New with options; the Store owns o.Reader too.
+func NewWith(db *sql.DB, d Dialect, o Options) *Store {
+	s := &Store{db: db, read: db, d: d}
+	if o.Reader != nil {
+		s.read = o.Reader
+	}
+	if o.GroupCommit {
+		s.commit = newCommitter(db)
+	}
+	return s
+}
+
+// Close stops the writer, once the writes it runs are committed, and
+// closes the database.
+func (s *Store) Close() error {
+	if s.commit != nil {
+		s.commit.close()
+	}
+	s.stmts.close()
+	err := s.db.Close()
+	if s.read != s.db {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -82,7 +120,7 @@ func (s *Store) Create(ctx context.Context, r *approvals.Request) error {
 	if err != nil {
 		return fmt.Errorf("create request %s: nodes: %w", r.ID, err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, `INSERT INTO requests (id, requester, channel_id, message_ts,
 instance_alias, instance_id, node_id, addrs, reason, approvals_required, state,
 created_at, expires_at, updated_at, decided_by, note, kind, all_nodes, dry_run, preview, selectors, nodes)
@@ -114,26 +152,35 @@ ON CONFLICT (id) DO NOTHING`,
 // Get returns the request with its approvals, oldest first (ties in the
 // order they were recorded), or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*approvals.Request, error) {
-	rows, err := s.query(ctx, s.db, `SELECT `+requestColumns+`, `+approvalColumns+`
+	r, err := s.getRequest(ctx, s.read, id)
+	if err != nil {
+		return nil, fmt.Errorf("get request %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// getRequest reads request id through db (the database or a transaction).
+func (s *Store) getRequest(ctx context.Context, db execQuerier, id string) (*approvals.Request, error) {
+	rows, err := s.query(ctx, db, `SELECT `+requestColumns+`, `+approvalColumns+`
 FROM requests r LEFT JOIN approvals a ON a.request_id = r.id
 WHERE r.id = ?
 ORDER BY a.at, a.seq`, id)
 	if err != nil {
-		return nil, fmt.Errorf("get request %s: %w", id, err)
+		return nil, err
 	}
 	rs, err := scanRequests(rows)
 	if err != nil {
-		return nil, fmt.Errorf("get request %s: %w", id, err)
+		return nil, err
 	}
 	if len(rs) == 0 {
-		return nil, fmt.Errorf("get request %s: %w", id, approvals.ErrNotFound)
+		return nil, approvals.ErrNotFound
 	}
 	return rs[0], nil
 }
 
 // SetMessage records where the approval message was posted.
 func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error {
-	res, err := s.exec(ctx, s.db, `UPDATE requests SET channel_id = ?, message_ts = ? WHERE id = ?`, channelID, ts, id)
+	res, err := s.write(ctx, `UPDATE requests SET channel_id = ?, message_ts = ? WHERE id = ?`, channelID, ts, id)
 	if err == nil {
 		var n int64
 		if n, err = res.RowsAffected(); err == nil && n == 0 {
@@ -149,47 +196,56 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 // AddApproval records a's approval if the request is pending and a.User has
 // not approved it yet, with an "approval" event whose detail is "k of n".
 func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval) (added bool, count int, err error) {
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		// Lock the request: a concurrent Apply waits for this transaction,
-		// and this one sees its outcome if it committed first.
-		var state string
-		var required int
-		err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow), id).
-			Scan(&state, &required)
-		if errors.Is(err, sql.ErrNoRows) {
-			return approvals.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if approvals.State(state) == approvals.Pending {
-			res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
-VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
-ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added = n == 1
-		}
-		if err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT COUNT(*) FROM approvals WHERE request_id = ?`), id).Scan(&count); err != nil {
-			return err
-		}
-		if !added {
-			return nil
-		}
-		return s.addEvent(ctx, tx, approvals.Event{
-			RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
-			Detail: fmt.Sprintf("%d of %d", count, required),
-		})
+	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		added, count, _, err = s.addApproval(ctx, tx, id, a)
+		return err
 	})
 	if err != nil {
 		return false, 0, fmt.Errorf("add approval of %s to request %s: %w", a.User, id, err)
 	}
 	return added, count, nil
+}
+
+// addApproval is AddApproval inside tx. It locks the request row first,
+// so that a concurrent transition waits for tx, and tx sees its outcome if
+// it committed first. state is the request's state.
+func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, id string, a approvals.Approval) (added bool, count int, state approvals.State, err error) {
+	var st string
+	var required int
+	err = s.queryRow(ctx, tx, `SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow, id).
+		Scan(&st, &required)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, 0, "", approvals.ErrNotFound
+	}
+	if err != nil {
+		return false, 0, "", err
+	}
+	state = approvals.State(st)
+	if state == approvals.Pending {
+		res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
+VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
+ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
+		if err != nil {
+			return false, 0, state, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, 0, state, err
+		}
+		added = n == 1
+	}
+	if err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM approvals WHERE request_id = ?`, id).Scan(&count); err != nil {
+		return false, 0, state, err
+	}
+	if !added {
+		return false, count, state, nil
+	}
+	err = s.addEvent(ctx, tx, approvals.Event{
+		RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
+		Detail: fmt.Sprintf("%d of %d", count, required),
+	})
+	return added, count, state, err
 }
 
 // Apply performs t if the request is in t.From. Leaving Pending records
@@ -200,6 +256,20 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 	if err := t.Validate(); err != nil {
 		return false, err
 	}
+	var done bool
+	err := s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		done, err = s.apply(ctx, tx, id, t)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, err)
+	}
+	return done, nil
+}
+
+// apply is Apply inside tx, t already validated.
+func (s *Store) apply(ctx context.Context, tx *sql.Tx, id string, t approvals.Transition) (bool, error) {
 	set := []string{"state = ?", "updated_at = ?", "lease_until = ?"}
 	args := []any{string(t.To), s.d.time(t.At), s.d.optTime(t.LeaseUntil)}
 	if t.From == approvals.Pending {
@@ -217,44 +287,34 @@ func (s *Store) Apply(ctx context.Context, id string, t approvals.Transition) (b
 		if x := extraOf(r); !x.empty() {
 			b, err := json.Marshal(x)
 			if err != nil {
-				return false, fmt.Errorf("apply %s -> %s to request %s: result: %w", t.From, t.To, id, err)
+				return false, fmt.Errorf("result: %w", err)
 			}
 			set = append(set, "result_extra = ?")
 			args = append(args, string(b))
 		}
 	}
 	args = append(args, id, string(t.From))
-	q := `UPDATE requests SET ` + strings.Join(set, ", ") + ` WHERE id = ? AND state = ?`
-
-	var done bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, q, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			// Requests are never deleted, so an ID seen now was there
-			// when the update found nothing to change.
-			var one int
-			err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM requests WHERE id = ?`), id).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return approvals.ErrNotFound
-			}
-			return err
-		}
-		done = true
-		return s.addEvent(ctx, tx, approvals.Event{
-			RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail(),
-		})
-	})
+	res, err := s.exec(ctx, tx, `UPDATE requests SET `+strings.Join(set, ", ")+` WHERE id = ? AND state = ?`, args...)
 	if err != nil {
-		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, err)
+		return false, err
 	}
-	return done, nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	if n == 0 {
+		// Requests are never deleted, so an ID seen now was there when
+		// the update found nothing to change.
+		var one int
+		err := s.queryRow(ctx, tx, `SELECT 1 FROM requests WHERE id = ?`, id).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, approvals.ErrNotFound
+		}
+		return false, err
+	}
+	return true, s.addEvent(ctx, tx, approvals.Event{
+		RequestID: id, At: t.At, Actor: t.Actor, Kind: string(t.To), Detail: t.AuditDetail(),
+	})
 }
 
 // resultExtra is the JSON of the result_extra column.
@@ -290,7 +350,7 @@ func jsonOrNull(v any, null bool) (any, error) {
 // MarkReminded sets reminded_at if the request is pending and has none,
 // and reports whether it did: of several replicas, one posts the reminder.
 func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := s.exec(ctx, s.db, `UPDATE requests SET reminded_at = ?
+	res, err := s.write(ctx, `UPDATE requests SET reminded_at = ?
 WHERE id = ? AND state = ? AND reminded_at IS NULL`, s.d.time(at), id, string(approvals.Pending))
 	if err != nil {
 		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
@@ -309,31 +369,4 @@ func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, e approvals.Event) err
 		return fmt.Errorf("audit event %s: %w", e.Kind, err)
 	}
 	return nil
-}
-
-// inTx runs fn in a transaction, committed if fn returns nil.
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
-// execQuerier is *sql.DB or *sql.Tx.
-type execQuerier interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
-func (s *Store) exec(ctx context.Context, db execQuerier, q string, args ...any) (sql.Result, error) {
-	return db.ExecContext(ctx, s.d.rebind(q), args...)
-}
-
-func (s *Store) query(ctx context.Context, db execQuerier, q string, args ...any) (*sql.Rows, error) {
-	return db.QueryContext(ctx, s.d.rebind(q), args...)
 }

@@ -55,6 +55,10 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"Lease", testLease},
 		{"SetJob", testSetJob},
 		{"ResumeJob", testResumeJob},
+		{"ApproveClaims", testApproveClaims},
+		{"ApproveCountsOnlyCounting", testApproveCountsOnlyCounting},
+		{"RaceApprove", testRaceApprove},
+		{"RaceApproveAndDeny", testRaceApproveAndDeny},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

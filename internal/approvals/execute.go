@@ -137,8 +137,13 @@ func (s *Service) verify(ctx context.Context, r *Request, res *Result, start, ki
 		s.log.WarnContext(ctx, "read sessions after the kill", "err", err)
 		return
 	}
-	checks := Verify(res.Killed, r.Preview, after, time.Since(start))
-	cur, err := s.p.Store.Get(ctx, r.ID)
+	s.reportChecks(ctx, r.ID, Verify(res.Killed, r.Preview, after, time.Since(start)))
+}
+
+// reportChecks posts what the sessions look like after a kill in the
+// request's thread.
+func (s *Service) reportChecks(ctx context.Context, id string, checks []Check) {
+	cur, err := s.p.Store.Get(ctx, id)
 	if err != nil {
 		s.log.ErrorContext(ctx, "reload request to report the check", "err", err)
 		return

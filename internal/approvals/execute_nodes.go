@@ -140,12 +140,5 @@ func (s *Service) verifyNodes(ctx context.Context, r *Request, res *Result, star
 	if len(checks) == 0 {
 		return
 	}
-	cur, err := s.p.Store.Get(ctx, r.ID)
-	if err != nil {
-		s.log.ErrorContext(ctx, "reload request to report the check", "err", err)
-		return
-	}
-	if err := s.p.Notifier.Thread(ctx, cur, Note{Kind: NoteVerified, Checks: checks}); err != nil {
-		s.log.ErrorContext(ctx, "reply in thread", "note", NoteVerified, "err", err)
-	}
+	s.reportChecks(ctx, r.ID, checks)
 }

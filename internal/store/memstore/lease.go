@@ -2,8 +2,6 @@ package memstore
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"dcsbot/internal/approvals"
@@ -49,14 +47,5 @@ func (s *Store) ListAbandoned(_ context.Context, state approvals.State, now, unl
 			out = append(out, clone(r))
 		}
 	}
-	slices.SortFunc(out, func(a, b *approvals.Request) int {
-		if c := deadline(a).Compare(deadline(b)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+	return byDeadline(out, deadline, limit), nil
 }

@@ -245,16 +245,7 @@ func (s *Store) ListStale(_ context.Context, state approvals.State, before time.
 			out = append(out, clone(e.r))
 		}
 	}
-	slices.SortFunc(out, func(a, b *approvals.Request) int {
-		if c := deadline(a).Compare(deadline(b)); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+	return byDeadline(out, deadline, limit), nil
 }
 
 // List returns the newest requests first, filtered by f.
@@ -320,4 +311,19 @@ func (s *Store) Events(_ context.Context, id string) ([]approvals.Event, error) 
 	}
 	slices.SortStableFunc(out, func(a, b approvals.Event) int { return a.At.Compare(b.At) })
 	return out, nil
+}
+
+// byDeadline sorts rs by deadline, then ID, and keeps at most limit of
+// them (limit <= 0: all), as the SQL stores order stale requests.
+func byDeadline(rs []*approvals.Request, deadline func(*approvals.Request) time.Time, limit int) []*approvals.Request {
+	slices.SortFunc(rs, func(a, b *approvals.Request) int {
+		if c := deadline(a).Compare(deadline(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	if limit > 0 && len(rs) > limit {
+		rs = rs[:limit]
+	}
+	return rs
 }

@@ -14,7 +14,8 @@ import (
 func TestPostgresExamplesVerifyTheServer(t *testing.T) {
 	dsnRE := regexp.MustCompile(`postgres(ql)?://[^\s"'` + "`" + `)]+`)
 	seen := 0
-	for _, f := range []string{"../../README.md", "../../config.example.yaml", "../../deploy/kubernetes.yaml"} {
+	for _, f := range []string{"../../README.md", "../../config.example.yaml", "../../deploy/kubernetes.yaml",
+		"../../deploy/helm/dcsbot/values.yaml", "../../deploy/helm/dcsbot/ci/postgres-ha-values.yaml"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

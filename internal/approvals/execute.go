@@ -185,15 +185,23 @@ func (s *Service) run(ctx context.Context, r *Request, since time.Time, early *p
 		g = s.guard(ctx, r, since)
 	}
 	defer g.done()
+	to, res := s.killGuarded(ctx, r, r.NodeID, g)
+	return ran{to: to, res: res, at: time.Now()}
+}
+
+// killGuarded sends the kill of r's addresses on node nodeID that the
+// guard let through (g), once, and says what happened; in a dry run
+// (Service.dryRun, decided now) it sends nothing.
+func (s *Service) killGuarded(ctx context.Context, r *Request, nodeID string, g guarded) (State, *Result) {
 	if g.failed != nil {
-		return ran{to: Failed, res: g.failed}
+		return Failed, g.failed
 	}
 	if s.dryRun(r) {
-		return ran{to: Succeeded, res: &Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}}
+		return Succeeded, &Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}
 	}
-	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, g.send))
+	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, nodeID, g.send))
 	res.Killed, res.Skipped = g.targets, g.skipped
-	return ran{to: to, res: res, at: time.Now()}
+	return to, res
 }
 
 // runKillAll sends a kill-all, or in a dry run does not. DCS runs it as a

@@ -63,37 +63,66 @@ func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, 
 	s.record(ctx, r, out, start, recorded, announced)
 }
 
-// record stores the outcome of r's kill and reports it once announced is
-// closed; a kill that succeeded is then checked against the sessions.
-// recorded is called once the outcome is stored, before anything waits on
-// Slack; the report and the check may go on after record returns
+// record stores the outcome of r's kill (recordOutcome) and reports it
+// once announced is closed; a kill that succeeded is then checked against
+// the sessions. The report and the check may go on after record returns
 // (afterward).
 func (s *Service) record(ctx context.Context, r *Request, out ran, start time.Time, recorded func(), announced <-chan struct{}) {
 	to, res := out.to, out.res
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
-	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
-	err := s.applyHard(ctx, r.ID, t)
+	var check func()
+	if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
+		check = func() { s.verify(ctx, r, res, start, out.at) }
+	}
+	if report := s.recordOutcome(ctx, r, to, res, recorded, announced, check); report != nil {
+		s.afterward(ctx, report)
+	}
+}
+
+// recordOutcome stores to and res as the outcome of executing request r,
+// retrying while the store fails (applyHard), and calls recorded once it
+// is stored or given up on, before anything waits on Slack. It returns the
+// report to make then: once noted is closed (at once when nil), reply in
+// the thread with the outcome and, if it was stored, run then (if not
+// nil). When another caller recorded an outcome first (the sweep took the
+// request for abandoned), that outcome stands and was reported by that
+// caller: the report is nil, so that the thread does not contradict the
+// record.
+func (s *Service) recordOutcome(ctx context.Context, r *Request, to State, res *Result, recorded func(), noted <-chan struct{}, then func()) (report func()) {
+	err := s.applyHard(ctx, r.ID, Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res})
 	recorded()
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotInState):
+		s.log.WarnContext(ctx, "another caller recorded the outcome of the kill first; it stands",
+			"outcome", to, "detail", res.Detail)
+		return nil
+	case err != nil:
 		s.log.ErrorContext(ctx, "record kill outcome", "outcome", to, "err", err)
 		// Still tell the humans what DCS said; the record will be
 		// recovered as unknown by the sweep.
-		r.State, r.Result = to, res
-		s.afterward(ctx, func() {
-			<-announced
-			s.notify(ctx, r, Note{Kind: NoteResult})
-		})
-		return
+		told := *r
+		told.State, told.Result = to, res
+		return func() {
+			waitNoted(noted)
+			s.notify(ctx, &told, Note{Kind: NoteResult})
+		}
 	}
 	s.finished(Executing, to)
-	s.afterward(ctx, func() {
-		<-announced
+	return func() {
+		waitNoted(noted)
 		s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
-		if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
-			s.verify(ctx, r, res, start, out.at)
+		if then != nil {
+			then()
 		}
-	})
+	}
+}
+
+// waitNoted waits until noted is closed; a nil noted is no wait.
+func waitNoted(noted <-chan struct{}) {
+	if noted != nil {
+		<-noted
+	}
 }
 
 // claim moves id from approved to executing and returns the request; ok

@@ -109,19 +109,9 @@ func (s *Service) followJob(ctx context.Context, r *Request, start time.Time) {
 	to, res := jobOutcome(r.JobID, job, err, s.p.JobTimeout)
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill-all finished", "outcome", to, "job_id", r.JobID, "job_status", job.Status)
-	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
-	if err := s.applyHard(ctx, r.ID, t); err != nil {
-		if errors.Is(err, errNotInState) {
-			s.log.InfoContext(ctx, "the kill-all's outcome was recorded by another follower", "job_id", r.JobID)
-			return
-		}
-		s.log.ErrorContext(ctx, "record kill-all outcome", "outcome", to, "err", err)
-		r.State, r.Result = to, res
-		s.notify(ctx, r, Note{Kind: NoteResult})
-		return
+	if report := s.recordOutcome(ctx, r, to, res, func() {}, nil, nil); report != nil {
+		report()
 	}
-	s.finished(Executing, to)
-	s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
 }
 
 // jobOutcome maps how following a job ended to the request's outcome.

@@ -2,6 +2,7 @@ package approvals_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -132,5 +133,35 @@ func TestAbandonedKillRecoveredAfterItsLease(t *testing.T) {
 	}
 	if len(h.killer.Calls()) != 0 {
 		t.Fatal("a recovered request was killed")
+	}
+}
+
+// An outcome recorded by another caller stands: when the sweep has called
+// a kill unknown before DCS answered it, the worker neither overwrites the
+// record nor posts an outcome that contradicts it.
+func TestOutcomeRecordedFirstByTheSweepStands(t *testing.T) {
+	h := newHarness(t, nil)
+	h.killer.block = make(chan struct{})
+	ctx := context.Background()
+	r := h.submit(t)
+	approved := make(chan error, 1)
+	go func() { approved <- h.svc.Approve(ctx, r.ID, approver1) }()
+	eventually(t, "the kill sent", func() bool { return len(h.killer.Calls()) == 1 })
+	h.clock.Advance(10 * time.Minute) // past the lease; the worker has not renewed it yet
+	if err := h.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Unknown {
+		t.Fatalf("after the sweep: %s", st)
+	}
+	close(h.killer.block)
+	if err := <-approved; err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Unknown {
+		t.Fatalf("after DCS answered: %s", st)
+	}
+	if slices.Contains(h.notifier.Notes(r.ID), approvals.NoteResult) {
+		t.Fatalf("notes %v: the worker reported an outcome over the sweep's", h.notifier.Notes(r.ID))
 	}
 }

@@ -33,8 +33,9 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 // recorded is called once the outcome is stored (or left to the sweep),
 // before anything waits on Slack. The kill and what follows it are not
 // cancelled with ctx: an in-flight kill finishes and is recorded even
-// during shutdown. A kill-all that DCS accepted as a job is recorded and
-// reported when the job ends (follow).
+// during shutdown. A kill-all that DCS accepted as a job has its job
+// recorded while the lease is held, and its outcome when the job ends
+// (accepted).
 func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, since time.Time, recorded func(), early *pendingGuard) {
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), r.ID)
 	// Tell the channel beside the kill, not before it: Slack's latency
@@ -50,16 +51,11 @@ func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, 
 	start := time.Now()
 	release := s.holdLease(ctx, r.ID)
 	out := s.run(ctx, r, since, early)
-	release()
 	if out.job != "" {
-		// The follower holds the lease and records the outcome; it is
-		// counted in flight before this kill stops being.
-		s.inflight.Add(1)
-		recorded()
-		<-announced
-		s.accepted(ctx, r, out.job, start)
+		s.accepted(ctx, r, out.job, start, release, recorded, announced)
 		return
 	}
+	release()
 	s.record(ctx, r, out, start, recorded, announced)
 }
 

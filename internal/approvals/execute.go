@@ -178,9 +178,6 @@ func (s *Service) reportChecks(ctx context.Context, id string, checks []Check) {
 	}
 }
 
-// guardReadTimeout bounds the re-read of the sessions before a kill.
-const guardReadTimeout = 30 * time.Second
-
 // ran is what running a request did.
 type ran struct {
 	to  State
@@ -270,8 +267,9 @@ func (s *Service) guard(ctx context.Context, r *Request, since time.Time) guarde
 	if s.p.Sessions == nil || !r.Preview.Usable() {
 		return guarded{targets: r.Addrs, send: r.Addrs, done: func() {}}
 	}
-	// Bounded, so that a kill never waits long on a stale view.
-	rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
+	// Bounded as the scan it reads is, so that a kill never waits longer
+	// than a scan of a busy node may take.
+	rctx, cancel := context.WithTimeout(ctx, s.p.ScanBound)
 	now, done, err := s.p.Sessions.SessionsBeforeKill(rctx, r.Instance, r.NodeID, since)
 	cancel()
 	if err != nil {

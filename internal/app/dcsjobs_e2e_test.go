@@ -105,7 +105,7 @@ func TestBusyNodeDelaysTheKill(t *testing.T) {
 func otherUser(t *testing.T, e *env) *dcs.Client {
 	t.Helper()
 	c, err := dcs.New(dcs.Params{AK: accessKey, SK: secretKey, Timeout: 5 * time.Second, ScanWait: time.Minute, BusyTimeout: time.Minute,
-		Instances: map[string]dcs.Endpoint{"orders-prod": {InstanceID: instanceID, ProjectID: projectID, URL: e.dcs.URL}}})
+		ScanBound: 3*time.Minute + 5*time.Second, Instances: map[string]dcs.Endpoint{"orders-prod": {InstanceID: instanceID, ProjectID: projectID, URL: e.dcs.URL}}})
 	if err != nil {
 		t.Fatal(err)
 	}

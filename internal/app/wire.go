@@ -55,6 +55,7 @@ func newDCS(cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (*dcs.Clie
 		Timeout:     cfg.HuaweiCloud.Timeout.Duration,
 		ScanWait:    cfg.HuaweiCloud.ScanWait(),
 		BusyTimeout: cfg.HuaweiCloud.BusyTimeout.Duration,
+		ScanBound:   cfg.HuaweiCloud.ScanBound(),
 		Logger:      log.With("component", "dcs"),
 		Observe:     m.DCSCall,
 	})
@@ -98,6 +99,7 @@ func (a *App) newService(st approvals.Store, killer *dcs.Client, notifier *slack
 		Approvers:      notifier,
 		OverviewWindow: a.tuning.OverviewWindow,
 		JobTimeout:     a.cfg.HuaweiCloud.JobTimeout.Duration,
+		ScanBound:      a.cfg.HuaweiCloud.ScanBound(),
 	})
 }
 

@@ -96,12 +96,7 @@ func (s *Service) vote(ctx context.Context, r *Request, user string) (tally Tall
 	added := false
 	for try := 1; ; try++ {
 		now := s.p.Now().UTC()
-		v := Vote{Approval: Approval{User: user, At: now}, LeaseUntil: now.Add(s.p.Lease)}
-		for u, ok := range counts {
-			if ok {
-				v.Counting = append(v.Counting, u)
-			}
-		}
+		v := Vote{Approval: Approval{User: user, At: now}, LeaseUntil: now.Add(s.p.Lease), Counting: counting(counts)}
 		if tally, err = s.p.Store.Approve(ctx, r.ID, v); err != nil {
 			return Tally{}, nil, fmt.Errorf("record approval: %w", err)
 		}
@@ -111,7 +106,7 @@ func (s *Service) vote(ctx context.Context, r *Request, user string) (tally Tall
 		if tally.Claimed || cur.State != Pending || try == maxVotes || !s.checkApprovals(ctx, cur, counts) {
 			break
 		}
-		if n := countIn(cur, counts); n < cur.ApprovalsRequired {
+		if n := (Vote{Counting: counting(counts)}).Counted(cur); n < cur.ApprovalsRequired {
 			tally.Counted = n
 			break
 		}
@@ -147,15 +142,15 @@ func (s *Service) checkApprover(ctx context.Context, r *Request, user string) er
 	return nil
 }
 
-// countIn is how many of r's approvals count, by counts.
-func countIn(r *Request, counts map[string]bool) int {
-	n := 0
-	for _, a := range r.Approvals {
-		if counts[a.User] {
-			n++
+// counting lists the users whose approvals count, by counts (Vote.Counting).
+func counting(counts map[string]bool) []string {
+	var out []string
+	for u, ok := range counts {
+		if ok {
+			out = append(out, u)
 		}
 	}
-	return n
+	return out
 }
 
 // checkPending refuses a request that is not pending, and expires one whose

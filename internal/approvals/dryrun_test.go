@@ -16,15 +16,26 @@ func TestDryRunDecidedAtExecution(t *testing.T) {
 		name             string
 		created, running bool
 		wantKill         bool
+		allNodes         bool // a kill on every node, chosen by a selector
 	}{
-		{"real request, dry run now", false, true, false},
-		{"dry-run request, real now", true, false, false},
-		{"dry run throughout", true, true, false},
-		{"real throughout", false, false, true},
+		{"real request, dry run now", false, true, false, false},
+		{"dry-run request, real now", true, false, false, false},
+		{"dry run throughout", true, true, false, false},
+		{"real throughout", false, false, true, false},
+		{"every node: real request, dry run now", false, true, false, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := newHarness(t, func(p *approvals.Params) { p.DryRun = c.created })
-			r := h.submit(t)
+			var sessions *fakeSessions
+			if c.allNodes {
+				sessions = proxySessions()
+			}
+			h := newHarness(t, func(p *approvals.Params) {
+				p.DryRun = c.created
+				if sessions != nil {
+					p.Sessions = sessions
+				}
+			})
+			r := submitDryRunCase(t, h, c.allNodes)
 			if r.DryRun != c.created {
 				t.Fatalf("request made with DryRun %v, want %v", r.DryRun, c.created)
 			}
@@ -32,6 +43,9 @@ func TestDryRunDecidedAtExecution(t *testing.T) {
 			later := newHarness(t, func(p *approvals.Params) {
 				p.Store, p.Killer, p.Notifier, p.Now = h.store, h.killer, h.notifier, h.clock.Now
 				p.DryRun = c.running
+				if sessions != nil {
+					p.Sessions = sessions
+				}
 			})
 			if err := later.svc.Approve(context.Background(), r.ID, approver1); err != nil {
 				t.Fatal(err)
@@ -51,4 +65,19 @@ func TestDryRunDecidedAtExecution(t *testing.T) {
 			}
 		})
 	}
+}
+
+// submitDryRunCase submits the usual kill of two addresses on one node,
+// or, with allNodes, a kill on every node of the sessions a selector
+// chooses.
+func submitDryRunCase(t *testing.T, h *harness, allNodes bool) *approvals.Request {
+	t.Helper()
+	if !allNodes {
+		return h.submit(t)
+	}
+	r, err := submitKill(t, h, approvals.KillRequest{AllNodes: true, Select: approvals.Selector{Cmd: "keys"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

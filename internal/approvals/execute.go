@@ -33,8 +33,9 @@ func (s *Service) execute(ctx context.Context, id, actor string) {
 // recorded is called once the outcome is stored (or left to the sweep),
 // before anything waits on Slack. The kill and what follows it are not
 // cancelled with ctx: an in-flight kill finishes and is recorded even
-// during shutdown. A kill-all that DCS accepted as a job is recorded and
-// reported when the job ends (follow).
+// during shutdown. A kill-all that DCS accepted as a job has its job
+// recorded while the lease is held, and its outcome when the job ends
+// (accepted).
 func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, since time.Time, recorded func(), early *pendingGuard) {
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), r.ID)
 	// Tell the channel beside the kill, not before it: Slack's latency
@@ -50,50 +51,74 @@ func (s *Service) executeClaimed(ctx context.Context, r *Request, actor string, 
 	start := time.Now()
 	release := s.holdLease(ctx, r.ID)
 	out := s.run(ctx, r, since, early)
-	release()
 	if out.job != "" {
-		// The follower holds the lease and records the outcome; it is
-		// counted in flight before this kill stops being.
-		s.inflight.Add(1)
-		recorded()
-		<-announced
-		s.accepted(ctx, r, out.job, start)
+		s.accepted(ctx, r, out.job, start, release, recorded, announced)
 		return
 	}
+	release()
 	s.record(ctx, r, out, start, recorded, announced)
 }
 
-// record stores the outcome of r's kill and reports it once announced is
-// closed; a kill that succeeded is then checked against the sessions.
-// recorded is called once the outcome is stored, before anything waits on
-// Slack; the report and the check may go on after record returns
+// record stores the outcome of r's kill (recordOutcome) and reports it
+// once announced is closed; a kill that succeeded is then checked against
+// the sessions. The report and the check may go on after record returns
 // (afterward).
 func (s *Service) record(ctx context.Context, r *Request, out ran, start time.Time, recorded func(), announced <-chan struct{}) {
 	to, res := out.to, out.res
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill finished", "outcome", to, "sent", len(res.Killed), "held_back", len(res.Skipped), "dry_run", res.DryRun)
-	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
-	err := s.applyHard(ctx, r.ID, t)
+	var check func()
+	if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
+		check = func() { s.verify(ctx, r, res, start, out.at) }
+	}
+	if report := s.recordOutcome(ctx, r, to, res, recorded, announced, check); report != nil {
+		s.afterward(ctx, report)
+	}
+}
+
+// recordOutcome stores to and res as the outcome of executing request r,
+// retrying while the store fails (applyHard), and calls recorded once it
+// is stored or given up on, before anything waits on Slack. It returns the
+// report to make then: once noted is closed (at once when nil), reply in
+// the thread with the outcome and, if it was stored, run then (if not
+// nil). When another caller recorded an outcome first (the sweep took the
+// request for abandoned), that outcome stands and was reported by that
+// caller: the report is nil, so that the thread does not contradict the
+// record.
+func (s *Service) recordOutcome(ctx context.Context, r *Request, to State, res *Result, recorded func(), noted <-chan struct{}, then func()) (report func()) {
+	err := s.applyHard(ctx, r.ID, Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res})
 	recorded()
-	if err != nil {
+	switch {
+	case errors.Is(err, errNotInState):
+		s.log.WarnContext(ctx, "another caller recorded the outcome of the kill first; it stands",
+			"outcome", to, "detail", res.Detail)
+		return nil
+	case err != nil:
 		s.log.ErrorContext(ctx, "record kill outcome", "outcome", to, "err", err)
 		// Still tell the humans what DCS said; the record will be
 		// recovered as unknown by the sweep.
-		r.State, r.Result = to, res
-		s.afterward(ctx, func() {
-			<-announced
-			s.notify(ctx, r, Note{Kind: NoteResult})
-		})
-		return
+		told := *r
+		told.State, told.Result = to, res
+		return func() {
+			waitNoted(noted)
+			s.notify(ctx, &told, Note{Kind: NoteResult})
+		}
 	}
 	s.finished(Executing, to)
-	s.afterward(ctx, func() {
-		<-announced
+	return func() {
+		waitNoted(noted)
 		s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
-		if to == Succeeded && !res.DryRun && !r.IsKillAll() && len(res.Killed) > 0 {
-			s.verify(ctx, r, res, start, out.at)
+		if then != nil {
+			then()
 		}
-	})
+	}
+}
+
+// waitNoted waits until noted is closed; a nil noted is no wait.
+func waitNoted(noted <-chan struct{}) {
+	if noted != nil {
+		<-noted
+	}
 }
 
 // claim moves id from approved to executing and returns the request; ok
@@ -153,9 +178,6 @@ func (s *Service) reportChecks(ctx context.Context, id string, checks []Check) {
 	}
 }
 
-// guardReadTimeout bounds the re-read of the sessions before a kill.
-const guardReadTimeout = 30 * time.Second
-
 // ran is what running a request did.
 type ran struct {
 	to  State
@@ -185,15 +207,23 @@ func (s *Service) run(ctx context.Context, r *Request, since time.Time, early *p
 		g = s.guard(ctx, r, since)
 	}
 	defer g.done()
+	to, res := s.killGuarded(ctx, r, r.NodeID, g)
+	return ran{to: to, res: res, at: time.Now()}
+}
+
+// killGuarded sends the kill of r's addresses on node nodeID that the
+// guard let through (g), once, and says what happened; in a dry run
+// (Service.dryRun, decided now) it sends nothing.
+func (s *Service) killGuarded(ctx context.Context, r *Request, nodeID string, g guarded) (State, *Result) {
 	if g.failed != nil {
-		return ran{to: Failed, res: g.failed}
+		return Failed, g.failed
 	}
 	if s.dryRun(r) {
-		return ran{to: Succeeded, res: &Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}}
+		return Succeeded, &Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}
 	}
-	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, r.NodeID, g.send))
+	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, nodeID, g.send))
 	res.Killed, res.Skipped = g.targets, g.skipped
-	return ran{to: to, res: res, at: time.Now()}
+	return to, res
 }
 
 // runKillAll sends a kill-all, or in a dry run does not. DCS runs it as a
@@ -237,8 +267,9 @@ func (s *Service) guard(ctx context.Context, r *Request, since time.Time) guarde
 	if s.p.Sessions == nil || !r.Preview.Usable() {
 		return guarded{targets: r.Addrs, send: r.Addrs, done: func() {}}
 	}
-	// Bounded, so that a kill never waits long on a stale view.
-	rctx, cancel := context.WithTimeout(ctx, guardReadTimeout)
+	// Bounded as the scan it reads is, so that a kill never waits longer
+	// than a scan of a busy node may take.
+	rctx, cancel := context.WithTimeout(ctx, s.p.ScanBound)
 	now, done, err := s.p.Sessions.SessionsBeforeKill(rctx, r.Instance, r.NodeID, since)
 	cancel()
 	if err != nil {

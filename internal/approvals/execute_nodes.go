@@ -41,13 +41,14 @@ func (s *Service) runNodes(ctx context.Context, r *Request, since time.Time) ran
 		})
 	}
 	wg.Wait()
-	res := &Result{DryRun: r.DryRun}
+	res := &Result{DryRun: s.dryRun(r)}
 	for i, n := range r.Nodes {
 		if !n.Killable() {
 			continue
 		}
-		nr := s.killNode(ctx, r, n.NodeID, guards[i])
+		to, nres := s.killGuarded(ctx, r, n.NodeID, guards[i])
 		guards[i].done()
+		nr := NodeResult{NodeID: n.NodeID, State: to, Result: *nres}
 		s.log.InfoContext(ctx, "node kill finished", "node", n.NodeID, "outcome", nr.State, "sent", len(nr.Killed), "held_back", len(nr.Skipped))
 		res.Nodes = append(res.Nodes, nr)
 		res.Killed = append(res.Killed, nr.Killed...)
@@ -55,19 +56,6 @@ func (s *Service) runNodes(ctx context.Context, r *Request, since time.Time) ran
 	}
 	res.Detail = nodesDetail(res.Nodes)
 	return ran{to: NodesState(res.Nodes), res: res, at: time.Now()}
-}
-
-// killNode sends one node's kill, as the guard decided, once.
-func (s *Service) killNode(ctx context.Context, r *Request, nodeID string, g guarded) NodeResult {
-	if g.failed != nil {
-		return NodeResult{NodeID: nodeID, State: Failed, Result: *g.failed}
-	}
-	if r.DryRun {
-		return NodeResult{NodeID: nodeID, State: Succeeded, Result: Result{DryRun: true, Killed: g.targets, Skipped: g.skipped, Detail: dryRunDetail}}
-	}
-	to, res := outcome(s.p.Killer.Kill(ctx, r.Instance, nodeID, g.send))
-	res.Killed, res.Skipped = g.targets, g.skipped
-	return NodeResult{NodeID: nodeID, State: to, Result: *res}
 }
 
 // NodesState is the state a kill on every node ends in: succeeded only

@@ -191,6 +191,7 @@ type fakeSessions struct {
 	// reads asked for as of a scan started at or after a time: the guard's
 	// (SessionsBeforeKill) and the checks' (SessionsSince), in order.
 	guardSince, checkSince []time.Time
+	guardDeadlines         []time.Time    // the deadline of each guard read's context (zero: none)
 	held                   map[string]int // node -> SessionsBeforeKill reads not done yet
 	taken                  int            // SessionsBeforeKill reads that returned a hold
 	// recent, when it has the node, is what Sessions serves for it (a scan
@@ -243,6 +244,8 @@ func (f *fakeSessions) SessionsSince(ctx context.Context, inst approvals.Instanc
 func (f *fakeSessions) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, node string, since time.Time) ([]approvals.Session, func(), error) {
 	f.mu.Lock()
 	f.guardSince = append(f.guardSince, since)
+	deadline, _ := ctx.Deadline()
+	f.guardDeadlines = append(f.guardDeadlines, deadline)
 	f.mu.Unlock()
 	ss, err := f.live(ctx, inst, node)
 	if err != nil {

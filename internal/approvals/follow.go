@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"dcsbot/internal/logging"
@@ -17,32 +18,42 @@ import (
 // A request left executing with a job, after a restart or found stale by
 // the sweep, is followed again rather than called unknown.
 
-// accepted records the job DCS runs r's kill-all as, says in the thread
-// that it runs, and follows it in the background. The caller has counted
-// the follower in s.inflight already (so that Wait never sees the count
-// drop to zero between the kill and its follower); accepted hands that
-// count to the follower, or releases it when there is none.
-func (s *Service) accepted(ctx context.Context, r *Request, job string, start time.Time) {
-	handed := false
-	defer func() {
-		if !handed {
-			s.inflight.Done()
-		}
-	}()
+// accepted records the job DCS runs r's kill-all as while the caller
+// still holds r's lease (release ends it): from then on a sweep that
+// finds the request abandoned follows the job again rather than calling
+// the outcome unknown. It then follows the job in the background and
+// calls recorded, before anything waits on Slack. The thread hears that
+// the job runs once the "Killing…" note is out (announced), and the job's
+// result after that; the note may go on after accepted returns
+// (afterward).
+func (s *Service) accepted(ctx context.Context, r *Request, job string, start time.Time, release, recorded func(), announced <-chan struct{}) {
 	won, err := s.setJob(ctx, r.ID, job)
+	release()
 	switch {
 	case err != nil:
 		// Followed all the same: only a restart before the end would lose
 		// it, and then the outcome is unknown, as it would be anyway.
 		s.log.ErrorContext(ctx, "record the kill-all's DCS job", "job_id", job, "err", err)
 	case !won:
+		recorded()
 		s.log.WarnContext(ctx, "request left executing before its DCS job was recorded; not following it", "job_id", job)
 		return
 	}
 	s.log.InfoContext(ctx, "kill-all accepted by DCS; following its job", "job_id", job)
 	r.JobID = job
-	s.notify(ctx, r, Note{Kind: NoteJobRunning})
-	handed = s.startFollowing(ctx, r, start)
+	noted := make(chan struct{})
+	// The follower is counted in flight before this kill stops being, so
+	// that Wait never sees the count drop to zero between them.
+	s.inflight.Add(1)
+	if !s.startFollowing(ctx, r, start, noted) {
+		s.inflight.Done()
+	}
+	recorded()
+	s.afterward(ctx, func() {
+		defer close(noted)
+		<-announced
+		s.notify(ctx, r, Note{Kind: NoteJobRunning})
+	})
 }
 
 // setJob records the job, retrying while the store fails, for a bounded
@@ -65,32 +76,43 @@ func (s *Service) setJob(ctx context.Context, id, job string) (bool, error) {
 // does.
 func (s *Service) follow(ctx context.Context, r *Request, start time.Time) {
 	s.inflight.Add(1)
-	if !s.startFollowing(ctx, r, start) {
+	if !s.startFollowing(ctx, r, start, nil) {
 		s.inflight.Done()
 	}
 }
 
 // startFollowing follows r's job in a goroutine that owns one count of
 // s.inflight, already added by the caller; false when this process
-// already follows it (the count is then the caller's to release).
-func (s *Service) startFollowing(ctx context.Context, r *Request, start time.Time) bool {
+// already follows it (the count is then the caller's to release). The
+// goroutine holds r's lease while it follows the job, and gives its count
+// back once the outcome is recorded (recordOutcome); it then reports the
+// outcome once noted is closed (at once when nil), so that shutdown does
+// not wait on Slack.
+func (s *Service) startFollowing(ctx context.Context, r *Request, start time.Time, noted <-chan struct{}) bool {
 	if _, dup := s.following.LoadOrStore(r.ID, true); dup {
 		return false
 	}
 	go func() {
-		defer s.inflight.Done()
+		counted := sync.OnceFunc(s.inflight.Done)
+		defer counted()
 		defer s.following.Delete(r.ID)
 		release := s.holdLease(ctx, r.ID)
-		defer release()
-		s.followJob(ctx, r, start)
+		to, res, ended := s.followJob(ctx, r, start)
+		release()
+		if !ended {
+			return
+		}
+		if report := s.recordOutcome(ctx, r, to, res, counted, noted, nil); report != nil {
+			report()
+		}
 	}()
 	return true
 }
 
-// followJob waits for r's job to end, for up to JobTimeout, and records
-// and reports how it ended. When the service stops first, r is left
+// followJob waits for r's job to end, for up to JobTimeout, and says how
+// it ended. ended is false when the service stopped first: r is then left
 // executing with its job, for the next start to follow.
-func (s *Service) followJob(ctx context.Context, r *Request, start time.Time) {
+func (s *Service) followJob(ctx context.Context, r *Request, start time.Time) (to State, res *Result, ended bool) {
 	wctx, cancel := context.WithTimeout(ctx, s.p.JobTimeout)
 	defer cancel()
 	go func() {
@@ -104,24 +126,12 @@ func (s *Service) followJob(ctx context.Context, r *Request, start time.Time) {
 	if err != nil && s.isStopping() && errors.Is(err, context.Canceled) {
 		s.log.InfoContext(ctx, "stopped following the kill-all's DCS job; the next start follows it again",
 			"job_id", r.JobID, "status", job.Status)
-		return
+		return "", nil, false
 	}
-	to, res := jobOutcome(r.JobID, job, err, s.p.JobTimeout)
+	to, res = jobOutcome(r.JobID, job, err, s.p.JobTimeout)
 	s.p.Observer.KillDone(to, time.Since(start))
 	s.log.InfoContext(ctx, "kill-all finished", "outcome", to, "job_id", r.JobID, "job_status", job.Status)
-	t := Transition{From: Executing, To: to, At: s.p.Now().UTC(), Result: res}
-	if err := s.applyHard(ctx, r.ID, t); err != nil {
-		if errors.Is(err, errNotInState) {
-			s.log.InfoContext(ctx, "the kill-all's outcome was recorded by another follower", "job_id", r.JobID)
-			return
-		}
-		s.log.ErrorContext(ctx, "record kill-all outcome", "outcome", to, "err", err)
-		r.State, r.Result = to, res
-		s.notify(ctx, r, Note{Kind: NoteResult})
-		return
-	}
-	s.finished(Executing, to)
-	s.reloadAndNotify(ctx, r.ID, Note{Kind: NoteResult})
+	return to, res, true
 }
 
 // jobOutcome maps how following a job ended to the request's outcome.

@@ -120,7 +120,7 @@ func matchesFilter(x Session, f string, isAddr bool) bool {
 	if isAddr {
 		return strings.HasPrefix(x.Addr, f) || strings.HasPrefix(x.Peer, f)
 	}
-	return strings.Contains(strings.ToLower(x.Name), strings.ToLower(f))
+	return Selector{Name: f}.Match(x)
 }
 
 // SortSessions orders sessions most idle first ("idle") or oldest first

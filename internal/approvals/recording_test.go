@@ -2,6 +2,7 @@ package approvals_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -132,5 +133,86 @@ func TestAbandonedKillRecoveredAfterItsLease(t *testing.T) {
 	}
 	if len(h.killer.Calls()) != 0 {
 		t.Fatal("a recovered request was killed")
+	}
+}
+
+// A kill-all's DCS job is recorded while its worker holds the request,
+// before anything waits on Slack: with the "Killing…" note hung, the
+// request is executing with its job, a sweep long after its lease follows
+// the job rather than calling the outcome unknown, the job's end is
+// recorded, and Wait returns.
+func TestKillAllJobRecordedWhileSlackHangs(t *testing.T) {
+	n := &hangingNotifier{fakeNotifier: newFakeNotifier(), release: make(chan struct{})}
+	h := killAllHarness(t, func(p *approvals.Params) { p.Notifier = n })
+	h.notifier = n.fakeNotifier
+	ctx := context.Background()
+	r, err := submitKill(t, h, approvals.KillRequest{KillAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := make(chan error, 1)
+	go func() { approved <- h.svc.Approve(ctx, r.ID, approver1) }()
+	defer func() {
+		close(n.release)
+		if err := <-approved; err != nil {
+			t.Error(err)
+		}
+	}()
+	eventually(t, "the kill-all's job recorded while Slack hangs", func() bool {
+		got, err := h.store.Get(ctx, r.ID)
+		return err == nil && got.JobID == "job-1"
+	})
+	h.clock.Advance(10 * time.Minute) // far past StaleAfter and the lease taken at the claim
+	if err := h.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Executing {
+		t.Fatalf("the sweep moved a followed kill-all to %s", st)
+	}
+	h.killer.jobs <- approvals.Job{Status: approvals.JobSuccess}
+	eventually(t, "the job's end recorded while Slack hangs", func() bool {
+		got, err := h.store.Get(ctx, r.ID)
+		return err == nil && got.State.Final()
+	})
+	if st := h.state(t, r.ID); st != approvals.Succeeded {
+		t.Fatalf("stored state %s", st)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := h.svc.Wait(wctx); err != nil {
+		t.Fatalf("Wait waits on Slack: %v", err)
+	}
+	if calls := h.killer.Calls(); len(calls) != 1 {
+		t.Fatalf("%d kill-alls, want 1", len(calls))
+	}
+}
+
+// An outcome recorded by another caller stands: when the sweep has called
+// a kill unknown before DCS answered it, the worker neither overwrites the
+// record nor posts an outcome that contradicts it.
+func TestOutcomeRecordedFirstByTheSweepStands(t *testing.T) {
+	h := newHarness(t, nil)
+	h.killer.block = make(chan struct{})
+	ctx := context.Background()
+	r := h.submit(t)
+	approved := make(chan error, 1)
+	go func() { approved <- h.svc.Approve(ctx, r.ID, approver1) }()
+	eventually(t, "the kill sent", func() bool { return len(h.killer.Calls()) == 1 })
+	h.clock.Advance(10 * time.Minute) // past the lease; the worker has not renewed it yet
+	if err := h.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Unknown {
+		t.Fatalf("after the sweep: %s", st)
+	}
+	close(h.killer.block)
+	if err := <-approved; err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Unknown {
+		t.Fatalf("after DCS answered: %s", st)
+	}
+	if slices.Contains(h.notifier.Notes(r.ID), approvals.NoteResult) {
+		t.Fatalf("notes %v: the worker reported an outcome over the sweep's", h.notifier.Notes(r.ID))
 	}
 }

@@ -42,6 +42,29 @@ func TestGuardAndCheckScans(t *testing.T) {
 	}
 }
 
+// The guard waits for its re-read as long as one scan may take, busy node
+// included (Params.ScanBound), and no longer.
+func TestGuardWaitsAsLongAsAScan(t *testing.T) {
+	f := newSessions()
+	const bound = time.Hour
+	h := newHarness(t, func(p *approvals.Params) { p.Sessions = f; p.ScanBound = bound })
+	r, err := submitKill(t, h, approvals.KillRequest{Addrs: []string{"10.0.0.1:5000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	if err := h.svc.Approve(context.Background(), r.ID, approver1); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	f.mu.Lock()
+	deadlines := slices.Clone(f.guardDeadlines)
+	f.mu.Unlock()
+	if len(deadlines) != 1 || deadlines[0].Before(before.Add(bound)) || deadlines[0].After(after.Add(bound)) {
+		t.Fatalf("guard read deadlines %v; want one, %s after the approval (%v to %v)", deadlines, bound, before, after)
+	}
+}
+
 // A guard that lets nothing through, and a dry run, release the node too.
 func TestGuardReleasesTheNodeWithoutAKill(t *testing.T) {
 	f := newSessions()

@@ -74,6 +74,9 @@ func (s Selector) String() string {
 
 // flagDuration writes d as a duration flag takes it, without the zero
 // units time.Duration.String ends with: "10m", "1h30m", "90s" as "1m30s".
+// The parser writes its limits the same way (commands.shortDuration): the
+// lifecycle may not import the parser, and the parser imports none of the
+// lifecycle's types, so each keeps its own.
 func flagDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {

@@ -48,7 +48,11 @@ type Params struct {
 	// JobTimeout is how long the bot follows a kill-all's DCS job before it
 	// calls the outcome unknown.
 	JobTimeout time.Duration
-	Logger     *slog.Logger // nil discards
+	// ScanBound is the longest one session scan may take, busy node
+	// included (config.HuaweiCloud.ScanBound): the stale-target guard
+	// waits that long for its re-read before it gives up on the kill.
+	ScanBound time.Duration
+	Logger    *slog.Logger // nil discards
 	// Observer, if set, is told about outcomes (metrics).
 	Observer Observer
 	// Approvers reaches approvers by direct message; required when a
@@ -134,6 +138,9 @@ func (p *Params) check() error {
 	}
 	if p.JobTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("job timeout is %s, want a positive duration", p.JobTimeout))
+	}
+	if p.ScanBound <= 0 {
+		errs = append(errs, fmt.Errorf("scan bound is %s, want a positive duration", p.ScanBound))
 	}
 	return errors.Join(errs...)
 }

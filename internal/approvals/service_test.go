@@ -63,6 +63,7 @@ func newHarness(t *testing.T, mutate func(*approvals.Params)) *harness {
 		OverviewWindow: time.Hour,
 		Lease:          time.Minute,
 		JobTimeout:     30 * time.Second,
+		ScanBound:      time.Minute,
 	}
 	if mutate != nil {
 		mutate(&p)
@@ -531,5 +532,18 @@ func TestApprovalRetryAfterFault(t *testing.T) {
 	}
 	if h.state(t, r.ID) != approvals.Succeeded || len(h.killer.Calls()) != 1 {
 		t.Fatalf("state %s, kills %d", h.state(t, r.ID), len(h.killer.Calls()))
+	}
+}
+
+// The scan bound has no default of its own: NewService refuses zero.
+func TestNewServiceRefusesNoScanBound(t *testing.T) {
+	var refused error
+	newHarness(t, func(p *approvals.Params) {
+		q := *p
+		q.ScanBound = 0
+		_, refused = approvals.NewService(q)
+	})
+	if refused == nil || !strings.Contains(refused.Error(), "scan bound is 0s") {
+		t.Fatalf("zero scan bound: %v", refused)
 	}
 }

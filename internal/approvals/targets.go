@@ -102,11 +102,7 @@ func Verify(killed []string, before *Preview, after []Session, sinceKill time.Du
 	for _, addr := range killed {
 		var old *Session
 		if before != nil {
-			for _, t := range before.Targets {
-				if t.Addr == addr {
-					old = t.Session
-				}
-			}
+			old = findTarget(before, addr)
 		}
 		out = append(out, check(addr, old, after, sinceKill))
 	}

@@ -245,19 +245,29 @@ func Default() *Config {
 // finish: twice the per-call timeout.
 func (h HuaweiCloud) ScanWait() time.Duration { return 2 * h.Timeout.Duration }
 
-// guardReadTimeout is how long the session re-read before a kill may take
-// (internal/approvals bounds it so).
-const guardReadTimeout = 30 * time.Second
+// ScanBound is the longest one session scan and its read may take: its
+// start waited out on a busy node (busy_timeout), the scan's job followed
+// and then the list from it read (ScanWait each), and a last call that may
+// overrun them (a timeout). The DCS client bounds each scan so, and the
+// stale-target guard waits that long for its re-read.
+func (h HuaweiCloud) ScanBound() time.Duration {
+	return h.BusyTimeout.Duration + 2*h.ScanWait() + h.Timeout.Duration
+}
 
 // StaleAfter is how long a request without a lease (recorded by a release
 // without leases; see Tuning.Lease) may sit approved or executing before
-// another replica decides its worker died. It is longer than a live worker
-// of that release could keep a request executing: the bounded session
-// re-read (plus one call that may overrun it by a timeout), the kill with
-// its waits on a busy node (busy_timeout, then a last call: a timeout), the
-// following of a kill-all's job (job_timeout, plus one call that may
-// overrun it), the store writes, with a margin.
+// another replica decides its worker died. It is the longest a live worker
+// keeps a request executing, plus half that (at least a minute) for the
+// store writes and a margin: a kill (the session re-read before it,
+// ScanBound; its waits on a busy node, busy_timeout, and its last call;
+// a call to spare) or a kill-all (its waits on a busy node and its last
+// call, then the following of its job, job_timeout, plus one call that may
+// overrun it).
 func (c *Config) StaleAfter() time.Duration {
 	hc := c.HuaweiCloud
-	return guardReadTimeout + hc.BusyTimeout.Duration + hc.JobTimeout.Duration + 3*hc.Timeout.Duration + time.Minute
+	call, busy := hc.Timeout.Duration, hc.BusyTimeout.Duration
+	kill := hc.ScanBound() + call + busy + call
+	killAll := busy + call + hc.JobTimeout.Duration + call
+	longest := max(kill, killAll)
+	return longest + max(longest/2, time.Minute)
 }

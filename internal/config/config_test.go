@@ -835,7 +835,7 @@ func TestStaleAfterCoversLiveWork(t *testing.T) {
 		c := Default()
 		c.HuaweiCloud = hc
 		call, busy, job := hc.Timeout.Duration, hc.BusyTimeout.Duration, hc.JobTimeout.Duration
-		kill := guardReadTimeout + call + busy + call
+		kill := hc.ScanBound() + call + busy + call
 		killAll := busy + call + job + call
 		if got := c.StaleAfter(); got <= kill+time.Minute/2 || got <= killAll+time.Minute/2 {
 			t.Errorf("timeout %s, busy %s, job %s: StaleAfter %s does not outlast a kill (%s) or a kill-all (%s) with a margin",

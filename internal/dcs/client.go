@@ -62,7 +62,11 @@ type Params struct {
 	// BusyTimeout bounds how long a scan start or a kill waits out a node
 	// busy with a session task (DCS.4957); required.
 	BusyTimeout time.Duration
-	Logger      *slog.Logger // nil discards
+	// ScanBound bounds one session scan of a node, from its start to the
+	// last page of its list, for every reader that joined it
+	// (config.HuaweiCloud.ScanBound); required.
+	ScanBound time.Duration
+	Logger    *slog.Logger // nil discards
 	// Observe, if set, is told about every API call: its SDK name, the HTTP
 	// status (0 when no answer came) and how long it took (metrics).
 	Observe func(api string, status int, d time.Duration)
@@ -88,6 +92,7 @@ type Client struct {
 	timeout     time.Duration
 	scanWait    time.Duration
 	busyTimeout time.Duration
+	scanBound   time.Duration
 	board       *board // this client's session scans, by node
 	log         *slog.Logger
 	redact      *strings.Replacer
@@ -122,6 +127,7 @@ func New(p Params) (*Client, error) {
 		timeout:     p.Timeout,
 		scanWait:    p.ScanWait,
 		busyTimeout: p.BusyTimeout,
+		scanBound:   p.ScanBound,
 		board:       newBoard(p.BusyTimeout + p.Timeout),
 		log:         log,
 		redact:      strings.NewReplacer(p.AK, "[redacted]", p.SK, "[redacted]"),
@@ -165,6 +171,9 @@ func (p Params) check() (map[string]Endpoint, error) {
 	}
 	if p.BusyTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("dcs: busy timeout is %s, want a positive duration", p.BusyTimeout))
+	}
+	if p.ScanBound <= 0 {
+		errs = append(errs, fmt.Errorf("dcs: scan bound is %s, want a positive duration", p.ScanBound))
 	}
 	if len(p.Instances) == 0 {
 		errs = append(errs, errors.New("dcs: no instances configured"))

@@ -303,6 +303,8 @@ func TestNewValidation(t *testing.T) {
 		"all at once": {dcs.Params{Instances: map[string]dcs.Endpoint{"a": {}}},
 			[]string{"(AK) is empty", "(SK) is empty", "project_id is empty", "set url or region"}},
 		"none": {dcs.Params{AK: ak, SK: sk}, []string{"no instances"}},
+		"no scan bound": {dcs.Params{AK: ak, SK: sk, Timeout: time.Second, ScanWait: time.Second, BusyTimeout: time.Second,
+			Instances: map[string]dcs.Endpoint{"a": good}}, []string{"scan bound is 0s"}},
 		"no timeouts": {dcs.Params{AK: ak, SK: sk, Instances: map[string]dcs.Endpoint{"a": good}},
 			[]string{"timeout is 0s", "scan wait is 0s", "busy timeout is 0s"}},
 	}
@@ -323,7 +325,7 @@ func TestNewValidation(t *testing.T) {
 	}
 	// A region the SDK knows resolves without a URL.
 	if _, err := dcs.New(dcs.Params{AK: ak, SK: sk, Timeout: time.Second, ScanWait: time.Second, BusyTimeout: time.Second,
-		Instances: map[string]dcs.Endpoint{"a": {ProjectID: project, Region: "cn-north-4"}}}); err != nil {
+		ScanBound: 4 * time.Second, Instances: map[string]dcs.Endpoint{"a": {ProjectID: project, Region: "cn-north-4"}}}); err != nil {
 		t.Errorf("region endpoint: %v", err)
 	}
 }

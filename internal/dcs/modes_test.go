@@ -23,7 +23,7 @@ import (
 func replica(t *testing.T, s setup) *dcs.Client {
 	t.Helper()
 	c, err := dcs.New(dcs.Params{AK: ak, SK: sk, Timeout: 5 * time.Second, ScanWait: time.Minute, BusyTimeout: time.Minute,
-		Instances: map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: s.fake.URL}}})
+		ScanBound: 3*time.Minute + 5*time.Second, Instances: map[string]dcs.Endpoint{alias: {InstanceID: instID, ProjectID: project, URL: s.fake.URL}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ const recentScan = time.Second
 // runs waits for it and shares the next one with every other caller that
 // asked meanwhile.
 //
-// A scan:
+// A scan, bounded as a whole by Params.ScanBound:
 //   - reads the list's time, then starts the scan; while DCS answers that a
 //     session task runs on the node (DCS.4957, DCS.4017) it tries again,
 //     with backoff and jitter, for up to Params.BusyTimeout;
@@ -98,7 +98,7 @@ func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID s
 	run, h := c.board.join(key, w, func(r *scanRun) {
 		// The scan belongs to every reader that joined it: its own
 		// deadline bounds it, not the first reader's context.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.busyTimeout+2*c.scanWait+c.timeout)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.scanBound)
 		defer cancel()
 		r.sessions, r.err = c.readFresh(rctx, t, key, r)
 	})

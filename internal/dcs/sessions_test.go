@@ -34,6 +34,9 @@ func newScanSetup(t *testing.T, scanDelay time.Duration, mod func(*dcs.Params)) 
 	if mod != nil {
 		mod(&p)
 	}
+	if p.ScanBound == 0 {
+		p.ScanBound = p.BusyTimeout + 2*p.ScanWait + p.Timeout // as config.HuaweiCloud.ScanBound
+	}
 	c, err := dcs.New(p)
 	if err != nil {
 		t.Fatal(err)

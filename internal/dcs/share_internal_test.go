@@ -7,7 +7,7 @@ import (
 
 func TestOneSDKClientPerURLAndProject(t *testing.T) {
 	c, err := New(Params{
-		AK: "ak", SK: "sk", Timeout: 7 * time.Second, ScanWait: 9 * time.Second, BusyTimeout: 11 * time.Second,
+		AK: "ak", SK: "sk", Timeout: 7 * time.Second, ScanWait: 9 * time.Second, BusyTimeout: 11 * time.Second, ScanBound: 36 * time.Second,
 		Instances: map[string]Endpoint{
 			"a": {ProjectID: "p1", URL: "http://127.0.0.1:1"},
 			"b": {ProjectID: "p1", URL: "http://127.0.0.1:1/"},

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -42,17 +43,8 @@ type Observer interface {
 	Failed(err error)
 }
 
-// Shipper defaults.
-const (
-	DefaultBatch        = 100
-	DefaultPoll         = 5 * time.Second
-	DefaultLeaseTTL     = 60 * time.Second
-	DefaultMinBackoff   = 200 * time.Millisecond
-	DefaultMaxBackoff   = 30 * time.Second
-	DefaultFlushTimeout = 5 * time.Second
-)
-
-// ShipperParams configures a Shipper. Zero values take the defaults.
+// ShipperParams configures a Shipper. Source, Cursor, Sink, SinkKey, Batch
+// and the durations are required.
 type ShipperParams struct {
 	Source Source
 	Cursor Cursor
@@ -62,7 +54,7 @@ type ShipperParams struct {
 	// Owner names this shipper in the lease; it must differ between
 	// replicas. Empty means the host name and a random suffix.
 	Owner  string
-	Logger *slog.Logger
+	Logger *slog.Logger // nil discards
 	// Observer may be nil.
 	Observer Observer
 
@@ -90,19 +82,9 @@ type Shipper struct {
 }
 
 // NewShipper returns a shipper; Run starts it.
-func NewShipper(p ShipperParams) *Shipper {
-	def := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&p.Poll, DefaultPoll)
-	def(&p.LeaseTTL, DefaultLeaseTTL)
-	def(&p.MinBackoff, DefaultMinBackoff)
-	def(&p.MaxBackoff, DefaultMaxBackoff)
-	def(&p.FlushTimeout, DefaultFlushTimeout)
-	if p.Batch <= 0 {
-		p.Batch = DefaultBatch
+func NewShipper(p ShipperParams) (*Shipper, error) {
+	if err := p.check(); err != nil {
+		return nil, err
 	}
 	if p.Owner == "" {
 		p.Owner = defaultOwner()
@@ -120,7 +102,30 @@ func NewShipper(p ShipperParams) *Shipper {
 		p.After = time.After
 	}
 	log := p.Logger.With("audit_sink", p.SinkKey, "audit_owner", p.Owner)
-	return &Shipper{p: p, log: log, wake: make(chan struct{}, 1)}
+	return &Shipper{p: p, log: log, wake: make(chan struct{}, 1)}, nil
+}
+
+// check returns every required field of p that is missing.
+func (p ShipperParams) check() error {
+	var errs []error
+	if p.Source == nil || p.Cursor == nil || p.Sink == nil || p.SinkKey == "" {
+		errs = append(errs, errors.New("audit shipper: needs a source, a cursor, a sink and its key"))
+	}
+	if p.Batch <= 0 {
+		errs = append(errs, fmt.Errorf("audit shipper: batch is %d, want a positive number", p.Batch))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"poll", p.Poll}, {"lease TTL", p.LeaseTTL}, {"min backoff", p.MinBackoff}, {"max backoff", p.MaxBackoff}, {"flush timeout", p.FlushTimeout}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("audit shipper: %s is %s, want a positive duration", d.name, d.v))
+		}
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		errs = append(errs, fmt.Errorf("audit shipper: max backoff %s is below min backoff %s", p.MaxBackoff, p.MinBackoff))
+	}
+	return errors.Join(errs...)
 }
 
 func defaultOwner() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,13 +14,18 @@ const testPoll = 17 * time.Hour // never fires (see delays)
 
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
-func newTestShipper(m *memStore, sink Sink, owner string, clock *fakeClock, d *delays) *Shipper {
-	return NewShipper(ShipperParams{
+func newTestShipper(t *testing.T, m *memStore, sink Sink, owner string, clock *fakeClock, d *delays) *Shipper {
+	t.Helper()
+	s, err := NewShipper(ShipperParams{
 		Source: m, Cursor: m, Sink: sink, SinkKey: "test", Owner: owner,
 		Batch: 100, Poll: testPoll, LeaseTTL: time.Minute,
-		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second,
+		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second, FlushTimeout: 5 * time.Second,
 		Now: clock.Now, After: d.After,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 type countObserver struct {
@@ -46,7 +52,7 @@ func TestShipperShipsInOrderInBatches(t *testing.T) {
 	m, sink := newMemStore(), newRecSink()
 	m.add(250)
 	obs := &countObserver{}
-	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
 	s.p.Observer = obs
 	stop := runShipper(t, s)
 
@@ -105,7 +111,7 @@ func TestShipperRetriesTheSameBatch(t *testing.T) {
 	}
 	d := &delays{poll: testPoll}
 	obs := &countObserver{}
-	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, d)
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, d)
 	s.p.Observer = obs
 	stop := runShipper(t, s)
 	sink.waitUntil(t, 120)
@@ -147,13 +153,13 @@ func TestShipperResumesFromTheCursor(t *testing.T) {
 	m, clock := newMemStore(), &fakeClock{t: t0}
 	m.add(50)
 	first := newRecSink()
-	stop := runShipper(t, newTestShipper(m, first, "a", clock, &delays{poll: testPoll}))
+	stop := runShipper(t, newTestShipper(t, m, first, "a", clock, &delays{poll: testPoll}))
 	first.waitUntil(t, 50)
 	stop()
 
 	m.add(20)
 	second := newRecSink()
-	runShipper(t, newTestShipper(m, second, "b", clock, &delays{poll: testPoll}))
+	runShipper(t, newTestShipper(t, m, second, "b", clock, &delays{poll: testPoll}))
 	second.waitUntil(t, 70)
 	want := upTo(70)[50:]
 	if got := second.seqs(); !slices.Equal(got, want) {
@@ -166,7 +172,7 @@ func TestShipperResumesFromTheCursor(t *testing.T) {
 func TestShipperFlushesOnStop(t *testing.T) {
 	m, sink, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
 	m.add(5)
-	stop := runShipper(t, newTestShipper(m, sink, "a", clock, &delays{poll: testPoll}))
+	stop := runShipper(t, newTestShipper(t, m, sink, "a", clock, &delays{poll: testPoll}))
 	sink.waitUntil(t, 5)
 	m.add(150) // no Notify, and the poll never fires
 	stop()
@@ -201,8 +207,8 @@ func TestShippersShareOneLease(t *testing.T) {
 	m, shared, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
 	var mu sync.Mutex
 	var by []string
-	a := newTestShipper(m, taggedSink{"a", shared, &mu, &by}, "a", clock, &delays{poll: testPoll})
-	b := newTestShipper(m, taggedSink{"b", shared, &mu, &by}, "b", clock, &delays{poll: testPoll})
+	a := newTestShipper(t, m, taggedSink{"a", shared, &mu, &by}, "a", clock, &delays{poll: testPoll})
+	b := newTestShipper(t, m, taggedSink{"b", shared, &mu, &by}, "b", clock, &delays{poll: testPoll})
 	stopA := runShipper(t, a)
 	stopB := runShipper(t, b)
 	for i := range 5 {
@@ -254,13 +260,13 @@ func TestShipperLeaseExpires(t *testing.T) {
 		return errors.New("timeout")
 	}
 	dA := &delays{poll: testPoll, idle: make(chan struct{}, 1)}
-	a := newTestShipper(m, stuck, "a", clock, dA)
+	a := newTestShipper(t, m, stuck, "a", clock, dA)
 	runShipper(t, a)
 	<-entered
 
 	clock.Add(61 * time.Second)
 	healthy := newRecSink()
-	b := newTestShipper(m, healthy, "b", clock, &delays{poll: testPoll})
+	b := newTestShipper(t, m, healthy, "b", clock, &delays{poll: testPoll})
 	runShipper(t, b)
 	healthy.waitUntil(t, 30)
 	close(release)
@@ -300,7 +306,7 @@ func (badSource) RecordsAfter(context.Context, int64, int) ([]Record, error) {
 func TestShipperRefusesARecordOutOfOrder(t *testing.T) {
 	m, sink := newMemStore(), newRecSink()
 	failed := make(chan error, 100)
-	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
 	s.p.Source = badSource{}
 	s.p.Observer = chanObserver(failed)
 	stop := runShipper(t, s)
@@ -318,5 +324,19 @@ func (c chanObserver) Failed(err error) {
 	select {
 	case c <- err:
 	default:
+	}
+}
+
+// The shipper takes no defaults: a missing value is an error naming it.
+func TestNewShipperRefusesZeroValues(t *testing.T) {
+	m := newMemStore()
+	_, err := NewShipper(ShipperParams{Source: m, Cursor: m, Sink: newRecSink(), SinkKey: "test"})
+	if err == nil {
+		t.Fatal("NewShipper took a shipper without batch, poll, lease, backoffs or flush timeout")
+	}
+	for _, name := range []string{"batch", "poll", "lease TTL", "min backoff", "max backoff", "flush timeout"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not name %s: %v", name, err)
+		}
 	}
 }

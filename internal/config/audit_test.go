@@ -76,3 +76,16 @@ func TestValidateAuditHandBuilt(t *testing.T) {
 		t.Errorf("the key prints as %q", s)
 	}
 }
+
+// The audit tuning's lease outlasts a webhook POST, and Check says when one
+// does not.
+func TestAuditTuningCheck(t *testing.T) {
+	tu := Default().Tuning().Audit
+	if err := tu.Check(); err != nil {
+		t.Fatalf("the default audit tuning: %v", err)
+	}
+	tu.LeaseTTL = tu.WebhookTimeout
+	if err := tu.Check(); err == nil {
+		t.Errorf("a lease TTL of %s with a webhook timeout of %s passed", tu.LeaseTTL, tu.WebhookTimeout)
+	}
+}

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Tuning is what the bot's parts need that the file does not set. Its
 // values live here, beside the defaults of the file's keys, so that every
@@ -27,6 +30,40 @@ type Tuning struct {
 	// quarter of that): the sweep of any replica recovers an approved or
 	// executing request only once its lease has expired.
 	Lease time.Duration
+	// Audit is how the audit stream reaches its sink.
+	Audit AuditTuning
+}
+
+// AuditTuning is how the audit shipper and its sinks work (internal/audit).
+type AuditTuning struct {
+	Batch int           // records per delivery
+	Poll  time.Duration // how often a shipper looks for records it was not told of
+	// LeaseTTL is how long a sink's lease lasts unless renewed: one
+	// shipper at a time ships to a sink, and a stopped one's sink waits
+	// this long for another. See Check.
+	LeaseTTL time.Duration
+	// MinBackoff is the first retry's delay; it doubles, with jitter, up
+	// to MaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// FlushTimeout bounds the last shipping attempt at shutdown.
+	FlushTimeout time.Duration
+	// WebhookTimeout bounds one POST to a webhook sink, its answer
+	// included.
+	WebhookTimeout time.Duration
+	// FileMaxBytes is the most a file sink's file holds before it is
+	// rotated; FileKeep is how many rotated files are kept.
+	FileMaxBytes int64
+	FileKeep     int
+}
+
+// Check says whether the audit tuning keeps one shipper at a time on a
+// sink: a lease must outlast one delivery (WebhookTimeout), with room for
+// the clock skew between replicas.
+func (a AuditTuning) Check() error {
+	if a.LeaseTTL <= a.WebhookTimeout {
+		return fmt.Errorf("audit lease TTL %s must exceed the webhook timeout %s", a.LeaseTTL, a.WebhookTimeout)
+	}
+	return nil
 }
 
 // SlackLimits bound the bot's Slack Web API calls, so that nothing waits
@@ -52,5 +89,16 @@ func (c *Config) Tuning() Tuning {
 		Slack:          SlackLimits{Attempt: 10 * time.Second, Budget: 30 * time.Second, Retries: 8, Grace: 5 * time.Second},
 		Lease:          time.Minute,
 		OverviewWindow: time.Hour,
+		Audit: AuditTuning{
+			Batch:          100,
+			Poll:           5 * time.Second,
+			LeaseTTL:       time.Minute,
+			MinBackoff:     200 * time.Millisecond,
+			MaxBackoff:     30 * time.Second,
+			FlushTimeout:   5 * time.Second,
+			WebhookTimeout: 10 * time.Second,
+			FileMaxBytes:   100 << 20,
+			FileKeep:       5,
+		},
 	}
 }

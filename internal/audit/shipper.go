@@ -60,9 +60,10 @@ type ShipperParams struct {
 
 	Batch int           // records per Send
 	Poll  time.Duration // how often to look for records without a Notify
-	// LeaseTTL is how long a lease lasts unless renewed; it must exceed the
-	// time one Send can take (the webhook's timeout) and the clock skew
-	// between replicas. A dead shipper's sink waits this long.
+	// LeaseTTL is how long a lease lasts unless renewed. The shipper
+	// renews it when less than half is left, so half of it must exceed
+	// the time one Send can take (the webhook's timeout) and the clock
+	// skew between replicas. A dead shipper's sink waits up to this long.
 	LeaseTTL   time.Duration
 	MinBackoff time.Duration // the first retry's delay; it doubles, with jitter,
 	MaxBackoff time.Duration // up to this
@@ -75,10 +76,27 @@ type ShipperParams struct {
 }
 
 // Shipper ships the records of a Source to a Sink, in order, at least once.
+//
+// It takes the sink's lease only when there is something to ship, and keeps
+// it without a store write while at least half of LeaseTTL is left: a batch
+// is read after the cursor as last seen, which can only lag the store's (a
+// cursor only moves on), so an empty read means nothing to ship and no
+// lease is needed. An idle shipper writes nothing, and a busy one writes an
+// Advance per batch and a Lease per half TTL. A replica that last saw an
+// older cursor (another one shipped since) tries the lease at each wake
+// until the holder's runs out, at most LeaseTTL after the holder's last
+// batch; the lease tells it the cursor, and it writes nothing more while
+// idle. Advance moves the cursor only for the lease's owner and from the
+// cursor the batch was read after, so a shipper that lost its lease cannot
+// move it.
 type Shipper struct {
 	p    ShipperParams
 	log  *slog.Logger
 	wake chan struct{}
+
+	// Run's goroutine alone uses these.
+	cursor int64     // the sink's cursor as last seen; exact while the lease is held
+	until  time.Time // when this shipper's lease ends; zero when it holds none
 }
 
 // NewShipper returns a shipper; Run starts it.
@@ -192,10 +210,11 @@ func (s *Shipper) flush(ctx context.Context) {
 	if err := s.p.Cursor.Release(fctx, s.p.SinkKey, s.p.Owner); err != nil {
 		s.log.Warn("audit: release the sink's lease", "err", err)
 	}
+	s.until = time.Time{}
 }
 
-// ship leases the sink and ships one batch, retrying its Send until it is
-// accepted, the lease is lost or ctx ends. more says another batch may wait.
+// ship ships one batch, retrying its Send until it is accepted, the lease
+// is lost or ctx ends. more says another batch may wait.
 func (s *Shipper) ship(ctx context.Context) (more bool, err error) {
 	cursor, batch, err := s.next(ctx)
 	if err != nil || len(batch) == 0 {
@@ -216,13 +235,16 @@ func (s *Shipper) ship(ctx context.Context) (more bool, err error) {
 		if !s.sleep(ctx, delay) {
 			return false, ctx.Err()
 		}
-		// Renew the lease before sending again; if another shipper took
-		// it meanwhile, the batch is its to send.
-		cur, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, s.p.Now(), s.p.LeaseTTL)
+		// Renew the lease before sending again if it runs low; if another
+		// shipper took it meanwhile, the batch is its to send.
+		if s.holds() {
+			continue
+		}
+		held, err := s.lease(ctx)
 		if err != nil {
 			return false, fmt.Errorf("renew lease: %w", err)
 		}
-		if !held || cur != cursor {
+		if !held || s.cursor != cursor {
 			s.log.Info("audit: another shipper took the sink over")
 			return false, nil
 		}
@@ -242,42 +264,80 @@ func (s *Shipper) shipOnce(ctx context.Context) (more bool, err error) {
 	return s.advance(ctx, cursor, batch)
 }
 
-// next leases the sink and reads the batch after its cursor: none if the
-// lease is another's.
+// next returns the batch after the sink's cursor, taking or renewing the
+// lease first if there is one and the lease is not held with at least
+// half its TTL left; none if the lease is another's.
 func (s *Shipper) next(ctx context.Context) (int64, []Record, error) {
-	cursor, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, s.p.Now(), s.p.LeaseTTL)
+	batch, err := s.read(ctx, s.cursor)
+	if err != nil || len(batch) == 0 || s.holds() {
+		return s.cursor, batch, err
+	}
+	seen := s.cursor
+	held, err := s.lease(ctx)
 	if err != nil {
 		return 0, nil, fmt.Errorf("lease: %w", err)
 	}
 	if !held {
-		return cursor, nil, nil
+		return s.cursor, nil, nil
 	}
+	if s.cursor != seen {
+		batch, err = s.read(ctx, s.cursor)
+	}
+	return s.cursor, batch, err
+}
+
+// holds reports whether this shipper holds the lease with at least half
+// its TTL left.
+func (s *Shipper) holds() bool {
+	return !s.until.IsZero() && s.until.Sub(s.p.Now()) >= s.p.LeaseTTL/2
+}
+
+// lease takes or renews the sink's lease and learns its cursor; held is
+// false when another shipper holds it.
+func (s *Shipper) lease(ctx context.Context) (held bool, err error) {
+	now := s.p.Now()
+	cursor, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, now, s.p.LeaseTTL)
+	if err != nil || !held {
+		s.until = time.Time{}
+		return false, err
+	}
+	s.cursor, s.until = cursor, now.Add(s.p.LeaseTTL)
+	return true, nil
+}
+
+// read returns the batch after cursor, checked to be in order.
+func (s *Shipper) read(ctx context.Context, cursor int64) ([]Record, error) {
 	batch, err := s.p.Source.RecordsAfter(ctx, cursor, s.p.Batch)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read records after %d: %w", cursor, err)
+		return nil, fmt.Errorf("read records after %d: %w", cursor, err)
 	}
 	prev := cursor
 	for _, r := range batch {
 		if r.Seq <= prev {
-			return 0, nil, fmt.Errorf("source returned record %d after %d", r.Seq, prev)
+			return nil, fmt.Errorf("source returned record %d after %d", r.Seq, prev)
 		}
 		prev = r.Seq
 	}
-	return cursor, batch, nil
+	return batch, nil
 }
 
-// advance moves the cursor past batch, which the sink accepted.
+// advance moves the cursor past batch, which the sink accepted. When it
+// cannot tell that it did, the lease is taken again before the next batch,
+// which reads the cursor afresh.
 func (s *Shipper) advance(ctx context.Context, cursor int64, batch []Record) (more bool, err error) {
 	last := batch[len(batch)-1]
 	ok, err := s.p.Cursor.Advance(ctx, s.p.SinkKey, s.p.Owner, cursor, last.Seq)
 	if err != nil {
 		// The batch will be sent again: at least once.
+		s.until = time.Time{}
 		return false, fmt.Errorf("advance cursor to %d: %w", last.Seq, err)
 	}
 	if !ok {
+		s.until = time.Time{}
 		s.log.Info("audit: another shipper took the sink over")
 		return false, nil
 	}
+	s.cursor = last.Seq
 	s.p.Observer.Shipped(len(batch), last)
 	return len(batch) == s.p.Batch, nil
 }

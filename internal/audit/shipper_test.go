@@ -340,3 +340,43 @@ func TestNewShipperRefusesZeroValues(t *testing.T) {
 		}
 	}
 }
+
+// A shipper takes no lease while there is nothing to ship, takes it once
+// for the batches of half a TTL, and renews it once less than half is left.
+func TestShipperLeasesOncePerHalfTTL(t *testing.T) {
+	m, sink, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
+	d := &delays{poll: testPoll, idle: make(chan struct{}, 1)}
+	s := newTestShipper(t, m, sink, "a", clock, d)
+	runShipper(t, s)
+
+	for range 5 {
+		<-d.idle
+		s.Notify()
+	}
+	<-d.idle
+	if n := m.leaseCalls(); n != 0 {
+		t.Errorf("%d Lease calls with nothing to ship, want none", n)
+	}
+
+	const wakes = 10
+	for i := range wakes {
+		m.add(1)
+		s.Notify()
+		sink.waitUntil(t, int64(i+1))
+		clock.Add(2 * time.Second) // 20 s in all, within half the 1 min TTL
+	}
+	if n := m.leaseCalls(); n != 1 {
+		t.Errorf("%d Lease calls for %d wakes within half the lease's TTL, want 1", n, wakes)
+	}
+
+	clock.Add(15 * time.Second) // 35 s since the lease: less than half is left
+	m.add(1)
+	s.Notify()
+	sink.waitUntil(t, wakes+1)
+	if n := m.leaseCalls(); n != 2 {
+		t.Errorf("%d Lease calls once less than half the TTL was left, want 2", n)
+	}
+	if got := sink.seqs(); !slices.Equal(got, upTo(wakes+1)) {
+		t.Errorf("sink got %v, want 1..%d", got, wakes+1)
+	}
+}

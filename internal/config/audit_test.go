@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"dcsbot/internal/audit"
 )
@@ -84,8 +85,11 @@ func TestAuditTuningCheck(t *testing.T) {
 	if err := tu.Check(); err != nil {
 		t.Fatalf("the default audit tuning: %v", err)
 	}
-	tu.LeaseTTL = tu.WebhookTimeout
-	if err := tu.Check(); err == nil {
-		t.Errorf("a lease TTL of %s with a webhook timeout of %s passed", tu.LeaseTTL, tu.WebhookTimeout)
+	// The shipper renews at half the TTL: that half must outlast a POST.
+	for _, ttl := range []time.Duration{tu.WebhookTimeout, 2 * tu.WebhookTimeout} {
+		tu.LeaseTTL = ttl
+		if err := tu.Check(); err == nil {
+			t.Errorf("a lease TTL of %s with a webhook timeout of %s passed", tu.LeaseTTL, tu.WebhookTimeout)
+		}
 	}
 }

@@ -39,8 +39,8 @@ type AuditTuning struct {
 	Batch int           // records per delivery
 	Poll  time.Duration // how often a shipper looks for records it was not told of
 	// LeaseTTL is how long a sink's lease lasts unless renewed: one
-	// shipper at a time ships to a sink, and a stopped one's sink waits
-	// this long for another. See Check.
+	// shipper at a time ships to a sink, and a stopped one's sink waits up
+	// to this long for another. See Check.
 	LeaseTTL time.Duration
 	// MinBackoff is the first retry's delay; it doubles, with jitter, up
 	// to MaxBackoff.
@@ -57,11 +57,12 @@ type AuditTuning struct {
 }
 
 // Check says whether the audit tuning keeps one shipper at a time on a
-// sink: a lease must outlast one delivery (WebhookTimeout), with room for
+// sink: a shipper renews its lease once less than half of LeaseTTL is left,
+// so half of it must outlast one delivery (WebhookTimeout), with room for
 // the clock skew between replicas.
 func (a AuditTuning) Check() error {
-	if a.LeaseTTL <= a.WebhookTimeout {
-		return fmt.Errorf("audit lease TTL %s must exceed the webhook timeout %s", a.LeaseTTL, a.WebhookTimeout)
+	if a.LeaseTTL/2 <= a.WebhookTimeout {
+		return fmt.Errorf("audit lease TTL %s: half of it must exceed the webhook timeout %s", a.LeaseTTL, a.WebhookTimeout)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ func newShipper(cfg *config.Config, s store, log *slog.Logger, m *metrics.Metric
 		MinBackoff:   tu.MinBackoff,
 		MaxBackoff:   tu.MaxBackoff,
 		FlushTimeout: tu.FlushTimeout,
+		StoreTimeout: tu.StoreTimeout,
 	})
 	if err != nil {
 		sink.Close()

@@ -69,6 +69,8 @@ type ShipperParams struct {
 	MaxBackoff time.Duration // up to this
 	// FlushTimeout bounds the last shipping attempt when Run's ctx ends.
 	FlushTimeout time.Duration
+	// StoreTimeout bounds each call to the Source or the Cursor.
+	StoreTimeout time.Duration
 
 	// Now and After are the clock; nil means the real one.
 	Now   func() time.Time
@@ -135,7 +137,8 @@ func (p ShipperParams) check() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"poll", p.Poll}, {"lease TTL", p.LeaseTTL}, {"min backoff", p.MinBackoff}, {"max backoff", p.MaxBackoff}, {"flush timeout", p.FlushTimeout}} {
+	}{{"poll", p.Poll}, {"lease TTL", p.LeaseTTL}, {"min backoff", p.MinBackoff}, {"max backoff", p.MaxBackoff},
+		{"flush timeout", p.FlushTimeout}, {"store timeout", p.StoreTimeout}} {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("audit shipper: %s is %s, want a positive duration", d.name, d.v))
 		}
@@ -207,7 +210,9 @@ func (s *Shipper) flush(ctx context.Context) {
 			break
 		}
 	}
-	if err := s.p.Cursor.Release(fctx, s.p.SinkKey, s.p.Owner); err != nil {
+	rctx, rcancel := context.WithTimeout(fctx, s.p.StoreTimeout)
+	defer rcancel()
+	if err := s.p.Cursor.Release(rctx, s.p.SinkKey, s.p.Owner); err != nil {
 		s.log.Warn("audit: release the sink's lease", "err", err)
 	}
 	s.until = time.Time{}
@@ -295,6 +300,8 @@ func (s *Shipper) holds() bool {
 // lease takes or renews the sink's lease and learns its cursor; held is
 // false when another shipper holds it.
 func (s *Shipper) lease(ctx context.Context) (held bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	defer cancel()
 	now := s.p.Now()
 	cursor, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, now, s.p.LeaseTTL)
 	if err != nil || !held {
@@ -307,6 +314,8 @@ func (s *Shipper) lease(ctx context.Context) (held bool, err error) {
 
 // read returns the batch after cursor, checked to be in order.
 func (s *Shipper) read(ctx context.Context, cursor int64) ([]Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	defer cancel()
 	batch, err := s.p.Source.RecordsAfter(ctx, cursor, s.p.Batch)
 	if err != nil {
 		return nil, fmt.Errorf("read records after %d: %w", cursor, err)
@@ -326,6 +335,8 @@ func (s *Shipper) read(ctx context.Context, cursor int64) ([]Record, error) {
 // which reads the cursor afresh.
 func (s *Shipper) advance(ctx context.Context, cursor int64, batch []Record) (more bool, err error) {
 	last := batch[len(batch)-1]
+	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	defer cancel()
 	ok, err := s.p.Cursor.Advance(ctx, s.p.SinkKey, s.p.Owner, cursor, last.Seq)
 	if err != nil {
 		// The batch will be sent again: at least once.

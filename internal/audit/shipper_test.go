@@ -20,7 +20,7 @@ func newTestShipper(t *testing.T, m *memStore, sink Sink, owner string, clock *f
 		Source: m, Cursor: m, Sink: sink, SinkKey: "test", Owner: owner,
 		Batch: 100, Poll: testPoll, LeaseTTL: time.Minute,
 		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second, FlushTimeout: 5 * time.Second,
-		Now: clock.Now, After: d.After,
+		StoreTimeout: 10 * time.Second, Now: clock.Now, After: d.After,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -332,9 +332,9 @@ func TestNewShipperRefusesZeroValues(t *testing.T) {
 	m := newMemStore()
 	_, err := NewShipper(ShipperParams{Source: m, Cursor: m, Sink: newRecSink(), SinkKey: "test"})
 	if err == nil {
-		t.Fatal("NewShipper took a shipper without batch, poll, lease, backoffs or flush timeout")
+		t.Fatal("NewShipper took a shipper without batch, poll, lease, backoffs or timeouts")
 	}
-	for _, name := range []string{"batch", "poll", "lease TTL", "min backoff", "max backoff", "flush timeout"} {
+	for _, name := range []string{"batch", "poll", "lease TTL", "min backoff", "max backoff", "flush timeout", "store timeout"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s: %v", name, err)
 		}
@@ -378,5 +378,62 @@ func TestShipperLeasesOncePerHalfTTL(t *testing.T) {
 	}
 	if got := sink.seqs(); !slices.Equal(got, upTo(wakes+1)) {
 		t.Errorf("sink got %v, want 1..%d", got, wakes+1)
+	}
+}
+
+// boundedStore checks that each call comes with a deadline no further than
+// within away.
+type boundedStore struct {
+	*memStore
+	within time.Duration
+	mu     sync.Mutex
+	calls  []string // the calls without such a deadline
+}
+
+func (b *boundedStore) check(ctx context.Context, call string) {
+	dl, ok := ctx.Deadline()
+	if !ok || time.Until(dl) > b.within {
+		b.mu.Lock()
+		b.calls = append(b.calls, call)
+		b.mu.Unlock()
+	}
+}
+
+func (b *boundedStore) RecordsAfter(ctx context.Context, after int64, limit int) ([]Record, error) {
+	b.check(ctx, "RecordsAfter")
+	return b.memStore.RecordsAfter(ctx, after, limit)
+}
+
+func (b *boundedStore) Lease(ctx context.Context, sink, owner string, now time.Time, ttl time.Duration) (int64, bool, error) {
+	b.check(ctx, "Lease")
+	return b.memStore.Lease(ctx, sink, owner, now, ttl)
+}
+
+func (b *boundedStore) Advance(ctx context.Context, sink, owner string, from, to int64) (bool, error) {
+	b.check(ctx, "Advance")
+	return b.memStore.Advance(ctx, sink, owner, from, to)
+}
+
+func (b *boundedStore) Release(ctx context.Context, sink, owner string) error {
+	b.check(ctx, "Release")
+	return b.memStore.Release(ctx, sink, owner)
+}
+
+// Every store call of the shipper is bounded by StoreTimeout, though Run's
+// ctx has no deadline.
+func TestShipperBoundsStoreCalls(t *testing.T) {
+	m, sink := newMemStore(), newRecSink()
+	m.add(150)
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	b := &boundedStore{memStore: m, within: s.p.StoreTimeout}
+	s.p.Source, s.p.Cursor = b, b
+	stop := runShipper(t, s)
+	sink.waitUntil(t, 150)
+	stop()
+	if len(b.calls) > 0 {
+		t.Errorf("store calls without a deadline within the store timeout: %v", b.calls)
+	}
+	if m.leaseCalls() == 0 || m.reads == 0 {
+		t.Error("the shipper made no Lease or read")
 	}
 }

@@ -30,6 +30,10 @@ type Tuning struct {
 	// quarter of that): the sweep of any replica recovers an approved or
 	// executing request only once its lease has expired.
 	Lease time.Duration
+	// SweepTimeout bounds one scheduled run of the sweep, and
+	// RemindTimeout one of the reminders (a kill the sweep starts is not
+	// cut by it: it runs to its recorded outcome).
+	SweepTimeout, RemindTimeout time.Duration
 	// Audit is how the audit stream reaches its sink.
 	Audit AuditTuning
 }
@@ -47,6 +51,9 @@ type AuditTuning struct {
 	MinBackoff, MaxBackoff time.Duration
 	// FlushTimeout bounds the last shipping attempt at shutdown.
 	FlushTimeout time.Duration
+	// StoreTimeout bounds each of the shipper's store calls: a read of
+	// records, a lease, a move of the cursor.
+	StoreTimeout time.Duration
 	// WebhookTimeout bounds one POST to a webhook sink, its answer
 	// included.
 	WebhookTimeout time.Duration
@@ -90,6 +97,8 @@ func (c *Config) Tuning() Tuning {
 		Slack:          SlackLimits{Attempt: 10 * time.Second, Budget: 30 * time.Second, Retries: 8, Grace: 5 * time.Second},
 		Lease:          time.Minute,
 		OverviewWindow: time.Hour,
+		SweepTimeout:   2 * time.Minute,
+		RemindTimeout:  2 * time.Minute,
 		Audit: AuditTuning{
 			Batch:          100,
 			Poll:           5 * time.Second,
@@ -97,6 +106,7 @@ func (c *Config) Tuning() Tuning {
 			MinBackoff:     200 * time.Millisecond,
 			MaxBackoff:     30 * time.Second,
 			FlushTimeout:   5 * time.Second,
+			StoreTimeout:   10 * time.Second,
 			WebhookTimeout: 10 * time.Second,
 			FileMaxBytes:   100 << 20,
 			FileKeep:       5,

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"dcsbot/internal/config"
 )
 
 // options are what the command line asked for.
@@ -19,11 +21,21 @@ const usageHead = `Usage:
   bot -version | bot version           print the version, revision and Go version
   bot -help                            print this help
 
-Secrets come from the environment: SLACK_APP_TOKEN, SLACK_BOT_TOKEN,
-CLOUD_SDK_AK, CLOUD_SDK_SK, each or its <NAME>_FILE.
-
-Flags:
+Secrets come from the environment, each from <NAME> or from the file that
+<NAME>_FILE names:
 `
+
+// usageSecrets lists the secrets' variables, as config reads them.
+func usageSecrets(w io.Writer) {
+	for _, v := range config.SecretVars() {
+		if v.When == "" {
+			fmt.Fprintf(w, "  %s\n", v.Name)
+		} else {
+			fmt.Fprintf(w, "  %-22s required only %s\n", v.Name, v.When)
+		}
+	}
+	fmt.Fprint(w, "\nFlags:\n")
+}
 
 // parseArgs reads the command line. When done is true the command line has
 // been fully handled (help printed, or a usage error reported) and the
@@ -36,6 +48,7 @@ func parseArgs(args []string, stdout, stderr io.Writer) (opts options, code int,
 	fs.BoolVar(&opts.version, "version", false, "print the version, revision and Go version, and exit")
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, usageHead)
+		usageSecrets(w)
 		fs.SetOutput(w)
 		fs.PrintDefaults()
 		fs.SetOutput(io.Discard)

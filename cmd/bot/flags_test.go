@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"dcsbot/internal/config"
 	"dcsbot/internal/version"
 )
 
@@ -58,6 +59,20 @@ func TestCommandLine(t *testing.T) {
 				t.Errorf("stderr should be empty:\n%s", &stderr)
 			}
 		})
+	}
+}
+
+// The help names every secret config reads, and when a secret is needed
+// only sometimes, when.
+func TestHelpNamesEverySecret(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"-help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d: %s", code, &stderr)
+	}
+	for _, v := range config.SecretVars() {
+		if !strings.Contains(stdout.String(), v.Name) || !strings.Contains(stdout.String(), v.When) {
+			t.Errorf("the help lacks %s (%q):\n%s", v.Name, v.When, &stdout)
+		}
 	}
 }
 

@@ -10,21 +10,42 @@ import (
 )
 
 // newShipper opens the configured audit sink and the shipper that feeds it
-// from the store. The log sink writes to log, the bot's own logger.
+// from the store, both tuned by config.Tuning().Audit. The log sink writes
+// to log, the bot's own logger.
 func newShipper(cfg *config.Config, s store, log *slog.Logger, m *metrics.Metrics) (*audit.Shipper, audit.SinkCloser, error) {
+	tu := cfg.Tuning().Audit
+	if err := tu.Check(); err != nil {
+		return nil, nil, err
+	}
 	spec := cfg.Audit.SinkSpec()
-	sink, err := audit.OpenSink(spec, audit.OpenParams{Logger: log, WebhookKey: []byte(cfg.Secrets.AuditWebhookKey.Reveal())})
+	sink, err := audit.OpenSink(spec, audit.OpenParams{
+		Logger:         log,
+		WebhookKey:     []byte(cfg.Secrets.AuditWebhookKey.Reveal()),
+		WebhookTimeout: tu.WebhookTimeout,
+		File:           audit.FileOptions{MaxBytes: tu.FileMaxBytes, Keep: tu.FileKeep},
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit.sink %s: %w", spec, err)
 	}
-	sh := audit.NewShipper(audit.ShipperParams{
-		Source:   s,
-		Cursor:   s,
-		Sink:     sink,
-		SinkKey:  spec.Key(),
-		Logger:   log.With("component", "audit"),
-		Observer: auditObserver{m.RegisterAudit()},
+	sh, err := audit.NewShipper(audit.ShipperParams{
+		Source:       s,
+		Cursor:       s,
+		Sink:         sink,
+		SinkKey:      spec.Key(),
+		Logger:       log.With("component", "audit"),
+		Observer:     auditObserver{m.RegisterAudit()},
+		Batch:        tu.Batch,
+		Poll:         tu.Poll,
+		LeaseTTL:     tu.LeaseTTL,
+		MinBackoff:   tu.MinBackoff,
+		MaxBackoff:   tu.MaxBackoff,
+		FlushTimeout: tu.FlushTimeout,
+		StoreTimeout: tu.StoreTimeout,
 	})
+	if err != nil {
+		sink.Close()
+		return nil, nil, err
+	}
 	return sh, sink, nil
 }
 

@@ -8,7 +8,9 @@ import (
 // startLoops runs the audit shipper and the Home tab's refresher, each on
 // its own goroutine, and returns how to stop them. Stopping waits for the
 // shipper's last bounded attempt to ship what is recorded (so call it once
-// kills in flight are recorded) and for its lease to be given up.
+// kills in flight are recorded) and for its lease to be given up. ctx
+// only stops them: the shipper bounds each store call itself (the audit
+// tuning's StoreTimeout).
 func (a *App) startLoops() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

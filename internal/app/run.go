@@ -132,30 +132,35 @@ func (a *App) checkBotToken(ctx context.Context) error {
 	return nil
 }
 
-// schedule sets up the sweep and the reminders.
+// schedule sets up the sweep and the reminders, each run bounded by its
+// timeout from the tuning.
 func (a *App) schedule() (*cron.Cron, error) {
 	sched, err := config.ParseSchedule(a.cfg.Schedule.Sweep)
 	if err != nil {
 		return nil, fmt.Errorf("schedule.sweep: %w", err)
 	}
 	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	c.Schedule(sched, cron.FuncJob(func() {
-		if err := a.svc.Sweep(context.Background()); err != nil {
-			a.log.Error("sweep", "err", err)
-		}
-	}))
+	c.Schedule(sched, a.job("sweep", a.tuning.SweepTimeout, a.svc.Sweep))
 	if spec := a.cfg.Schedule.Remind; spec != "" {
 		remind, err := config.ParseSchedule(spec)
 		if err != nil {
 			return nil, fmt.Errorf("schedule.remind: %w", err)
 		}
-		c.Schedule(remind, cron.FuncJob(func() {
-			if err := a.svc.Remind(context.Background()); err != nil {
-				a.log.Error("reminders", "err", err)
-			}
-		}))
+		c.Schedule(remind, a.job("reminders", a.tuning.RemindTimeout, a.svc.Remind))
 	}
 	return c, nil
+}
+
+// job is a scheduled run of f under a context that ends after timeout; its
+// error is logged as what's.
+func (a *App) job(what string, timeout time.Duration, f func(context.Context) error) cron.FuncJob {
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		if err := f(ctx); err != nil {
+			a.log.Error(what, "err", err)
+		}
+	}
 }
 
 // serveHTTP serves health and metrics on the bound listener, if any, and

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/audit"
@@ -105,21 +104,14 @@ func (a *App) newService(st approvals.Store, killer *dcs.Client, notifier *slack
 
 // NewLogger builds the bot's logger from the configuration's log: section,
 // writing to out (nothing when nil) through a redactor that blanks the
-// value of every secret, whatever logs it: the bot, slack-go's debug
-// output, a driver's error.
+// value of every secret (config.SecretValues), whatever logs it: the bot,
+// slack-go's debug output, a driver's error.
 func NewLogger(cfg *config.Config, out io.Writer) *slog.Logger {
 	if out == nil {
 		return slog.New(slog.DiscardHandler)
 	}
-	secrets := []string{cfg.Secrets.SlackAppToken.Reveal(), cfg.Secrets.SlackBotToken.Reveal(),
-		cfg.Secrets.AccessKey.Reveal(), cfg.Secrets.SecretKey.Reveal(), cfg.Store.DSN.Reveal(),
-		cfg.Secrets.AuditWebhookKey.Reveal()}
-	if u, err := url.Parse(cfg.Store.DSN.Reveal()); err == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok {
-			secrets = append(secrets, pw)
-		}
-	}
-	return slog.New(logging.ContextHandler{Handler: cfg.Log.Handler(logging.NewRedactor(out, secrets...))})
+	redactor := logging.NewRedactor(out, cfg.SecretValues()...)
+	return slog.New(logging.ContextHandler{Handler: cfg.Log.Handler(redactor)})
 }
 
 // policy turns a configured policy into the lifecycle's.

@@ -16,6 +16,7 @@ type memStore struct {
 	recs    []Record // Seq 1, 2, ...
 	cursors map[string]*memCursor
 	reads   int
+	leases  int // Lease calls
 }
 
 type memCursor struct {
@@ -59,6 +60,7 @@ func (m *memStore) RecordsAfter(_ context.Context, after int64, limit int) ([]Re
 func (m *memStore) Lease(_ context.Context, sink, owner string, now time.Time, ttl time.Duration) (int64, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.leases++
 	c := m.cursors[sink]
 	if c == nil {
 		c = &memCursor{}
@@ -89,6 +91,12 @@ func (m *memStore) Release(_ context.Context, sink, owner string) error {
 		c.until = time.Time{}
 	}
 	return nil
+}
+
+func (m *memStore) leaseCalls() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.leases
 }
 
 func (m *memStore) cursor(sink string) int64 {

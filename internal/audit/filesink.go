@@ -10,13 +10,7 @@ import (
 	"sync"
 )
 
-// File sink defaults.
-const (
-	DefaultMaxBytes = 100 << 20 // rotate past 100 MiB
-	DefaultKeep     = 5         // keep path.1 ... path.5
-)
-
-// FileOptions sets the file sink's rotation. Zero values take the defaults.
+// FileOptions sets the file sink's rotation. Both fields are required.
 type FileOptions struct {
 	// MaxBytes is the most a file holds: a record that would take it past
 	// MaxBytes goes to a new file (a record longer than MaxBytes alone
@@ -43,11 +37,8 @@ type FileSink struct {
 // NewFileSink opens path for appending, creating it and its directory if
 // needed.
 func NewFileSink(path string, opts FileOptions) (*FileSink, error) {
-	if opts.MaxBytes <= 0 {
-		opts.MaxBytes = DefaultMaxBytes
-	}
-	if opts.Keep <= 0 {
-		opts.Keep = DefaultKeep
+	if opts.MaxBytes <= 0 || opts.Keep <= 0 {
+		return nil, fmt.Errorf("audit file sink: rotation past %d bytes keeping %d files, want both positive", opts.MaxBytes, opts.Keep)
 	}
 	s := &FileSink{path: path, opts: opts}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

@@ -10,6 +10,9 @@ import (
 	"testing"
 )
 
+// testFileOptions rotate past 100 MiB, which no test reaches, keeping 5.
+var testFileOptions = FileOptions{MaxBytes: 100 << 20, Keep: 5}
+
 func records(from, to int64) []Record {
 	var out []Record
 	for seq := from; seq <= to; seq++ {
@@ -50,7 +53,7 @@ func lineLen(t *testing.T) int64 {
 func TestFileSinkAppendsAndSyncs(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "logs", "audit")
 	path := filepath.Join(dir, "audit.jsonl")
-	s, err := NewFileSink(path, FileOptions{})
+	s, err := NewFileSink(path, testFileOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +70,7 @@ func TestFileSinkAppendsAndSyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Reopening appends.
-	s, err = NewFileSink(path, FileOptions{})
+	s, err = NewFileSink(path, testFileOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +100,7 @@ func TestFileSinkEndsACutLine(t *testing.T) {
 	if err := os.WriteFile(path, append(append(line, '\n'), line[:20]...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewFileSink(path, FileOptions{})
+	s, err := NewFileSink(path, testFileOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,5 +162,16 @@ func TestFileSinkOversizedRecord(t *testing.T) {
 	}
 	if got := readSeqs(t, path+".1"); !slices.Equal(got, []int64{1}) {
 		t.Errorf("rotated file holds %v, want [1]", got)
+	}
+}
+
+// The file sink takes no default rotation.
+func TestFileSinkNeedsRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	for _, o := range []FileOptions{{}, {MaxBytes: 1 << 20}, {Keep: 3}} {
+		if s, err := NewFileSink(path, o); err == nil {
+			s.Close()
+			t.Errorf("NewFileSink(%+v) opened a sink", o)
+		}
 	}
 }

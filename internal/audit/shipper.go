@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
@@ -42,17 +43,8 @@ type Observer interface {
 	Failed(err error)
 }
 
-// Shipper defaults.
-const (
-	DefaultBatch        = 100
-	DefaultPoll         = 5 * time.Second
-	DefaultLeaseTTL     = 60 * time.Second
-	DefaultMinBackoff   = 200 * time.Millisecond
-	DefaultMaxBackoff   = 30 * time.Second
-	DefaultFlushTimeout = 5 * time.Second
-)
-
-// ShipperParams configures a Shipper. Zero values take the defaults.
+// ShipperParams configures a Shipper. Source, Cursor, Sink, SinkKey, Batch
+// and the durations are required.
 type ShipperParams struct {
 	Source Source
 	Cursor Cursor
@@ -62,20 +54,23 @@ type ShipperParams struct {
 	// Owner names this shipper in the lease; it must differ between
 	// replicas. Empty means the host name and a random suffix.
 	Owner  string
-	Logger *slog.Logger
+	Logger *slog.Logger // nil discards
 	// Observer may be nil.
 	Observer Observer
 
 	Batch int           // records per Send
 	Poll  time.Duration // how often to look for records without a Notify
-	// LeaseTTL is how long a lease lasts unless renewed; it must exceed the
-	// time one Send can take (the webhook's timeout) and the clock skew
-	// between replicas. A dead shipper's sink waits this long.
+	// LeaseTTL is how long a lease lasts unless renewed. The shipper
+	// renews it when less than half is left, so half of it must exceed
+	// the time one Send can take (the webhook's timeout) and the clock
+	// skew between replicas. A dead shipper's sink waits up to this long.
 	LeaseTTL   time.Duration
 	MinBackoff time.Duration // the first retry's delay; it doubles, with jitter,
 	MaxBackoff time.Duration // up to this
 	// FlushTimeout bounds the last shipping attempt when Run's ctx ends.
 	FlushTimeout time.Duration
+	// StoreTimeout bounds each call to the Source or the Cursor.
+	StoreTimeout time.Duration
 
 	// Now and After are the clock; nil means the real one.
 	Now   func() time.Time
@@ -83,26 +78,33 @@ type ShipperParams struct {
 }
 
 // Shipper ships the records of a Source to a Sink, in order, at least once.
+//
+// It takes the sink's lease only when there is something to ship, and keeps
+// it without a store write while at least half of LeaseTTL is left: a batch
+// is read after the cursor as last seen, which can only lag the store's (a
+// cursor only moves on), so an empty read means nothing to ship and no
+// lease is needed. An idle shipper writes nothing, and a busy one writes an
+// Advance per batch and a Lease per half TTL. A replica that last saw an
+// older cursor (another one shipped since) tries the lease at each wake
+// until the holder's runs out, at most LeaseTTL after the holder's last
+// batch; the lease tells it the cursor, and it writes nothing more while
+// idle. Advance moves the cursor only for the lease's owner and from the
+// cursor the batch was read after, so a shipper that lost its lease cannot
+// move it.
 type Shipper struct {
 	p    ShipperParams
 	log  *slog.Logger
 	wake chan struct{}
+
+	// Run's goroutine alone uses these.
+	cursor int64     // the sink's cursor as last seen; exact while the lease is held
+	until  time.Time // when this shipper's lease ends; zero when it holds none
 }
 
 // NewShipper returns a shipper; Run starts it.
-func NewShipper(p ShipperParams) *Shipper {
-	def := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&p.Poll, DefaultPoll)
-	def(&p.LeaseTTL, DefaultLeaseTTL)
-	def(&p.MinBackoff, DefaultMinBackoff)
-	def(&p.MaxBackoff, DefaultMaxBackoff)
-	def(&p.FlushTimeout, DefaultFlushTimeout)
-	if p.Batch <= 0 {
-		p.Batch = DefaultBatch
+func NewShipper(p ShipperParams) (*Shipper, error) {
+	if err := p.check(); err != nil {
+		return nil, err
 	}
 	if p.Owner == "" {
 		p.Owner = defaultOwner()
@@ -120,7 +122,31 @@ func NewShipper(p ShipperParams) *Shipper {
 		p.After = time.After
 	}
 	log := p.Logger.With("audit_sink", p.SinkKey, "audit_owner", p.Owner)
-	return &Shipper{p: p, log: log, wake: make(chan struct{}, 1)}
+	return &Shipper{p: p, log: log, wake: make(chan struct{}, 1)}, nil
+}
+
+// check returns every required field of p that is missing.
+func (p ShipperParams) check() error {
+	var errs []error
+	if p.Source == nil || p.Cursor == nil || p.Sink == nil || p.SinkKey == "" {
+		errs = append(errs, errors.New("audit shipper: needs a source, a cursor, a sink and its key"))
+	}
+	if p.Batch <= 0 {
+		errs = append(errs, fmt.Errorf("audit shipper: batch is %d, want a positive number", p.Batch))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"poll", p.Poll}, {"lease TTL", p.LeaseTTL}, {"min backoff", p.MinBackoff}, {"max backoff", p.MaxBackoff},
+		{"flush timeout", p.FlushTimeout}, {"store timeout", p.StoreTimeout}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("audit shipper: %s is %s, want a positive duration", d.name, d.v))
+		}
+	}
+	if p.MaxBackoff < p.MinBackoff {
+		errs = append(errs, fmt.Errorf("audit shipper: max backoff %s is below min backoff %s", p.MaxBackoff, p.MinBackoff))
+	}
+	return errors.Join(errs...)
 }
 
 func defaultOwner() string {
@@ -184,13 +210,16 @@ func (s *Shipper) flush(ctx context.Context) {
 			break
 		}
 	}
-	if err := s.p.Cursor.Release(fctx, s.p.SinkKey, s.p.Owner); err != nil {
+	rctx, rcancel := context.WithTimeout(fctx, s.p.StoreTimeout)
+	defer rcancel()
+	if err := s.p.Cursor.Release(rctx, s.p.SinkKey, s.p.Owner); err != nil {
 		s.log.Warn("audit: release the sink's lease", "err", err)
 	}
+	s.until = time.Time{}
 }
 
-// ship leases the sink and ships one batch, retrying its Send until it is
-// accepted, the lease is lost or ctx ends. more says another batch may wait.
+// ship ships one batch, retrying its Send until it is accepted, the lease
+// is lost or ctx ends. more says another batch may wait.
 func (s *Shipper) ship(ctx context.Context) (more bool, err error) {
 	cursor, batch, err := s.next(ctx)
 	if err != nil || len(batch) == 0 {
@@ -211,13 +240,16 @@ func (s *Shipper) ship(ctx context.Context) (more bool, err error) {
 		if !s.sleep(ctx, delay) {
 			return false, ctx.Err()
 		}
-		// Renew the lease before sending again; if another shipper took
-		// it meanwhile, the batch is its to send.
-		cur, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, s.p.Now(), s.p.LeaseTTL)
+		// Renew the lease before sending again if it runs low; if another
+		// shipper took it meanwhile, the batch is its to send.
+		if s.holds() {
+			continue
+		}
+		held, err := s.lease(ctx)
 		if err != nil {
 			return false, fmt.Errorf("renew lease: %w", err)
 		}
-		if !held || cur != cursor {
+		if !held || s.cursor != cursor {
 			s.log.Info("audit: another shipper took the sink over")
 			return false, nil
 		}
@@ -237,42 +269,86 @@ func (s *Shipper) shipOnce(ctx context.Context) (more bool, err error) {
 	return s.advance(ctx, cursor, batch)
 }
 
-// next leases the sink and reads the batch after its cursor: none if the
-// lease is another's.
+// next returns the batch after the sink's cursor, taking or renewing the
+// lease first if there is one and the lease is not held with at least
+// half its TTL left; none if the lease is another's.
 func (s *Shipper) next(ctx context.Context) (int64, []Record, error) {
-	cursor, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, s.p.Now(), s.p.LeaseTTL)
+	batch, err := s.read(ctx, s.cursor)
+	if err != nil || len(batch) == 0 || s.holds() {
+		return s.cursor, batch, err
+	}
+	seen := s.cursor
+	held, err := s.lease(ctx)
 	if err != nil {
 		return 0, nil, fmt.Errorf("lease: %w", err)
 	}
 	if !held {
-		return cursor, nil, nil
+		return s.cursor, nil, nil
 	}
+	if s.cursor != seen {
+		batch, err = s.read(ctx, s.cursor)
+	}
+	return s.cursor, batch, err
+}
+
+// holds reports whether this shipper holds the lease with at least half
+// its TTL left.
+func (s *Shipper) holds() bool {
+	return !s.until.IsZero() && s.until.Sub(s.p.Now()) >= s.p.LeaseTTL/2
+}
+
+// lease takes or renews the sink's lease and learns its cursor; held is
+// false when another shipper holds it.
+func (s *Shipper) lease(ctx context.Context) (held bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	defer cancel()
+	now := s.p.Now()
+	cursor, held, err := s.p.Cursor.Lease(ctx, s.p.SinkKey, s.p.Owner, now, s.p.LeaseTTL)
+	if err != nil || !held {
+		s.until = time.Time{}
+		return false, err
+	}
+	s.cursor, s.until = cursor, now.Add(s.p.LeaseTTL)
+	return true, nil
+}
+
+// read returns the batch after cursor, checked to be in order.
+func (s *Shipper) read(ctx context.Context, cursor int64) ([]Record, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	defer cancel()
 	batch, err := s.p.Source.RecordsAfter(ctx, cursor, s.p.Batch)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read records after %d: %w", cursor, err)
+		return nil, fmt.Errorf("read records after %d: %w", cursor, err)
 	}
 	prev := cursor
 	for _, r := range batch {
 		if r.Seq <= prev {
-			return 0, nil, fmt.Errorf("source returned record %d after %d", r.Seq, prev)
+			return nil, fmt.Errorf("source returned record %d after %d", r.Seq, prev)
 		}
 		prev = r.Seq
 	}
-	return cursor, batch, nil
+	return batch, nil
 }
 
-// advance moves the cursor past batch, which the sink accepted.
+// advance moves the cursor past batch, which the sink accepted. When it
+// cannot tell that it did, the lease is taken again before the next batch,
+// which reads the cursor afresh.
 func (s *Shipper) advance(ctx context.Context, cursor int64, batch []Record) (more bool, err error) {
 	last := batch[len(batch)-1]
+	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	defer cancel()
 	ok, err := s.p.Cursor.Advance(ctx, s.p.SinkKey, s.p.Owner, cursor, last.Seq)
 	if err != nil {
 		// The batch will be sent again: at least once.
+		s.until = time.Time{}
 		return false, fmt.Errorf("advance cursor to %d: %w", last.Seq, err)
 	}
 	if !ok {
+		s.until = time.Time{}
 		s.log.Info("audit: another shipper took the sink over")
 		return false, nil
 	}
+	s.cursor = last.Seq
 	s.p.Observer.Shipped(len(batch), last)
 	return len(batch) == s.p.Batch, nil
 }

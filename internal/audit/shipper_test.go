@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,13 +14,18 @@ const testPoll = 17 * time.Hour // never fires (see delays)
 
 var t0 = time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC)
 
-func newTestShipper(m *memStore, sink Sink, owner string, clock *fakeClock, d *delays) *Shipper {
-	return NewShipper(ShipperParams{
+func newTestShipper(t *testing.T, m *memStore, sink Sink, owner string, clock *fakeClock, d *delays) *Shipper {
+	t.Helper()
+	s, err := NewShipper(ShipperParams{
 		Source: m, Cursor: m, Sink: sink, SinkKey: "test", Owner: owner,
 		Batch: 100, Poll: testPoll, LeaseTTL: time.Minute,
-		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second,
-		Now: clock.Now, After: d.After,
+		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second, FlushTimeout: 5 * time.Second,
+		StoreTimeout: 10 * time.Second, Now: clock.Now, After: d.After,
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 type countObserver struct {
@@ -46,7 +52,7 @@ func TestShipperShipsInOrderInBatches(t *testing.T) {
 	m, sink := newMemStore(), newRecSink()
 	m.add(250)
 	obs := &countObserver{}
-	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
 	s.p.Observer = obs
 	stop := runShipper(t, s)
 
@@ -105,7 +111,7 @@ func TestShipperRetriesTheSameBatch(t *testing.T) {
 	}
 	d := &delays{poll: testPoll}
 	obs := &countObserver{}
-	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, d)
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, d)
 	s.p.Observer = obs
 	stop := runShipper(t, s)
 	sink.waitUntil(t, 120)
@@ -147,13 +153,13 @@ func TestShipperResumesFromTheCursor(t *testing.T) {
 	m, clock := newMemStore(), &fakeClock{t: t0}
 	m.add(50)
 	first := newRecSink()
-	stop := runShipper(t, newTestShipper(m, first, "a", clock, &delays{poll: testPoll}))
+	stop := runShipper(t, newTestShipper(t, m, first, "a", clock, &delays{poll: testPoll}))
 	first.waitUntil(t, 50)
 	stop()
 
 	m.add(20)
 	second := newRecSink()
-	runShipper(t, newTestShipper(m, second, "b", clock, &delays{poll: testPoll}))
+	runShipper(t, newTestShipper(t, m, second, "b", clock, &delays{poll: testPoll}))
 	second.waitUntil(t, 70)
 	want := upTo(70)[50:]
 	if got := second.seqs(); !slices.Equal(got, want) {
@@ -166,7 +172,7 @@ func TestShipperResumesFromTheCursor(t *testing.T) {
 func TestShipperFlushesOnStop(t *testing.T) {
 	m, sink, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
 	m.add(5)
-	stop := runShipper(t, newTestShipper(m, sink, "a", clock, &delays{poll: testPoll}))
+	stop := runShipper(t, newTestShipper(t, m, sink, "a", clock, &delays{poll: testPoll}))
 	sink.waitUntil(t, 5)
 	m.add(150) // no Notify, and the poll never fires
 	stop()
@@ -201,8 +207,8 @@ func TestShippersShareOneLease(t *testing.T) {
 	m, shared, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
 	var mu sync.Mutex
 	var by []string
-	a := newTestShipper(m, taggedSink{"a", shared, &mu, &by}, "a", clock, &delays{poll: testPoll})
-	b := newTestShipper(m, taggedSink{"b", shared, &mu, &by}, "b", clock, &delays{poll: testPoll})
+	a := newTestShipper(t, m, taggedSink{"a", shared, &mu, &by}, "a", clock, &delays{poll: testPoll})
+	b := newTestShipper(t, m, taggedSink{"b", shared, &mu, &by}, "b", clock, &delays{poll: testPoll})
 	stopA := runShipper(t, a)
 	stopB := runShipper(t, b)
 	for i := range 5 {
@@ -254,13 +260,13 @@ func TestShipperLeaseExpires(t *testing.T) {
 		return errors.New("timeout")
 	}
 	dA := &delays{poll: testPoll, idle: make(chan struct{}, 1)}
-	a := newTestShipper(m, stuck, "a", clock, dA)
+	a := newTestShipper(t, m, stuck, "a", clock, dA)
 	runShipper(t, a)
 	<-entered
 
 	clock.Add(61 * time.Second)
 	healthy := newRecSink()
-	b := newTestShipper(m, healthy, "b", clock, &delays{poll: testPoll})
+	b := newTestShipper(t, m, healthy, "b", clock, &delays{poll: testPoll})
 	runShipper(t, b)
 	healthy.waitUntil(t, 30)
 	close(release)
@@ -300,7 +306,7 @@ func (badSource) RecordsAfter(context.Context, int64, int) ([]Record, error) {
 func TestShipperRefusesARecordOutOfOrder(t *testing.T) {
 	m, sink := newMemStore(), newRecSink()
 	failed := make(chan error, 100)
-	s := newTestShipper(m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
 	s.p.Source = badSource{}
 	s.p.Observer = chanObserver(failed)
 	stop := runShipper(t, s)
@@ -318,5 +324,116 @@ func (c chanObserver) Failed(err error) {
 	select {
 	case c <- err:
 	default:
+	}
+}
+
+// The shipper takes no defaults: a missing value is an error naming it.
+func TestNewShipperRefusesZeroValues(t *testing.T) {
+	m := newMemStore()
+	_, err := NewShipper(ShipperParams{Source: m, Cursor: m, Sink: newRecSink(), SinkKey: "test"})
+	if err == nil {
+		t.Fatal("NewShipper took a shipper without batch, poll, lease, backoffs or timeouts")
+	}
+	for _, name := range []string{"batch", "poll", "lease TTL", "min backoff", "max backoff", "flush timeout", "store timeout"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("the error does not name %s: %v", name, err)
+		}
+	}
+}
+
+// A shipper takes no lease while there is nothing to ship, takes it once
+// for the batches of half a TTL, and renews it once less than half is left.
+func TestShipperLeasesOncePerHalfTTL(t *testing.T) {
+	m, sink, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
+	d := &delays{poll: testPoll, idle: make(chan struct{}, 1)}
+	s := newTestShipper(t, m, sink, "a", clock, d)
+	runShipper(t, s)
+
+	for range 5 {
+		<-d.idle
+		s.Notify()
+	}
+	<-d.idle
+	if n := m.leaseCalls(); n != 0 {
+		t.Errorf("%d Lease calls with nothing to ship, want none", n)
+	}
+
+	const wakes = 10
+	for i := range wakes {
+		m.add(1)
+		s.Notify()
+		sink.waitUntil(t, int64(i+1))
+		clock.Add(2 * time.Second) // 20 s in all, within half the 1 min TTL
+	}
+	if n := m.leaseCalls(); n != 1 {
+		t.Errorf("%d Lease calls for %d wakes within half the lease's TTL, want 1", n, wakes)
+	}
+
+	clock.Add(15 * time.Second) // 35 s since the lease: less than half is left
+	m.add(1)
+	s.Notify()
+	sink.waitUntil(t, wakes+1)
+	if n := m.leaseCalls(); n != 2 {
+		t.Errorf("%d Lease calls once less than half the TTL was left, want 2", n)
+	}
+	if got := sink.seqs(); !slices.Equal(got, upTo(wakes+1)) {
+		t.Errorf("sink got %v, want 1..%d", got, wakes+1)
+	}
+}
+
+// boundedStore checks that each call comes with a deadline no further than
+// within away.
+type boundedStore struct {
+	*memStore
+	within time.Duration
+	mu     sync.Mutex
+	calls  []string // the calls without such a deadline
+}
+
+func (b *boundedStore) check(ctx context.Context, call string) {
+	dl, ok := ctx.Deadline()
+	if !ok || time.Until(dl) > b.within {
+		b.mu.Lock()
+		b.calls = append(b.calls, call)
+		b.mu.Unlock()
+	}
+}
+
+func (b *boundedStore) RecordsAfter(ctx context.Context, after int64, limit int) ([]Record, error) {
+	b.check(ctx, "RecordsAfter")
+	return b.memStore.RecordsAfter(ctx, after, limit)
+}
+
+func (b *boundedStore) Lease(ctx context.Context, sink, owner string, now time.Time, ttl time.Duration) (int64, bool, error) {
+	b.check(ctx, "Lease")
+	return b.memStore.Lease(ctx, sink, owner, now, ttl)
+}
+
+func (b *boundedStore) Advance(ctx context.Context, sink, owner string, from, to int64) (bool, error) {
+	b.check(ctx, "Advance")
+	return b.memStore.Advance(ctx, sink, owner, from, to)
+}
+
+func (b *boundedStore) Release(ctx context.Context, sink, owner string) error {
+	b.check(ctx, "Release")
+	return b.memStore.Release(ctx, sink, owner)
+}
+
+// Every store call of the shipper is bounded by StoreTimeout, though Run's
+// ctx has no deadline.
+func TestShipperBoundsStoreCalls(t *testing.T) {
+	m, sink := newMemStore(), newRecSink()
+	m.add(150)
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &delays{poll: testPoll})
+	b := &boundedStore{memStore: m, within: s.p.StoreTimeout}
+	s.p.Source, s.p.Cursor = b, b
+	stop := runShipper(t, s)
+	sink.waitUntil(t, 150)
+	stop()
+	if len(b.calls) > 0 {
+		t.Errorf("store calls without a deadline within the store timeout: %v", b.calls)
+	}
+	if m.leaseCalls() == 0 || m.reads == 0 {
+		t.Error("the shipper made no Lease or read")
 	}
 }

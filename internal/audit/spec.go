@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // SinkKind names a kind of sink.
@@ -130,12 +130,13 @@ func Redact(u *url.URL) string {
 	return c.String()
 }
 
-// OpenParams is what OpenSink needs beyond the spec.
+// OpenParams is what OpenSink needs beyond the spec; each sink requires
+// its own fields.
 type OpenParams struct {
-	Logger     *slog.Logger // the log sink's; required for it
-	WebhookKey []byte       // the webhook's HMAC key (AUDIT_WEBHOOK_SECRET)
-	File       FileOptions  // rotation of the file sink
-	HTTPClient *http.Client // the webhook's; nil for a default with a timeout
+	Logger         *slog.Logger  // the log sink's
+	WebhookKey     []byte        // the webhook's HMAC key (AUDIT_WEBHOOK_SECRET)
+	WebhookTimeout time.Duration // bounds one POST to the webhook
+	File           FileOptions   // rotation of the file sink
 }
 
 // SinkCloser is a Sink that holds resources until closed.
@@ -155,7 +156,7 @@ func OpenSink(spec Spec, p OpenParams) (SinkCloser, error) {
 	case SinkFile:
 		return NewFileSink(spec.Path, p.File)
 	case SinkWebhook:
-		return NewWebhookSink(WebhookParams{URL: spec.URL, Key: p.WebhookKey, Client: p.HTTPClient})
+		return NewWebhookSink(WebhookParams{URL: spec.URL, Key: p.WebhookKey, Timeout: p.WebhookTimeout})
 	}
 	return nil, fmt.Errorf("audit sink: unknown kind %q", spec.Kind)
 }

@@ -73,7 +73,7 @@ func TestOpenSink(t *testing.T) {
 	}
 
 	fileSpec, _ := ParseSink("file:" + filepath.Join(t.TempDir(), "a", "audit.jsonl"))
-	s, err := OpenSink(fileSpec, OpenParams{})
+	s, err := OpenSink(fileSpec, OpenParams{File: testFileOptions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestOpenSink(t *testing.T) {
 	if _, err := OpenSink(hookSpec, OpenParams{}); err == nil || !strings.Contains(err.Error(), "secret is empty") {
 		t.Errorf("a webhook without a key: %v", err)
 	}
-	if s, err := OpenSink(hookSpec, OpenParams{WebhookKey: []byte("k")}); err != nil {
+	if s, err := OpenSink(hookSpec, OpenParams{WebhookKey: []byte("k"), WebhookTimeout: testWebhookTimeout}); err != nil {
 		t.Error(err)
 	} else if _, ok := s.(*WebhookSink); !ok {
 		t.Errorf("webhook spec opened a %T", s)

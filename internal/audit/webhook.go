@@ -29,16 +29,12 @@ const (
 	UserAgent = "dcsbot-audit/1"
 )
 
-// DefaultWebhookTimeout bounds one POST, answer included.
-const DefaultWebhookTimeout = 10 * time.Second
-
-// WebhookParams configures a WebhookSink.
+// WebhookParams configures a WebhookSink. Every field is required.
 type WebhookParams struct {
 	URL *url.URL // absolute http or https (see ParseSink)
-	Key []byte   // the HMAC key; required
-	// Client sends the POSTs; nil means one with DefaultWebhookTimeout.
-	// Redirects are never followed, with any client.
-	Client *http.Client
+	Key []byte   // the HMAC key
+	// Timeout bounds one POST, its answer included.
+	Timeout time.Duration
 }
 
 // WebhookSink POSTs each batch as NDJSON, signed with HMAC-SHA256 over the
@@ -60,15 +56,15 @@ func NewWebhookSink(p WebhookParams) (*WebhookSink, error) {
 	if len(p.Key) == 0 {
 		return nil, errors.New("audit webhook: the signing secret is empty")
 	}
-	var c http.Client
-	if p.Client != nil {
-		c = *p.Client
-	} else {
-		c.Timeout = DefaultWebhookTimeout
+	if p.Timeout <= 0 {
+		return nil, fmt.Errorf("audit webhook: timeout is %s, want a positive duration", p.Timeout)
 	}
-	// A redirect would send the signed audit trail somewhere else.
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &WebhookSink{url: p.URL.String(), shown: Redact(p.URL), key: bytes.Clone(p.Key), client: &c}, nil
+	c := &http.Client{
+		Timeout: p.Timeout,
+		// A redirect would send the signed audit trail somewhere else.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return &WebhookSink{url: p.URL.String(), shown: Redact(p.URL), key: bytes.Clone(p.Key), client: c}, nil
 }
 
 // Sign returns the signature header's value for body under key:

@@ -21,6 +21,9 @@ import (
 
 var hookKey = []byte("0123456789abcdef-shared-secret")
 
+// testWebhookTimeout bounds a POST in tests that do not time one out.
+const testWebhookTimeout = 10 * time.Second
+
 // delivery is one POST the receiver got.
 type delivery struct {
 	id   string
@@ -129,14 +132,14 @@ func TestWebhookThroughFailures(t *testing.T) {
 		return map[int]string{1: "500", 2: "reset", 3: "keep-and-hang"}[n]
 	})
 	u, _ := url.Parse(srv.URL + "/audit")
-	sink, err := NewWebhookSink(WebhookParams{URL: u, Key: hookKey, Client: &http.Client{Timeout: time.Second}})
+	sink, err := NewWebhookSink(WebhookParams{URL: u, Key: hookKey, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := newMemStore()
 	m.add(250)
 	d := &delays{poll: testPoll}
-	runShipper(t, newTestShipper(m, sink, "a", &fakeClock{t: t0}, d))
+	runShipper(t, newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, d))
 	rc.waitFor(t, 250)
 
 	rc.mu.Lock()
@@ -200,7 +203,7 @@ func checkNoSecret(t *testing.T, err error) {
 
 func TestWebhookErrorsHideSecrets(t *testing.T) {
 	_, srv := newReceiver(t, func(int) string { return "500" })
-	sink, err := NewWebhookSink(WebhookParams{URL: secretURL(t, srv.URL), Key: hookKey})
+	sink, err := NewWebhookSink(WebhookParams{URL: secretURL(t, srv.URL), Key: hookKey, Timeout: testWebhookTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +216,7 @@ func TestWebhookErrorsHideSecrets(t *testing.T) {
 	// No answer at all: a transport error, whose url.Error would quote the URL.
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
-	sink, _ = NewWebhookSink(WebhookParams{URL: secretURL(t, dead.URL), Key: hookKey})
+	sink, _ = NewWebhookSink(WebhookParams{URL: secretURL(t, dead.URL), Key: hookKey, Timeout: testWebhookTimeout})
 	checkNoSecret(t, sink.Send(t.Context(), records(1, 1)))
 }
 
@@ -223,7 +226,7 @@ func TestWebhookDoesNotFollowRedirects(t *testing.T) {
 	redirector := httptest.NewServer(http.RedirectHandler(elsewhere.URL, http.StatusTemporaryRedirect))
 	defer redirector.Close()
 	u, _ := url.Parse(redirector.URL)
-	sink, _ := NewWebhookSink(WebhookParams{URL: u, Key: hookKey, Client: &http.Client{}})
+	sink, _ := NewWebhookSink(WebhookParams{URL: u, Key: hookKey, Timeout: testWebhookTimeout})
 	if err := sink.Send(t.Context(), records(1, 1)); err == nil || !strings.Contains(err.Error(), "HTTP 307") {
 		t.Errorf("Send through a redirect: %v, want an HTTP 307 error", err)
 	}
@@ -247,5 +250,13 @@ func TestSignVerify(t *testing.T) {
 	}
 	if DeliveryID(body) != DeliveryID(bytes.Clone(body)) || DeliveryID(body) == DeliveryID(append(body, ' ')) {
 		t.Error("DeliveryID is not a function of the body")
+	}
+}
+
+// The webhook sink takes no default timeout.
+func TestWebhookNeedsATimeout(t *testing.T) {
+	u, _ := url.Parse("https://siem.example.com/in")
+	if _, err := NewWebhookSink(WebhookParams{URL: u, Key: hookKey}); err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("a webhook sink without a timeout: %v, want an error naming the timeout", err)
 	}
 }

@@ -28,34 +28,3 @@ func (a Audit) webhook() bool {
 	spec, err := audit.ParseSink(a.Sink)
 	return err == nil && spec.Kind == audit.SinkWebhook
 }
-
-// readAuditSecret reads AUDIT_WEBHOOK_SECRET (or its _FILE) when the audit
-// sink is a webhook, which needs it; otherwise it is not read.
-func (c *Config) readAuditSecret(lookupEnv func(string) (string, bool), p *problems) {
-	c.Secrets.AuditWebhookKey = ""
-	if !c.Audit.webhook() {
-		return
-	}
-	if v, _ := lookupEnv(EnvAuditWebhook); v == "" {
-		if f, _ := lookupEnv(EnvAuditWebhook + "_FILE"); f == "" {
-			p.add(EnvAuditWebhook, "required with a webhook audit.sink: set %s or %s", EnvAuditWebhook, EnvAuditWebhook+"_FILE")
-			return
-		}
-	}
-	val, fromFile, key, ok := readSecret(EnvAuditWebhook, lookupEnv, p)
-	if ok && checkSecret(key, val, "", fromFile, p) {
-		c.Secrets.AuditWebhookKey = Secret(val)
-	}
-}
-
-// validateAuditSecret checks the webhook key of a Config built without Load.
-func (c *Config) validateAuditSecret(p *problems) {
-	if !c.Audit.webhook() {
-		return
-	}
-	if c.Secrets.AuditWebhookKey == "" {
-		p.add(EnvAuditWebhook, "required with a webhook audit.sink: set %s or %s", EnvAuditWebhook, EnvAuditWebhook+"_FILE")
-		return
-	}
-	checkSecret(EnvAuditWebhook, c.Secrets.AuditWebhookKey.Reveal(), "", false, p)
-}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"dcsbot/internal/audit"
 )
@@ -74,5 +75,21 @@ func TestValidateAuditHandBuilt(t *testing.T) {
 	}
 	if s := fmt.Sprintf("%v %s", c.Secrets.AuditWebhookKey, c.Secrets.AuditWebhookKey); s != Redacted+" "+Redacted {
 		t.Errorf("the key prints as %q", s)
+	}
+}
+
+// The audit tuning's lease outlasts a webhook POST, and Check says when one
+// does not.
+func TestAuditTuningCheck(t *testing.T) {
+	tu := Default().Tuning().Audit
+	if err := tu.Check(); err != nil {
+		t.Fatalf("the default audit tuning: %v", err)
+	}
+	// The shipper renews at half the TTL: that half must outlast a POST.
+	for _, ttl := range []time.Duration{tu.WebhookTimeout, 2 * tu.WebhookTimeout} {
+		tu.LeaseTTL = ttl
+		if err := tu.Check(); err == nil {
+			t.Errorf("a lease TTL of %s with a webhook timeout of %s passed", tu.LeaseTTL, tu.WebhookTimeout)
+		}
 	}
 }

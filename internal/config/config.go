@@ -59,8 +59,8 @@ type HuaweiCloud struct {
 
 // Instance is one DCS instance as written in the file. Empty Region,
 // ProjectID and Endpoint inherit from HuaweiCloud, and Policy overrides
-// Config.Policy key by key; use Config.InstanceTargets or Config.PolicyFor
-// for the resolved values.
+// Config.Policy key by key; use Config.InstanceTargets for the resolved
+// values.
 type Instance struct {
 	ID        string         `yaml:"id"` // the DCS instance ID, a UUID
 	Region    string         `yaml:"region"`
@@ -96,8 +96,8 @@ type KillAll struct {
 
 // PolicyOverride is an instance's policy block: each non-nil field replaces
 // the global Policy's (a list replaces the global list whole); each nil field
-// inherits it. A key written with no value is nil. Use Config.PolicyFor for
-// the result.
+// inherits it. A key written with no value is nil. InstanceTarget.Policy
+// is the result.
 type PolicyOverride struct {
 	Channels          *[]string       `yaml:"channels"`
 	Requesters        *[]string       `yaml:"requesters"`

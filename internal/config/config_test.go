@@ -814,6 +814,15 @@ func TestTuningComplete(t *testing.T) {
 		"Slack.Retries": tu.Slack.Retries > 0,
 		"Slack.Grace":   tu.Slack.Grace > 0 && tu.Slack.Grace < Default().ShutdownTimeout.Duration,
 		"Lease":         tu.Lease >= 4*time.Second,
+		"SweepTimeout":  tu.SweepTimeout > 0,
+		"RemindTimeout": tu.RemindTimeout > 0,
+		"Audit.Batch":   tu.Audit.Batch > 0,
+		"Audit.Poll":    tu.Audit.Poll > 0,
+		"Audit.Backoff": tu.Audit.MinBackoff > 0 && tu.Audit.MinBackoff <= tu.Audit.MaxBackoff,
+		"Audit.Flush":   tu.Audit.FlushTimeout > 0,
+		"Audit.Store":   tu.Audit.StoreTimeout > 0,
+		"Audit.Webhook": tu.Audit.WebhookTimeout > 0 && tu.Audit.Check() == nil,
+		"Audit.File":    tu.Audit.FileMaxBytes > 0 && tu.Audit.FileKeep > 0,
 	} {
 		if !ok {
 			t.Errorf("Tuning().%s = %+v", name, tu)

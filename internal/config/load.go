@@ -23,7 +23,7 @@ func Load(path string, lookupEnv func(string) (string, bool)) (*Config, error) {
 			err = pe.Err // the key already names the file
 		}
 		p.add(path, "cannot read the config file: %v", err)
-		(&Secrets{}).read(lookupEnv, &p)
+		Default().readSecrets(lookupEnv, &p)
 		return nil, p.err()
 	}
 	return parse(path, data, lookupEnv)
@@ -52,8 +52,7 @@ func parse(source string, data []byte, lookupEnv func(string) (string, bool)) (*
 			}
 		}
 	}
-	c.Secrets.read(lookupEnv, &p)
-	c.readAuditSecret(lookupEnv, &p)
+	c.readSecrets(lookupEnv, &p)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -112,7 +111,6 @@ func (c *Config) normalise() {
 func (c *Config) Validate() error {
 	var p problems
 	c.validateFile(&p)
-	c.Secrets.validate(&p)
-	c.validateAuditSecret(&p)
+	c.validateSecrets(&p)
 	return p.err()
 }

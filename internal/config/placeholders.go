@@ -62,12 +62,12 @@ func listOf(ids *[]string) []string {
 // placeholder copied from the docs (`xapp-…`, `<token>`, `changeme`)
 // rather than a credential. The warning says which kind, never the value.
 func (s *Secrets) warnPlaceholders(p *problems) {
-	vars := append(s.vars(), secretVar{EnvAuditWebhook, "", &s.AuditWebhookKey})
-	for _, v := range vars {
-		if *v.dst == "" {
+	for _, v := range secretVars {
+		val := v.field(s).Reveal()
+		if val == "" {
 			continue
 		}
-		if why := placeholder(v.dst.Reveal(), v.prefix); why != "" {
+		if why := placeholder(val, v.prefix); why != "" {
 			p.add(v.name, "the value looks like a placeholder (%s), not a real credential", why)
 		}
 	}

@@ -64,50 +64,88 @@ const (
 	EnvAuditWebhook  = "AUDIT_WEBHOOK_SECRET"
 )
 
-// vars lists the secrets, their variables and required prefixes.
-func (s *Secrets) vars() []secretVar {
-	return []secretVar{
-		{EnvSlackAppToken, "xapp-", &s.SlackAppToken},
-		{EnvSlackBotToken, "xoxb-", &s.SlackBotToken},
-		{EnvAccessKey, "", &s.AccessKey},
-		{EnvSecretKey, "", &s.SecretKey},
-	}
-}
-
+// secretVar is one secret: its variable, the prefix its value must have,
+// its field in Secrets, and when it is needed.
 type secretVar struct {
 	name   string
 	prefix string
-	dst    *Secret
+	field  func(*Secrets) *Secret
+	// needed says whether c needs the secret; nil means always. A secret
+	// that is not needed is not read, and is left empty.
+	needed func(*Config) bool
+	// when says when it is needed, as in "with a webhook audit.sink";
+	// empty for always.
+	when string
+}
+
+// secretVars is every secret the bot reads: Load and Validate, the
+// placeholder warnings, the log's redaction (SecretValues) and the help
+// text (SecretVars) all go by it.
+var secretVars = []secretVar{
+	{name: EnvSlackAppToken, prefix: "xapp-", field: func(s *Secrets) *Secret { return &s.SlackAppToken }},
+	{name: EnvSlackBotToken, prefix: "xoxb-", field: func(s *Secrets) *Secret { return &s.SlackBotToken }},
+	{name: EnvAccessKey, field: func(s *Secrets) *Secret { return &s.AccessKey }},
+	{name: EnvSecretKey, field: func(s *Secrets) *Secret { return &s.SecretKey }},
+	{name: EnvAuditWebhook, field: func(s *Secrets) *Secret { return &s.AuditWebhookKey },
+		needed: func(c *Config) bool { return c.Audit.webhook() }, when: "with a webhook audit.sink"},
+}
+
+func (v secretVar) neededBy(c *Config) bool { return v.needed == nil || v.needed(c) }
+
+// missing reports the secret as required and unset.
+func (v secretVar) missing(p *problems) {
+	required := "required"
+	if v.when != "" {
+		required += " " + v.when
+	}
+	p.add(v.name, "%s: set %s or %s", required, v.name, v.name+"_FILE")
+}
+
+// SecretVar is a secret's environment variable, as help texts show it.
+type SecretVar struct {
+	Name string // the variable; <Name>_FILE may name a file holding the value instead
+	When string // when the secret is required, as in "with a webhook audit.sink"; "" for always
+}
+
+// SecretVars lists the variables of every secret the bot reads.
+func SecretVars() []SecretVar {
+	out := make([]SecretVar, len(secretVars))
+	for i, v := range secretVars {
+		out[i] = SecretVar{Name: v.name, When: v.when}
+	}
+	return out
 }
 
 // maxSecretFile bounds how much of a <NAME>_FILE is read.
 const maxSecretFile = 64 << 10
 
-// read fills s from lookupEnv, reporting by variable name. No message
-// contains a value.
-func (s *Secrets) read(lookupEnv func(string) (string, bool), p *problems) {
-	for _, v := range s.vars() {
-		*v.dst = ""
-		val, fromFile, key, ok := readSecret(v.name, lookupEnv, p)
-		if !ok {
+// readSecrets fills c.Secrets from lookupEnv, reading each secret c needs
+// and clearing the others, reporting by variable name. No message contains
+// a value.
+func (c *Config) readSecrets(lookupEnv func(string) (string, bool), p *problems) {
+	for _, v := range secretVars {
+		dst := v.field(&c.Secrets)
+		*dst = ""
+		if !v.neededBy(c) {
 			continue
 		}
-		if checkSecret(key, val, v.prefix, fromFile, p) {
-			*v.dst = Secret(val)
+		val, fromFile, key, ok := readSecret(v, lookupEnv, p)
+		if ok && checkSecret(key, val, v.prefix, fromFile, p) {
+			*dst = Secret(val)
 		}
 	}
 }
 
-func readSecret(name string, lookupEnv func(string) (string, bool), p *problems) (val string, fromFile bool, key string, ok bool) {
-	fileVar := name + "_FILE"
-	v, _ := lookupEnv(name)
+func readSecret(v secretVar, lookupEnv func(string) (string, bool), p *problems) (val string, fromFile bool, key string, ok bool) {
+	name, fileVar := v.name, v.name+"_FILE"
+	val, _ = lookupEnv(name)
 	path, _ := lookupEnv(fileVar)
 	switch {
-	case v != "" && path != "":
+	case val != "" && path != "":
 		p.add(name, "set only one of %s and %s", name, fileVar)
 		return "", false, "", false
-	case v != "":
-		return v, false, name, true
+	case val != "":
+		return val, false, name, true
 	case path != "":
 		b, err := readFileLimited(path)
 		if err != nil {
@@ -121,7 +159,7 @@ func readSecret(name string, lookupEnv func(string) (string, bool), p *problems)
 		}
 		return val, true, fileVar, true
 	default:
-		p.add(name, "required: set %s or %s", name, fileVar)
+		v.missing(p)
 		return "", false, "", false
 	}
 }
@@ -160,13 +198,18 @@ func checkSecret(key, val, prefix string, fromFile bool, p *problems) bool {
 	return true
 }
 
-// validate checks secrets already in a Config (one built without Load).
-func (s *Secrets) validate(p *problems) {
-	for _, v := range s.vars() {
-		if *v.dst == "" {
-			p.add(v.name, "required: set %s or %s", v.name, v.name+"_FILE")
+// validateSecrets checks the secrets already in a Config (one built
+// without Load): each one c needs.
+func (c *Config) validateSecrets(p *problems) {
+	for _, v := range secretVars {
+		if !v.neededBy(c) {
 			continue
 		}
-		checkSecret(v.name, string(*v.dst), v.prefix, false, p)
+		val := v.field(&c.Secrets).Reveal()
+		if val == "" {
+			v.missing(p)
+			continue
+		}
+		checkSecret(v.name, val, v.prefix, false, p)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -215,4 +216,68 @@ func TestSecretRedacted(t *testing.T) {
 	}
 	jb, _ := json.Marshal(c)
 	assertNoLeak(t, string(jb))
+}
+
+// SecretValues holds every secret's value and a postgres DSN's passwords,
+// in either form, and not a SQLite file name.
+func TestSecretValues(t *testing.T) {
+	base := func() *Config {
+		c := Default()
+		c.Secrets = Secrets{SlackAppToken: fakeAppToken, SlackBotToken: fakeBotToken, AccessKey: "AK-value-1", SecretKey: "SK-value-1"}
+		return c
+	}
+	tests := []struct {
+		name      string
+		edit      func(c *Config)
+		want, not []string
+	}{
+		{"sqlite", func(c *Config) { c.Store.DSN = "/var/lib/dcsbot/dcsbot.db" },
+			[]string{fakeAppToken, fakeBotToken, "AK-value-1", "SK-value-1"}, []string{"/var/lib/dcsbot/dcsbot.db"}},
+		{"webhook secret", func(c *Config) { c.Secrets.AuditWebhookKey = fakeAuditKey }, []string{fakeAuditKey}, nil},
+		{"postgres URL", func(c *Config) {
+			c.Store = Store{Driver: StorePostgres, DSN: "postgres://bot:p%40ss-url@db:5432/dcsbot?password=query-pass&sslmode=require"}
+		}, []string{"p@ss-url", "query-pass"}, nil},
+		{"postgres key=value", func(c *Config) {
+			c.Store = Store{Driver: StorePostgres, DSN: `host=db user=bot password = 'kv pass\'word' dbname=dcsbot`}
+		}, []string{`kv pass'word`}, []string{"db", "bot", "dcsbot"}},
+		{"postgres key=value, bare", func(c *Config) {
+			c.Store = Store{Driver: StorePostgres, DSN: `password=bare\ pass host=db`}
+		}, []string{"bare pass"}, []string{"db"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := base()
+			tt.edit(c)
+			got := c.SecretValues()
+			for _, w := range tt.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("SecretValues() = %q, lacks %q", got, w)
+				}
+			}
+			for _, n := range tt.not {
+				if slices.Contains(got, n) {
+					t.Errorf("SecretValues() = %q, holds %q", got, n)
+				}
+			}
+			if c.Store.Driver == StorePostgres && !slices.Contains(got, c.Store.DSN.Reveal()) {
+				t.Errorf("SecretValues() = %q, lacks the postgres DSN", got)
+			}
+		})
+	}
+}
+
+// Every secret of the table is in SecretVars, and only the webhook's is
+// conditional.
+func TestSecretVars(t *testing.T) {
+	var names []string
+	for _, v := range SecretVars() {
+		names = append(names, v.Name)
+		if (v.When != "") != (v.Name == EnvAuditWebhook) {
+			t.Errorf("%s: when %q", v.Name, v.When)
+		}
+	}
+	want := []string{EnvSlackAppToken, EnvSlackBotToken, EnvAccessKey, EnvSecretKey, EnvAuditWebhook}
+	if !slices.Equal(names, want) {
+		t.Errorf("SecretVars() = %v, want %v", names, want)
+	}
 }

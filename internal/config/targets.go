@@ -18,7 +18,7 @@ type InstanceTarget struct {
 	Region    string
 	ProjectID string
 	Endpoint  string // absolute URL, no trailing slash
-	Policy    Policy // the effective policy, as PolicyFor
+	Policy    Policy // the effective policy: the instance's overrides on Config.Policy
 }
 
 // InstanceTargets resolves every instance, by alias. An instance's empty

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Tuning is what the bot's parts need that the file does not set. Its
 // values live here, beside the defaults of the file's keys, so that every
@@ -27,6 +30,48 @@ type Tuning struct {
 	// quarter of that): the sweep of any replica recovers an approved or
 	// executing request only once its lease has expired.
 	Lease time.Duration
+	// SweepTimeout bounds one scheduled run of the sweep, and
+	// RemindTimeout one of the reminders (a kill the sweep starts is not
+	// cut by it: it runs to its recorded outcome).
+	SweepTimeout, RemindTimeout time.Duration
+	// Audit is how the audit stream reaches its sink.
+	Audit AuditTuning
+}
+
+// AuditTuning is how the audit shipper and its sinks work (internal/audit).
+type AuditTuning struct {
+	Batch int           // records per delivery
+	Poll  time.Duration // how often a shipper looks for records it was not told of
+	// LeaseTTL is how long a sink's lease lasts unless renewed: one
+	// shipper at a time ships to a sink, and a stopped one's sink waits up
+	// to this long for another. See Check.
+	LeaseTTL time.Duration
+	// MinBackoff is the first retry's delay; it doubles, with jitter, up
+	// to MaxBackoff.
+	MinBackoff, MaxBackoff time.Duration
+	// FlushTimeout bounds the last shipping attempt at shutdown.
+	FlushTimeout time.Duration
+	// StoreTimeout bounds each of the shipper's store calls: a read of
+	// records, a lease, a move of the cursor.
+	StoreTimeout time.Duration
+	// WebhookTimeout bounds one POST to a webhook sink, its answer
+	// included.
+	WebhookTimeout time.Duration
+	// FileMaxBytes is the most a file sink's file holds before it is
+	// rotated; FileKeep is how many rotated files are kept.
+	FileMaxBytes int64
+	FileKeep     int
+}
+
+// Check says whether the audit tuning keeps one shipper at a time on a
+// sink: a shipper renews its lease once less than half of LeaseTTL is left,
+// so half of it must outlast one delivery (WebhookTimeout), with room for
+// the clock skew between replicas.
+func (a AuditTuning) Check() error {
+	if a.LeaseTTL/2 <= a.WebhookTimeout {
+		return fmt.Errorf("audit lease TTL %s: half of it must exceed the webhook timeout %s", a.LeaseTTL, a.WebhookTimeout)
+	}
+	return nil
 }
 
 // SlackLimits bound the bot's Slack Web API calls, so that nothing waits
@@ -52,5 +97,19 @@ func (c *Config) Tuning() Tuning {
 		Slack:          SlackLimits{Attempt: 10 * time.Second, Budget: 30 * time.Second, Retries: 8, Grace: 5 * time.Second},
 		Lease:          time.Minute,
 		OverviewWindow: time.Hour,
+		SweepTimeout:   2 * time.Minute,
+		RemindTimeout:  2 * time.Minute,
+		Audit: AuditTuning{
+			Batch:          100,
+			Poll:           5 * time.Second,
+			LeaseTTL:       time.Minute,
+			MinBackoff:     200 * time.Millisecond,
+			MaxBackoff:     30 * time.Second,
+			FlushTimeout:   5 * time.Second,
+			StoreTimeout:   10 * time.Second,
+			WebhookTimeout: 10 * time.Second,
+			FileMaxBytes:   100 << 20,
+			FileKeep:       5,
+		},
 	}
 }

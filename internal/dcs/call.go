@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"time"
@@ -15,7 +14,8 @@ import (
 	"dcsbot/internal/approvals"
 )
 
-// Retries of read-only calls.
+// Retries of read-only calls: the pause before retry n doubles from
+// backoffBase up to backoffMax (backoff), drawn in [d/2, d] (jitter).
 const (
 	readAttempts = 3
 	backoffBase  = 200 * time.Millisecond
@@ -23,8 +23,8 @@ const (
 )
 
 // read runs a read-only call, retrying it on 429, 5xx and connections that
-// could not be opened, with exponential backoff and full jitter. ctx is
-// checked before each attempt and cuts the waits short.
+// could not be opened, pausing between attempts. ctx is checked before each
+// attempt and cuts the pauses short.
 func (c *Client) read(ctx context.Context, op string, t *target, api string, call func() (*exchange.SdkExchange, error)) error {
 	var err error
 	for attempt := 1; ; attempt++ {
@@ -50,14 +50,8 @@ func (c *Client) read(ctx context.Context, op string, t *target, api string, cal
 		if attempt >= readAttempts || !retryable(err) {
 			return err
 		}
-		d := min(backoffMax, backoffBase<<(attempt-1))
-		d = d/2 + rand.N(d/2+1) // jitter in [d/2, d]
-		timer := time.NewTimer(d)
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-		}
+		// A ctx that ends during the pause is seen at the loop's top.
+		_ = pause(ctx, jitter(backoff(attempt-1, backoffBase, backoffMax)), time.Time{})
 	}
 }
 

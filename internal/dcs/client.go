@@ -190,7 +190,10 @@ func (p Params) check() (map[string]Endpoint, error) {
 	return resolved, errors.Join(errs...)
 }
 
-// resolveEndpoint checks the endpoint of alias and resolves its URL.
+// resolveEndpoint checks the endpoint of alias and resolves its URL. The
+// bot's configuration always passes a URL (config resolves a region's
+// endpoint itself); the region branch, with the SDK's own table, serves
+// callers of New without the bot's configuration.
 func resolveEndpoint(alias string, ep Endpoint) (Endpoint, error) {
 	key := fmt.Sprintf("dcs: instances[%q]", alias)
 	var errs []error

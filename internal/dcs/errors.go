@@ -14,8 +14,6 @@ import (
 	"dcsbot/internal/approvals"
 )
 
-// notSentError is a transport failure before the request left: DCS never
-// saw it.
 // explained carries, beside the error, a sentence for people
 // (approvals.Explainer): the thread shows it instead of Go's error text.
 type explained struct {
@@ -29,6 +27,8 @@ func (e *explained) Unwrap() error { return e.err }
 
 func (e *explained) Explain() string { return e.text }
 
+// notSentError is a transport failure before the request left: DCS never
+// saw it.
 type notSentError struct{ err error }
 
 func (e *notSentError) Error() string { return e.err.Error() }

@@ -104,7 +104,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	if a.svc, err = a.newService(watchedStore{a.store, feed}, killer, notifier, opt); err != nil {
 		return nil, err
 	}
-	if a.shipper, a.sink, err = newShipper(cfg, a.store, log, a.metrics); err != nil {
+	if a.shipper, a.sink, err = newShipper(cfg, a.tuning.Audit, a.store, log, a.metrics); err != nil {
 		return nil, err
 	}
 	defer func() {

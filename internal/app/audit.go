@@ -10,10 +10,9 @@ import (
 )
 
 // newShipper opens the configured audit sink and the shipper that feeds it
-// from the store, both tuned by config.Tuning().Audit. The log sink writes
+// from the store, both tuned by tu (the app's tuning). The log sink writes
 // to log, the bot's own logger.
-func newShipper(cfg *config.Config, s store, log *slog.Logger, m *metrics.Metrics) (*audit.Shipper, audit.SinkCloser, error) {
-	tu := cfg.Tuning().Audit
+func newShipper(cfg *config.Config, tu config.AuditTuning, s store, log *slog.Logger, m *metrics.Metrics) (*audit.Shipper, audit.SinkCloser, error) {
 	if err := tu.Check(); err != nil {
 		return nil, nil, err
 	}

@@ -24,7 +24,7 @@ const (
 // Exactly-once rests on two things: every state change is a single
 // "UPDATE requests ... WHERE id = ? AND state = ?" whose rows-affected count
 // says whether it happened, and every change and its audit event commit in
-// one transaction. AddApproval locks the request row first, so approvals and
+// one transaction. Approve locks the request row first, so approvals and
 // transitions of one request are applied one after the other.
 type Store struct {
 	db     *sql.DB // writes, and the reads of a transaction
@@ -193,21 +193,9 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 	return nil
 }
 
-// AddApproval records a's approval if the request is pending and a.User has
-// not approved it yet, with an "approval" event whose detail is "k of n".
-func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval) (added bool, count int, err error) {
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		added, count, _, err = s.addApproval(ctx, tx, id, a)
-		return err
-	})
-	if err != nil {
-		return false, 0, fmt.Errorf("add approval of %s to request %s: %w", a.User, id, err)
-	}
-	return added, count, nil
-}
-
-// addApproval is AddApproval inside tx. It locks the request row first,
+// addApproval records a's approval if the request is pending and a.User
+// has not approved it yet, with an "approval" event whose detail is "k of
+// n", inside tx. It locks the request row first,
 // so that a concurrent transition waits for tx, and tx sees its outcome if
 // it committed first. state is the request's state.
 func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, id string, a approvals.Approval) (added bool, count int, state approvals.State, err error) {

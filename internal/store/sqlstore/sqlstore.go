@@ -193,49 +193,6 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 	return nil
 }
 
-// addApproval records a's approval if the request is pending and a.User
-// has not approved it yet, with an "approval" event whose detail is "k of
-// n", inside tx. It locks the request row first,
-// so that a concurrent transition waits for tx, and tx sees its outcome if
-// it committed first. state is the request's state.
-func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, id string, a approvals.Approval) (added bool, count int, state approvals.State, err error) {
-	var st string
-	var required int
-	err = s.queryRow(ctx, tx, `SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow, id).
-		Scan(&st, &required)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, 0, "", approvals.ErrNotFound
-	}
-	if err != nil {
-		return false, 0, "", err
-	}
-	state = approvals.State(st)
-	if state == approvals.Pending {
-		res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
-VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
-ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
-		if err != nil {
-			return false, 0, state, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return false, 0, state, err
-		}
-		added = n == 1
-	}
-	if err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM approvals WHERE request_id = ?`, id).Scan(&count); err != nil {
-		return false, 0, state, err
-	}
-	if !added {
-		return false, count, state, nil
-	}
-	err = s.addEvent(ctx, tx, approvals.Event{
-		RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
-		Detail: fmt.Sprintf("%d of %d", count, required),
-	})
-	return added, count, state, err
-}
-
 // Apply performs t if the request is in t.From. Leaving Pending records
 // t.Actor as DecidedBy; a non-empty t.Note replaces the note; a non-nil
 // t.Result is stored. The audit event's detail is the note and a summary of

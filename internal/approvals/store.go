@@ -60,6 +60,7 @@ type Store interface {
 	ResumeJob(ctx context.Context, id string, leaseBefore, unleasedBefore, until time.Time) (bool, error)
 	// MarkReminded records that a reminder is being posted for a pending
 	// request that had none; it reports whether this caller won that right.
+	// It returns ErrNotFound for an unknown ID.
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error

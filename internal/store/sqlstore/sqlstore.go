@@ -294,17 +294,14 @@ func jsonOrNull(v any, null bool) (any, error) {
 
 // MarkReminded sets reminded_at if the request is pending and has none,
 // and reports whether it did: of several replicas, one posts the reminder.
+// It returns ErrNotFound for an unknown ID.
 func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := s.write(ctx, `UPDATE requests SET reminded_at = ?
+	ok, err := s.update(ctx, id, `UPDATE requests SET reminded_at = ?
 WHERE id = ? AND state = ? AND reminded_at IS NULL`, s.d.time(at), id, string(approvals.Pending))
 	if err != nil {
 		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
-	}
-	return n == 1, nil
+	return ok, nil
 }
 
 func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, e approvals.Event) error {

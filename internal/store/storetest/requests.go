@@ -78,6 +78,11 @@ func testNotFound(t *testing.T, s approvals.Store) {
 	}
 	_, err = s.Events(ctx, id)
 	check("Events", err)
+	ok, err = s.MarkReminded(ctx, id, t0)
+	check("MarkReminded", err)
+	if ok {
+		t.Error("MarkReminded on an unknown ID reported done")
+	}
 }
 
 func testSetMessage(t *testing.T, s approvals.Store) {

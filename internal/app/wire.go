@@ -29,12 +29,13 @@ type store interface {
 // a SQLite file, which no other process shares.
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (s store, exclusive bool, err error) {
 	dsn, storeLog := cfg.Store.DSN.Reveal(), log.With("component", "store")
+	timeout := cfg.Tuning().StoreTimeout
 	switch cfg.Store.Driver {
 	case config.StorePostgres:
-		s, err = postgres.Open(ctx, dsn, storeLog)
+		s, err = postgres.Open(ctx, dsn, storeLog, postgres.Options{StatementTimeout: timeout})
 	default:
 		exclusive = true
-		s, err = sqlite.Open(ctx, dsn, storeLog)
+		s, err = sqlite.Open(ctx, dsn, storeLog, sqlite.Options{StatementTimeout: timeout})
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("open %s store: %w", cfg.Store.Driver, err)

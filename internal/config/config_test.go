@@ -814,6 +814,7 @@ func TestTuningComplete(t *testing.T) {
 		"Slack.Retries": tu.Slack.Retries > 0,
 		"Slack.Grace":   tu.Slack.Grace > 0 && tu.Slack.Grace < Default().ShutdownTimeout.Duration,
 		"Lease":         tu.Lease >= 4*time.Second,
+		"StoreTimeout":  tu.StoreTimeout > 0,
 	} {
 		if !ok {
 			t.Errorf("Tuning().%s = %+v", name, tu)

@@ -27,6 +27,10 @@ type Tuning struct {
 	// quarter of that): the sweep of any replica recovers an approved or
 	// executing request only once its lease has expired.
 	Lease time.Duration
+	// StoreTimeout bounds each store call's work on the database: a
+	// statement, or a transaction from its start to its commit (SQLite's
+	// wait for another process's lock on the file is half of it).
+	StoreTimeout time.Duration
 }
 
 // SlackLimits bound the bot's Slack Web API calls, so that nothing waits
@@ -52,5 +56,6 @@ func (c *Config) Tuning() Tuning {
 		Slack:          SlackLimits{Attempt: 10 * time.Second, Budget: 30 * time.Second, Retries: 8, Grace: 5 * time.Second},
 		Lease:          time.Minute,
 		OverviewWindow: time.Hour,
+		StoreTimeout:   20 * time.Second,
 	}
 }

@@ -27,11 +27,12 @@ const (
 // one transaction. Approve locks the request row first, so approvals and
 // transitions of one request are applied one after the other.
 type Store struct {
-	db     *sql.DB // writes, and the reads of a transaction
-	read   *sql.DB // the reads made outside a transaction
-	d      Dialect
-	commit *committer // nil: each transaction on its own
-	stmts  statements
+	db      *sql.DB // writes, and the reads of a transaction
+	read    *sql.DB // the reads made outside a transaction
+	d       Dialect
+	commit  *committer // nil: each transaction on its own
+	stmts   statements
+	timeout time.Duration // Options.StatementTimeout
 }
 
 var _ approvals.Store = (*Store)(nil)
@@ -46,22 +47,47 @@ type Options struct {
 	// transactions waiting at that moment together (see committer): for a
 	// database with one write connection.
 	GroupCommit bool
+	// StatementTimeout bounds each call's work on the database, so that
+	// no call waits on a hung database for long, whatever its context: a
+	// statement run on its own (a read with its rows), a transaction from
+	// its start to its commit, the preparing of a statement. With group
+	// commit it bounds a call's wait for the writer, and then the
+	// writer's transaction, which the call shares with others. Required.
+	StatementTimeout time.Duration
 }
 
-// New returns a Store over db, which must hold the schema of the backend's
-// migrations. The Store owns db: Close closes it.
-func New(db *sql.DB, d Dialect) *Store { return NewWith(db, d, Options{}) }
+// Validate reports options a Store cannot work with.
+func (o Options) Validate() error {
+	if o.StatementTimeout <= 0 {
+		return fmt.Errorf("statement timeout %v: it must be positive", o.StatementTimeout)
+	}
+	return nil
+}
 
-// NewWith is New with options; the Store owns o.Reader too.
-func NewWith(db *sql.DB, d Dialect, o Options) *Store {
-	s := &Store{db: db, read: db, d: d}
+// NewWith returns a Store over db, which must hold the schema of the
+// backend's migrations, or an error if o is not valid. The Store owns db
+// and o.Reader: Close closes them.
+func NewWith(db *sql.DB, d Dialect, o Options) (*Store, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, read: db, d: d, timeout: o.StatementTimeout}
+	s.stmts.timeout = o.StatementTimeout
 	if o.Reader != nil {
 		s.read = o.Reader
 	}
 	if o.GroupCommit {
-		s.commit = newCommitter(db)
+		s.commit = newCommitter(db, o.StatementTimeout)
 	}
-	return s
+	return s, nil
+}
+
+// bounded is ctx ending, at the latest, once the statement timeout has
+// passed. Every call reaches the database under it: inTx and write take
+// it for their transaction or statement, and a read outside a
+// transaction for its statement and the reading of its rows.
+func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
 }
 
 // Close stops the writer, once the writes it runs are committed, and
@@ -80,6 +106,8 @@ func (s *Store) Close() error {
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("%s: ping: %w", s.d.Name, err)
 	}
@@ -152,6 +180,8 @@ ON CONFLICT (id) DO NOTHING`,
 // Get returns the request with its approvals, oldest first (ties in the
 // order they were recorded), or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*approvals.Request, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	r, err := s.getRequest(ctx, s.read, id)
 	if err != nil {
 		return nil, fmt.Errorf("get request %s: %w", id, err)

@@ -241,7 +241,7 @@ func (w *world) threadHas(m fakeslack.Message, fragment string) {
 // stored reads the only request from the SQLite file (the bot is stopped).
 func (w *world) stored() *approvals.Request {
 	w.t.Helper()
-	st, err := sqlite.Open(context.Background(), w.dbPath, nil)
+	st, err := sqlite.Open(context.Background(), w.dbPath, nil, sqlite.Options{StatementTimeout: 10 * time.Second})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 	for _, w := range cfg.Warnings() {
 		log.Warn("configuration", "key", w.Key, "warning", w.Message)
 	}
-	if a.store, a.exclusive, err = openStore(ctx, cfg, log); err != nil {
+	if a.store, a.exclusive, err = openStore(ctx, cfg, a.tuning.StoreTimeout, log); err != nil {
 		return nil, err
 	}
 	defer func() {

@@ -45,14 +45,6 @@ func (s watchedStore) SetMessage(ctx context.Context, id, channelID, ts string) 
 	return err
 }
 
-func (s watchedStore) AddApproval(ctx context.Context, id string, a approvals.Approval) (bool, int, error) {
-	added, n, err := s.store.AddApproval(ctx, id, a)
-	if added {
-		s.feed.changed(id)
-	}
-	return added, n, err
-}
-
 func (s watchedStore) Apply(ctx context.Context, id string, t approvals.Transition) (bool, error) {
 	done, err := s.store.Apply(ctx, id, t)
 	if done {

@@ -160,7 +160,7 @@ func TestRestartDuringKillAllJobResumes(t *testing.T) {
 	if err := e.stop(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := sqlite.Open(context.Background(), e.dbPath, nil)
+	st, err := sqlite.Open(context.Background(), e.dbPath, nil, sqlite.Options{StatementTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -325,7 +325,7 @@ func TestRestartMarksInFlightUnknown(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Play a process that died mid-call: the request is left executing.
-	st, err := sqlite.Open(context.Background(), e.dbPath, nil)
+	st, err := sqlite.Open(context.Background(), e.dbPath, nil, sqlite.Options{StatementTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +459,7 @@ func TestShutdownFinishesInFlightKill(t *testing.T) {
 	if time.Since(start) < time.Second {
 		t.Fatalf("stopped after %v, before the in-flight kill answered", time.Since(start))
 	}
-	st, err := sqlite.Open(context.Background(), e.dbPath, nil)
+	st, err := sqlite.Open(context.Background(), e.dbPath, nil, sqlite.Options{StatementTimeout: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

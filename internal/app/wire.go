@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"dcsbot/internal/approvals"
 	"dcsbot/internal/audit"
@@ -26,14 +27,14 @@ type store interface {
 
 // openStore opens and migrates the configured store. exclusive is true for
 // a SQLite file, which no other process shares.
-func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (s store, exclusive bool, err error) {
+func openStore(ctx context.Context, cfg *config.Config, timeout time.Duration, log *slog.Logger) (s store, exclusive bool, err error) {
 	dsn, storeLog := cfg.Store.DSN.Reveal(), log.With("component", "store")
 	switch cfg.Store.Driver {
 	case config.StorePostgres:
-		s, err = postgres.Open(ctx, dsn, storeLog)
+		s, err = postgres.Open(ctx, dsn, storeLog, postgres.Options{StatementTimeout: timeout})
 	default:
 		exclusive = true
-		s, err = sqlite.Open(ctx, dsn, storeLog)
+		s, err = sqlite.Open(ctx, dsn, storeLog, sqlite.Options{StatementTimeout: timeout})
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("open %s store: %w", cfg.Store.Driver, err)

@@ -18,12 +18,6 @@ type Store interface {
 	Get(ctx context.Context, id string) (*Request, error)
 	// SetMessage records where the approval message was posted.
 	SetMessage(ctx context.Context, id, channelID, ts string) error
-	// AddApproval records user's approval if the request is still pending and
-	// the user has not approved it yet, with an "approval" audit event.
-	// added is false when nothing was recorded; count is the number of
-	// approvals the request has after the call. (The lifecycle records
-	// approvals with Approve, which can also claim the request.)
-	AddApproval(ctx context.Context, id string, a Approval) (added bool, count int, err error)
 	// Approve records v's approval and, when that brings the approvals
 	// that count to the request's ApprovalsRequired, claims the request
 	// for the caller, all in one transaction: the approval (unless its user
@@ -66,6 +60,7 @@ type Store interface {
 	ResumeJob(ctx context.Context, id string, leaseBefore, unleasedBefore, until time.Time) (bool, error)
 	// MarkReminded records that a reminder is being posted for a pending
 	// request that had none; it reports whether this caller won that right.
+	// It returns ErrNotFound for an unknown ID.
 	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error

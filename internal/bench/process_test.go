@@ -130,7 +130,7 @@ func (p *proc) memory() (hwm, rss float64) {
 func (r *rig) seedPending(n, expired int) {
 	r.tb.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, r.dbPath, nil)
+	st, err := sqlite.Open(ctx, r.dbPath, nil, sqlite.Options{StatementTimeout: 10 * time.Second})
 	if err != nil {
 		r.tb.Fatal(err)
 	}

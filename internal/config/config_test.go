@@ -823,6 +823,7 @@ func TestTuningComplete(t *testing.T) {
 		"Audit.Store":   tu.Audit.StoreTimeout > 0,
 		"Audit.Webhook": tu.Audit.WebhookTimeout > 0 && tu.Audit.Check() == nil,
 		"Audit.File":    tu.Audit.FileMaxBytes > 0 && tu.Audit.FileKeep > 0,
+		"StoreTimeout":  tu.StoreTimeout > 0,
 	} {
 		if !ok {
 			t.Errorf("Tuning().%s = %+v", name, tu)

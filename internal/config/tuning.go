@@ -36,6 +36,10 @@ type Tuning struct {
 	SweepTimeout, RemindTimeout time.Duration
 	// Audit is how the audit stream reaches its sink.
 	Audit AuditTuning
+	// StoreTimeout bounds each store call's work on the database: a
+	// statement, or a transaction from its start to its commit (SQLite's
+	// wait for another process's lock on the file is half of it).
+	StoreTimeout time.Duration
 }
 
 // AuditTuning is how the audit shipper and its sinks work (internal/audit).
@@ -111,5 +115,6 @@ func (c *Config) Tuning() Tuning {
 			FileMaxBytes:   100 << 20,
 			FileKeep:       5,
 		},
+		StoreTimeout: 20 * time.Second,
 	}
 }

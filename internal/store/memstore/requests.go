@@ -74,22 +74,8 @@ func (s *Store) SetMessage(_ context.Context, id, channel, ts string) error {
 	return nil
 }
 
-// AddApproval records a's approval if the request is pending and a.User
-// has not approved it yet.
-func (s *Store) AddApproval(_ context.Context, id string, a approvals.Approval) (bool, int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.failing("AddApproval"); err != nil {
-		return false, 0, err
-	}
-	e, ok := s.reqs[id]
-	if !ok {
-		return false, 0, fmt.Errorf("add approval to request %s: %w", id, approvals.ErrNotFound)
-	}
-	return s.addApproval(e, id, a), len(e.r.Approvals), nil
-}
-
-// addApproval is AddApproval on e, under s.mu.
+// addApproval records a's approval on e if the request is pending and
+// a.User has not approved it yet, and reports whether it did; under s.mu.
 func (s *Store) addApproval(e *entry, id string, a approvals.Approval) bool {
 	r := e.r
 	if r.State != approvals.Pending || r.ApprovedBy(a.User) {

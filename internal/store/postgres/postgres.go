@@ -20,6 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -52,15 +53,27 @@ type Store struct {
 	db *sql.DB
 }
 
+// Options are how Open sets up the store.
+type Options struct {
+	// StatementTimeout bounds each call's work on the database (see
+	// sqlstore.Options). A statement still running then is cancelled on
+	// the server too. Required.
+	StatementTimeout time.Duration
+}
+
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // string; search_path picks the schema) and applies the migrations it lacks.
 // Replicas starting together migrate one at a time. Errors never show the
 // DSN's password. logger may be nil.
-func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, dsn string, logger *slog.Logger, o Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("store", "postgres")
+	so := sqlstore.Options{StatementTimeout: o.StatementTimeout}
+	if err := so.Validate(); err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message quotes the DSN with the password masked as best it
@@ -70,13 +83,14 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = defaultConnectTimeout
 	}
+	cfg.BuildContextWatcherHandler = cancelOnServer
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(maxOpenConns)
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 
-	s, err := open(ctx, db, target(cfg), logger)
+	s, err := open(ctx, db, target(cfg), logger, so)
 	if err != nil {
 		db.Close()
 		return nil, redact(err, cfg.Password)
@@ -84,7 +98,7 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	return s, nil
 }
 
-func open(ctx context.Context, db *sql.DB, target string, logger *slog.Logger) (*Store, error) {
+func open(ctx context.Context, db *sql.DB, target string, logger *slog.Logger, o sqlstore.Options) (*Store, error) {
 	if err := db.PingContext(ctx); err != nil {
 		var ce *pgconn.ConnectError
 		if errors.As(err, &ce) {
@@ -94,7 +108,7 @@ func open(ctx context.Context, db *sql.DB, target string, logger *slog.Logger) (
 		}
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", target, err)
 	}
-	s, err := migrate(ctx, db, logger)
+	s, err := migrate(ctx, db, logger, o)
 	if err != nil {
 		return nil, fmt.Errorf("postgres %s: %w", target, err)
 	}
@@ -102,7 +116,7 @@ func open(ctx context.Context, db *sql.DB, target string, logger *slog.Logger) (
 }
 
 // migrate applies the migrations to the schema db's search_path selects.
-func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) (*Store, error) {
+func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger, o sqlstore.Options) (*Store, error) {
 	var schema sql.NullString
 	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		return nil, fmt.Errorf("current schema: %w", err)
@@ -127,7 +141,23 @@ func migrate(ctx context.Context, db *sql.DB, logger *slog.Logger) (*Store, erro
 		goose.WithSessionLocker(locker)); err != nil {
 		return nil, fmt.Errorf("schema %s: %w", schema.String, err)
 	}
-	return &Store{Store: sqlstore.New(db, dialect), db: db}, nil
+	st, err := sqlstore.NewWith(db, dialect, o)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Store: st, db: db}, nil
+}
+
+// cancelDeadline is how long a connection whose context ended waits for
+// the server to answer its cancel request before it is closed.
+const cancelDeadline = 2 * time.Second
+
+// cancelOnServer handles a context that ends while a connection waits on
+// the server (pgx's default only closes the connection's socket, and the
+// server goes on with the statement, a write waiting for a lock included)
+// by asking the server to cancel the statement.
+func cancelOnServer(c *pgconn.PgConn) ctxwatch.Handler {
+	return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelDeadline}
 }
 
 // lockID is the advisory lock migrations of schema run under.

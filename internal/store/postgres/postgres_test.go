@@ -13,6 +13,9 @@ import (
 	"dcsbot/internal/store/storetest"
 )
 
+// testOptions are the options of the tests' stores.
+var testOptions = Options{StatementTimeout: time.Minute}
+
 func testDSN(t *testing.T) string { return pgtest.DSN(t) }
 
 func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }
@@ -22,7 +25,7 @@ func freshSchema(t *testing.T) string { return pgtest.FreshSchema(t) }
 func openFresh(t *testing.T) *Store {
 	t.Helper()
 	dsn := freshSchema(t)
-	s, err := Open(t.Context(), dsn, nil)
+	s, err := Open(t.Context(), dsn, nil, testOptions)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -76,7 +79,7 @@ func testConcurrentOpen(t *testing.T, dsn string) {
 	for i := range replicas {
 		wg.Go(func() {
 			<-start
-			stores[i], errs[i] = Open(t.Context(), dsn, nil)
+			stores[i], errs[i] = Open(t.Context(), dsn, nil, testOptions)
 		})
 	}
 	close(start)
@@ -118,7 +121,7 @@ func testConcurrentOpen(t *testing.T, dsn string) {
 	}
 
 	// A restart migrates nothing.
-	s, err := Open(t.Context(), dsn, nil)
+	s, err := Open(t.Context(), dsn, nil, testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +141,7 @@ func TestOpenUnreachable(t *testing.T) {
 		"host=127.0.0.1 port=1 user=dcsbot password=" + secret + " dbname=dcsbot sslmode=disable connect_timeout=5",
 	} {
 		start := time.Now()
-		s, err := Open(t.Context(), dsn, nil)
+		s, err := Open(t.Context(), dsn, nil, testOptions)
 		if err == nil {
 			s.Close()
 			t.Fatal("Open on 127.0.0.1:1 succeeded")
@@ -164,7 +167,7 @@ func TestOpenBadDSN(t *testing.T) {
 		"postgres://dcsbot:" + secret + "@127.0.0.1/dcsbot?sslmode=bogus",
 		"host=127.0.0.1 password='" + secret,
 	} {
-		_, err := Open(t.Context(), dsn, nil)
+		_, err := Open(t.Context(), dsn, nil, testOptions)
 		if err == nil {
 			t.Fatalf("Open(%q) succeeded", dsn)
 		}

@@ -30,7 +30,7 @@ func TestMigrateReleaseDatabase(t *testing.T) {
 	if _, err := db.ExecContext(t.Context(), script); err != nil {
 		t.Fatalf("restore the release's database: %v", err)
 	}
-	s, err := Open(t.Context(), dsn, nil)
+	s, err := Open(t.Context(), dsn, nil, testOptions)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -31,10 +31,17 @@ import (
 var migrations embed.FS
 
 // dsnParams are the connection settings Open adds to every DSN: WAL, a busy
-// timeout and immediate (write-locking) transactions so that a second process
-// on the file waits instead of failing, foreign keys, and synchronous=FULL so
-// that a committed transition (say, into executing) survives a power cut.
-const dsnParams = "_journal_mode=WAL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=1&_synchronous=FULL"
+// timeout (%d, in milliseconds: see busyWait) and immediate (write-locking)
+// transactions so that a second process on the file waits instead of
+// failing, foreign keys, and synchronous=FULL so that a committed
+// transition (say, into executing) survives a power cut.
+const dsnParams = "_journal_mode=WAL&_busy_timeout=%d&_txlock=immediate&_foreign_keys=1&_synchronous=FULL"
+
+// busyWait is how long a transaction waits for another process's write
+// lock on the file: half the statement timeout, so that a transaction
+// that got the lock late still has time for its work, and one that did
+// not get it fails as "database is locked" rather than as a timeout.
+func busyWait(statementTimeout time.Duration) time.Duration { return statementTimeout / 2 }
 
 var dialect = sqlstore.Dialect{
 	Name:      "sqlite",
@@ -47,15 +54,27 @@ type Store struct {
 	db *sql.DB
 }
 
+// Options are how Open sets up the store.
+type Options struct {
+	// StatementTimeout bounds each call's work on the database (see
+	// sqlstore.Options); the wait for another process's write lock on the
+	// file is half of it. Required.
+	StatementTimeout time.Duration
+}
+
 // Open opens (creating it and its directory if needed) the SQLite database at
 // dsn, a file path or a "file:" URI, and applies the migrations it lacks.
 // logger may be nil.
-func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, dsn string, logger *slog.Logger, o Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("store", "sqlite")
-	full, err := connString(dsn)
+	so := sqlstore.Options{StatementTimeout: o.StatementTimeout, GroupCommit: true}
+	if err := so.Validate(); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	full, err := connString(dsn, busyWait(o.StatementTimeout))
 	if err != nil {
 		return nil, err
 	}
@@ -93,16 +112,23 @@ func Open(ctx context.Context, dsn string, logger *slog.Logger) (*Store, error) 
 	reader.SetMaxIdleConns(readConns)
 	reader.SetConnMaxIdleTime(0)
 	reader.SetConnMaxLifetime(0)
-	st := sqlstore.NewWith(db, dialect, sqlstore.Options{Reader: reader, GroupCommit: true})
+	so.Reader = reader
+	st, err := sqlstore.NewWith(db, dialect, so)
+	if err != nil {
+		db.Close()
+		reader.Close()
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	return &Store{Store: st, db: db}, nil
 }
 
 // readConns is how many connections serve reads.
 const readConns = 2
 
-// connString turns dsn into a "file:" URI with dsnParams. A plain path has
-// its parent directory created.
-func connString(dsn string) (string, error) {
+// connString turns dsn into a "file:" URI with dsnParams, busy waiting
+// for busy. A plain path has its parent directory created.
+func connString(dsn string, busy time.Duration) (string, error) {
+	params := fmt.Sprintf(dsnParams, busy.Milliseconds())
 	if dsn == "" {
 		return "", fmt.Errorf("sqlite: empty database path")
 	}
@@ -111,7 +137,7 @@ func connString(dsn string) (string, error) {
 		if strings.Contains(dsn, "?") {
 			sep = "&"
 		}
-		return dsn + sep + dsnParams, nil
+		return dsn + sep + params, nil
 	}
 	path, err := filepath.Abs(dsn)
 	if err != nil {
@@ -120,6 +146,6 @@ func connString(dsn string) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return "", fmt.Errorf("sqlite: database directory: %w", err)
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: dsnParams}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: params}
 	return u.String(), nil
 }

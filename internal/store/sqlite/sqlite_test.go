@@ -9,9 +9,13 @@ import (
 	"dcsbot/internal/store/storetest"
 )
 
+// testOptions are the options of the tests' stores: their busy wait is
+// 10 s.
+var testOptions = Options{StatementTimeout: 20 * time.Second}
+
 func openTemp(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := Open(t.Context(), path, nil)
+	s, err := Open(t.Context(), path, nil, testOptions)
 	if err != nil {
 		t.Fatalf("Open(%s): %v", path, err)
 	}
@@ -42,7 +46,7 @@ func request(id string) *approvals.Request {
 func TestReopen(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "sub", "dir", "dcsbot.db") // directories created
-	s, err := Open(ctx, path, nil)
+	s, err := Open(ctx, path, nil, testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,11 +113,11 @@ func TestOpenFileURIAndPragmas(t *testing.T) {
 
 func TestOpenError(t *testing.T) {
 	// A directory where the file should be.
-	if s, err := Open(t.Context(), t.TempDir(), nil); err == nil {
+	if s, err := Open(t.Context(), t.TempDir(), nil, testOptions); err == nil {
 		s.Close()
 		t.Fatal("Open on a directory succeeded")
 	}
-	if _, err := Open(t.Context(), "", nil); err == nil {
+	if _, err := Open(t.Context(), "", nil, testOptions); err == nil {
 		t.Fatal("Open with an empty path succeeded")
 	}
 }

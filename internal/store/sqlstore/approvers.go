@@ -30,6 +30,8 @@ ON CONFLICT (request_id, user_id) DO UPDATE SET channel_id = excluded.channel_id
 // ApproverMessages returns the direct messages sent to approvers about
 // request id, ordered by user.
 func (s *Store) ApproverMessages(ctx context.Context, id string) ([]approvals.ApproverMessage, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, s.read, `SELECT user_id, channel_id, ts FROM approver_messages
 WHERE request_id = ? ORDER BY user_id`, id)
 	if err != nil {
@@ -65,6 +67,8 @@ WHERE overview_viewers.seen_at < excluded.seen_at`, user, s.d.time(at))
 // OverviewViewers returns the users who looked at their overview at or
 // after since, sorted.
 func (s *Store) OverviewViewers(ctx context.Context, since time.Time) ([]string, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, s.read, `SELECT user_id FROM overview_viewers WHERE seen_at >= ? ORDER BY user_id`, s.d.time(since))
 	if err != nil {
 		return nil, fmt.Errorf("overview viewers: %w", err)

@@ -83,6 +83,8 @@ func (s *Store) recordsAfter(ctx context.Context, after int64, limit int) ([]aud
 }
 
 func (s *Store) readRecords(ctx context.Context, db execQuerier, after int64, limit int) ([]audit.Record, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, db, `SELECT `+recordColumns+`
 FROM events e JOIN requests r ON r.id = e.request_id
 WHERE e.id > ? ORDER BY e.id LIMIT ?`, after, limit)

@@ -89,7 +89,7 @@ func TestRecordsAfterGivesUpOnAStuckWriter(t *testing.T) {
 func openPostgres(t *testing.T) (*postgres.Store, *sql.DB) {
 	t.Helper()
 	dsn := pgtest.FreshSchema(t)
-	s, err := postgres.Open(t.Context(), dsn, nil)
+	s, err := postgres.Open(t.Context(), dsn, nil, postgres.Options{StatementTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // committer is the one writer of a database that has one write connection
@@ -16,9 +17,11 @@ import (
 // Each caller learns its own outcome once the commit is done. A
 // transaction that fails is rolled back to its savepoint and leaves the
 // others alone; if the database transaction itself fails, every caller in
-// it gets the error.
+// it gets the error. The database transaction, its busy wait for the file
+// included, ends within timeout.
 type committer struct {
 	db      *sql.DB
+	timeout time.Duration
 	jobs    chan *txJob
 	stop    chan struct{}
 	stopped chan struct{}
@@ -48,8 +51,8 @@ type txJob struct {
 
 var errStoreClosed = errors.New("the store is closed")
 
-func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, jobs: make(chan *txJob, maxGroup), stop: make(chan struct{}), stopped: make(chan struct{})}
+func newCommitter(db *sql.DB, timeout time.Duration) *committer {
+	c := &committer{db: db, timeout: timeout, jobs: make(chan *txJob, maxGroup), stop: make(chan struct{}), stopped: make(chan struct{})}
 	go c.run()
 	return c
 }
@@ -137,7 +140,8 @@ func (c *committer) commit(group []*txJob) {
 	}
 	c.groups.Add(1)
 	c.grouped.Add(int64(len(jobs)))
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+	defer cancel()
 	tx, err := c.db.BeginTx(ctx, nil)
 	if err != nil {
 		for _, j := range jobs {
@@ -163,13 +167,13 @@ func (c *committer) commit(group []*txJob) {
 	}
 }
 
-// runJobs runs each job in tx, in a savepoint of its own when there are
-// several, recording a job's own error in it. An error returned means tx
-// is lost: none of its work may be committed.
+// runJobs runs each job in tx, whose context is ctx, in a savepoint of
+// its own when there are several, recording a job's own error in it. An
+// error returned means tx is lost: none of its work may be committed.
 func runJobs(ctx context.Context, tx *sql.Tx, jobs []*txJob) error {
 	if len(jobs) == 1 {
 		j := jobs[0]
-		if j.err = j.fn(context.WithoutCancel(j.ctx), tx); j.err != nil {
+		if j.err = j.run(ctx, tx); j.err != nil {
 			return j.err
 		}
 		return nil
@@ -180,7 +184,7 @@ func runJobs(ctx context.Context, tx *sql.Tx, jobs []*txJob) error {
 		if _, err := tx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
 			return fmt.Errorf("savepoint: %w", err)
 		}
-		if j.err = j.fn(context.WithoutCancel(j.ctx), tx); j.err != nil {
+		if j.err = j.run(ctx, tx); j.err != nil {
 			failed++
 			if _, err := tx.ExecContext(ctx, "ROLLBACK TO "+sp); err != nil {
 				return fmt.Errorf("roll back a failed transaction (%w): %w", j.err, err)
@@ -194,6 +198,19 @@ func runJobs(ctx context.Context, tx *sql.Tx, jobs []*txJob) error {
 		return errNothingToCommit
 	}
 	return nil
+}
+
+// run runs j's transaction in tx, whose context is group: under j's
+// context without its cancellation (the writer has taken j, which runs to
+// its end), but with group's deadline.
+func (j *txJob) run(group context.Context, tx *sql.Tx) error {
+	ctx := context.WithoutCancel(j.ctx)
+	if deadline, ok := group.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	return j.fn(ctx, tx)
 }
 
 // errNothingToCommit rolls back a group whose every job failed.

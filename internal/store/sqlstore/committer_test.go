@@ -26,7 +26,7 @@ func openCommitted(t *testing.T) (*sql.DB, *committer) {
 	if _, err := db.Exec(`CREATE TABLE t (k TEXT PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
-	c := newCommitter(db)
+	c := newCommitter(db, time.Minute)
 	t.Cleanup(func() { c.close(); db.Close() })
 	return db, c
 }

@@ -43,6 +43,8 @@ AND ((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND 
 // update runs a conditional UPDATE of request id and reports whether it
 // changed a row; ErrNotFound when there is no request id.
 func (s *Store) update(ctx context.Context, id, q string, args ...any) (bool, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	res, err := s.write(ctx, q, args...)
 	if err != nil {
 		return false, err

@@ -111,6 +111,8 @@ func scopeCondition(sc approvals.Scope) (string, []any) {
 // rows) with their approvals, in one statement and so one snapshot. order is
 // sub's order over the columns of r.
 func (s *Store) listRequests(ctx context.Context, sub, order string, args []any) ([]*approvals.Request, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, s.read, `SELECT `+requestColumns+`, `+approvalColumns+`
 FROM (`+sub+`) r LEFT JOIN approvals a ON a.request_id = r.id
 ORDER BY `+order+`, a.at, a.seq`, args...)
@@ -122,6 +124,8 @@ ORDER BY `+order+`, a.at, a.seq`, args...)
 
 // Count returns how many requests are in state.
 func (s *Store) Count(ctx context.Context, state approvals.State) (int, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	var n int
 	err := s.queryRow(ctx, s.read, `SELECT COUNT(*) FROM requests WHERE state = ?`, string(state)).Scan(&n)
 	if err != nil {
@@ -145,6 +149,8 @@ func (s *Store) Events(ctx context.Context, id string) ([]approvals.Event, error
 }
 
 func (s *Store) events(ctx context.Context, id string) ([]approvals.Event, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	rows, err := s.query(ctx, s.read, `SELECT request_id, at, actor, kind, detail FROM events
 WHERE request_id = ? ORDER BY at, id`, id)
 	if err != nil {

@@ -24,14 +24,15 @@ const (
 // Exactly-once rests on two things: every state change is a single
 // "UPDATE requests ... WHERE id = ? AND state = ?" whose rows-affected count
 // says whether it happened, and every change and its audit event commit in
-// one transaction. AddApproval locks the request row first, so approvals and
+// one transaction. Approve locks the request row first, so approvals and
 // transitions of one request are applied one after the other.
 type Store struct {
-	db     *sql.DB // writes, and the reads of a transaction
-	read   *sql.DB // the reads made outside a transaction
-	d      Dialect
-	commit *committer // nil: each transaction on its own
-	stmts  statements
+	db      *sql.DB // writes, and the reads of a transaction
+	read    *sql.DB // the reads made outside a transaction
+	d       Dialect
+	commit  *committer // nil: each transaction on its own
+	stmts   statements
+	timeout time.Duration // Options.StatementTimeout
 }
 
 var _ approvals.Store = (*Store)(nil)
@@ -46,22 +47,47 @@ type Options struct {
 	// transactions waiting at that moment together (see committer): for a
 	// database with one write connection.
 	GroupCommit bool
+	// StatementTimeout bounds each call's work on the database, so that
+	// no call waits on a hung database for long, whatever its context: a
+	// statement run on its own (a read with its rows), a transaction from
+	// its start to its commit, the preparing of a statement. With group
+	// commit it bounds a call's wait for the writer, and then the
+	// writer's transaction, which the call shares with others. Required.
+	StatementTimeout time.Duration
 }
 
-// New returns a Store over db, which must hold the schema of the backend's
-// migrations. The Store owns db: Close closes it.
-func New(db *sql.DB, d Dialect) *Store { return NewWith(db, d, Options{}) }
+// Validate reports options a Store cannot work with.
+func (o Options) Validate() error {
+	if o.StatementTimeout <= 0 {
+		return fmt.Errorf("statement timeout %v: it must be positive", o.StatementTimeout)
+	}
+	return nil
+}
 
-// NewWith is New with options; the Store owns o.Reader too.
-func NewWith(db *sql.DB, d Dialect, o Options) *Store {
-	s := &Store{db: db, read: db, d: d}
+// NewWith returns a Store over db, which must hold the schema of the
+// backend's migrations, or an error if o is not valid. The Store owns db
+// and o.Reader: Close closes them.
+func NewWith(db *sql.DB, d Dialect, o Options) (*Store, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, read: db, d: d, timeout: o.StatementTimeout}
+	s.stmts.timeout = o.StatementTimeout
 	if o.Reader != nil {
 		s.read = o.Reader
 	}
 	if o.GroupCommit {
-		s.commit = newCommitter(db)
+		s.commit = newCommitter(db, o.StatementTimeout)
 	}
-	return s
+	return s, nil
+}
+
+// bounded is ctx ending, at the latest, once the statement timeout has
+// passed. Every call reaches the database under it: inTx and write take
+// it for their transaction or statement, and a read outside a
+// transaction for its statement and the reading of its rows.
+func (s *Store) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
 }
 
 // Close stops the writer, once the writes it runs are committed, and
@@ -80,6 +106,8 @@ func (s *Store) Close() error {
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("%s: ping: %w", s.d.Name, err)
 	}
@@ -152,6 +180,8 @@ ON CONFLICT (id) DO NOTHING`,
 // Get returns the request with its approvals, oldest first (ties in the
 // order they were recorded), or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*approvals.Request, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	r, err := s.getRequest(ctx, s.read, id)
 	if err != nil {
 		return nil, fmt.Errorf("get request %s: %w", id, err)
@@ -191,61 +221,6 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 		return fmt.Errorf("set message of request %s: %w", id, err)
 	}
 	return nil
-}
-
-// AddApproval records a's approval if the request is pending and a.User has
-// not approved it yet, with an "approval" event whose detail is "k of n".
-func (s *Store) AddApproval(ctx context.Context, id string, a approvals.Approval) (added bool, count int, err error) {
-	err = s.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		added, count, _, err = s.addApproval(ctx, tx, id, a)
-		return err
-	})
-	if err != nil {
-		return false, 0, fmt.Errorf("add approval of %s to request %s: %w", a.User, id, err)
-	}
-	return added, count, nil
-}
-
-// addApproval is AddApproval inside tx. It locks the request row first,
-// so that a concurrent transition waits for tx, and tx sees its outcome if
-// it committed first. state is the request's state.
-func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, id string, a approvals.Approval) (added bool, count int, state approvals.State, err error) {
-	var st string
-	var required int
-	err = s.queryRow(ctx, tx, `SELECT state, approvals_required FROM requests WHERE id = ? `+s.d.LockRow, id).
-		Scan(&st, &required)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, 0, "", approvals.ErrNotFound
-	}
-	if err != nil {
-		return false, 0, "", err
-	}
-	state = approvals.State(st)
-	if state == approvals.Pending {
-		res, err := s.exec(ctx, tx, `INSERT INTO approvals (request_id, user_id, at, seq)
-VALUES (?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM approvals WHERE request_id = ?))
-ON CONFLICT (request_id, user_id) DO NOTHING`, id, a.User, s.d.time(a.At), id)
-		if err != nil {
-			return false, 0, state, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return false, 0, state, err
-		}
-		added = n == 1
-	}
-	if err := s.queryRow(ctx, tx, `SELECT COUNT(*) FROM approvals WHERE request_id = ?`, id).Scan(&count); err != nil {
-		return false, 0, state, err
-	}
-	if !added {
-		return false, count, state, nil
-	}
-	err = s.addEvent(ctx, tx, approvals.Event{
-		RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
-		Detail: fmt.Sprintf("%d of %d", count, required),
-	})
-	return added, count, state, err
 }
 
 // Apply performs t if the request is in t.From. Leaving Pending records
@@ -349,17 +324,14 @@ func jsonOrNull(v any, null bool) (any, error) {
 
 // MarkReminded sets reminded_at if the request is pending and has none,
 // and reports whether it did: of several replicas, one posts the reminder.
+// It returns ErrNotFound for an unknown ID.
 func (s *Store) MarkReminded(ctx context.Context, id string, at time.Time) (bool, error) {
-	res, err := s.write(ctx, `UPDATE requests SET reminded_at = ?
+	ok, err := s.update(ctx, id, `UPDATE requests SET reminded_at = ?
 WHERE id = ? AND state = ? AND reminded_at IS NULL`, s.d.time(at), id, string(approvals.Pending))
 	if err != nil {
 		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("mark request %s reminded: %w", id, err)
-	}
-	return n == 1, nil
+	return ok, nil
 }
 
 func (s *Store) addEvent(ctx context.Context, tx *sql.Tx, e approvals.Event) error {

@@ -4,12 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"sync"
+	"time"
 )
 
-// inTx runs fn in a transaction, committed if fn returns nil; with group
-// commit, in the writer's (fn's context then is ctx without its
-// cancellation, once the writer has taken it).
+// inTx runs fn in a transaction, committed if fn returns nil, within the
+// statement timeout; with group commit, in the writer's (fn's context then
+// is ctx without its cancellation, once the writer has taken it, ending
+// with the writer's transaction).
 func (s *Store) inTx(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if s.commit != nil {
 		return s.commit.do(ctx, fn)
 	}
@@ -25,8 +29,10 @@ func (s *Store) inTx(ctx context.Context, fn func(context.Context, *sql.Tx) erro
 }
 
 // write runs one statement that changes something, on its own or, with
-// group commit, in the writer's transaction.
+// group commit, in the writer's transaction, within the statement timeout.
 func (s *Store) write(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx, cancel := s.bounded(ctx)
+	defer cancel()
 	if s.commit == nil {
 		return s.exec(ctx, s.db, q, args...)
 	}
@@ -87,6 +93,7 @@ type statements struct {
 	m       map[stmtKey]*sql.Stmt
 	pending map[stmtKey]bool
 	closed  bool
+	timeout time.Duration // bounds the preparing of a statement
 }
 
 type stmtKey struct {
@@ -129,7 +136,9 @@ func (c *statements) get(key stmtKey, query string) *sql.Stmt {
 	}
 	c.pending[key] = true
 	go func() {
-		st, err := key.db.Prepare(query)
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		defer cancel()
+		st, err := key.db.PrepareContext(ctx, query)
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		delete(c.pending, key)

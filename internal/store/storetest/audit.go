@@ -60,8 +60,9 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 	r := newRequest("life", t0)
 	mustCreate(t, s, r)
 	for i, u := range []string{"U0ALICE", "U0BOB"} {
-		if added, _, err := s.AddApproval(ctx, "life", approvals.Approval{User: u, At: at(i + 1)}); err != nil || !added {
-			t.Fatalf("AddApproval(%s) = %v, %v", u, added, err)
+		// Counting no one, the votes record the approvals alone.
+		if tally, err := s.Approve(ctx, "life", vote(u, at(i+1))); err != nil || !tally.Added {
+			t.Fatalf("Approve(%s) = %+v, %v", u, tally, err)
 		}
 	}
 	mustApply(t, s, "life", approvals.Transition{From: approvals.Pending, To: approvals.Approved, At: at(2), Actor: "U0BOB"})

@@ -22,7 +22,7 @@ func testListStalePending(t *testing.T, s approvals.Store) {
 		mustCreate(t, s, r)
 	}
 	mustApply(t, s, "gone", approvals.Transition{From: approvals.Pending, To: approvals.Expired, At: t0})
-	if _, _, err := s.AddApproval(ctx, "p1", approvals.Approval{User: "U0ALICE", At: t0}); err != nil {
+	if _, err := s.Approve(ctx, "p1", vote("U0ALICE", t0)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -98,7 +98,7 @@ func testList(t *testing.T, s approvals.Store) {
 	mustApply(t, s, "r1", approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: t0.Add(time.Hour), Actor: "U0X"})
 	mustApply(t, s, "r2", approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: t0.Add(time.Hour), Actor: "U0X"})
 	moveTo(t, s, "r4", approvals.Executing, t0.Add(time.Hour))
-	if _, _, err := s.AddApproval(ctx, "r5", approvals.Approval{User: "U0ALICE", At: t0}); err != nil {
+	if _, err := s.Approve(ctx, "r5", vote("U0ALICE", t0)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -161,8 +161,9 @@ func testEventsLifecycle(t *testing.T, s approvals.Store) {
 		t.Fatal(err)
 	}
 	for i, u := range []string{"U0ALICE", "U0BOB"} {
-		if added, _, err := s.AddApproval(ctx, "life", approvals.Approval{User: u, At: at(i + 1)}); err != nil || !added {
-			t.Fatalf("AddApproval(%s) = %v, %v", u, added, err)
+		// Counting no one, the votes record the approvals alone.
+		if tally, err := s.Approve(ctx, "life", vote(u, at(i+1))); err != nil || !tally.Added {
+			t.Fatalf("Approve(%s) = %+v, %v", u, tally, err)
 		}
 	}
 	mustApply(t, s, "life", approvals.Transition{From: approvals.Pending, To: approvals.Approved, At: at(2), Actor: "U0BOB"})

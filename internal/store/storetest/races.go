@@ -89,7 +89,9 @@ func testRaceApplyApprovedExecuting(t *testing.T, s approvals.Store) {
 	raceApply(t, s, "race", approvals.Executing, approvals.Succeeded)
 }
 
-func testRaceAddApproval(t *testing.T, s approvals.Store) {
+// testRaceApprovals: votes that count no one, each user's twice, race:
+// every approval is recorded once, one after the other.
+func testRaceApprovals(t *testing.T, s approvals.Store) {
 	ctx := context.WithoutCancel(t.Context())
 	mustCreate(t, s, newRequest("many", t0))
 	// Each user approves twice, concurrently with everyone else.
@@ -98,18 +100,18 @@ func testRaceAddApproval(t *testing.T, s approvals.Store) {
 	var errs []error
 	race(2*racers, func(i int) {
 		user := fmt.Sprintf("U%03d", i/2)
-		added, count, err := s.AddApproval(ctx, "many", approvals.Approval{User: user, At: t0.Add(time.Duration(i%7) * time.Second)})
+		tally, err := s.Approve(ctx, "many", vote(user, t0.Add(time.Duration(i%7)*time.Second)))
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if added {
-			counts = append(counts, count)
+		if tally.Added {
+			counts = append(counts, len(tally.Request.Approvals))
 		}
 	})
 	for _, err := range errs {
-		t.Errorf("racing AddApproval: %v", err)
+		t.Errorf("racing Approve: %v", err)
 	}
 	// Approvals were recorded one after the other: each added call saw a
 	// different count, 1 to racers.
@@ -143,7 +145,9 @@ func testRaceAddApproval(t *testing.T, s approvals.Store) {
 	}
 }
 
-func testRaceAddApprovalAndDeny(t *testing.T, s approvals.Store) {
+// testRaceApprovalsAndDeny: votes that count no one race a denial, which
+// wins; no approval is recorded after it.
+func testRaceApprovalsAndDeny(t *testing.T, s approvals.Store) {
 	ctx := context.WithoutCancel(t.Context())
 	mustCreate(t, s, newRequest("deny", t0))
 	var mu sync.Mutex
@@ -154,9 +158,9 @@ func testRaceAddApprovalAndDeny(t *testing.T, s approvals.Store) {
 		if i == racers/2 {
 			_, err = s.Apply(ctx, "deny", approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: t0, Actor: "U0DENIER"})
 		} else {
-			var ok bool
-			ok, _, err = s.AddApproval(ctx, "deny", approvals.Approval{User: fmt.Sprintf("U%03d", i), At: t0})
-			if ok {
+			var tally approvals.Tally
+			tally, err = s.Approve(ctx, "deny", vote(fmt.Sprintf("U%03d", i), t0))
+			if tally.Added {
 				mu.Lock()
 				added++
 				mu.Unlock()

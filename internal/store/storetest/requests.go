@@ -66,10 +66,10 @@ func testNotFound(t *testing.T, s approvals.Store) {
 	_, err := s.Get(ctx, id)
 	check("Get", err)
 	check("SetMessage", s.SetMessage(ctx, id, "C1", "1.2"))
-	added, _, err := s.AddApproval(ctx, id, approvals.Approval{User: "U1", At: t0})
-	check("AddApproval", err)
-	if added {
-		t.Error("AddApproval on an unknown ID reported added")
+	tally, err := s.Approve(ctx, id, vote("U1", t0))
+	check("Approve", err)
+	if tally.Added {
+		t.Error("Approve on an unknown ID reported added")
 	}
 	ok, err := s.Apply(ctx, id, approvals.Transition{From: approvals.Pending, To: approvals.Approved, At: t0})
 	check("Apply", err)
@@ -78,6 +78,11 @@ func testNotFound(t *testing.T, s approvals.Store) {
 	}
 	_, err = s.Events(ctx, id)
 	check("Events", err)
+	ok, err = s.MarkReminded(ctx, id, t0)
+	check("MarkReminded", err)
+	if ok {
+		t.Error("MarkReminded on an unknown ID reported done")
+	}
 }
 
 func testSetMessage(t *testing.T, s approvals.Store) {
@@ -96,14 +101,21 @@ func testSetMessage(t *testing.T, s approvals.Store) {
 	}
 }
 
-func testAddApproval(t *testing.T, s approvals.Store) {
+// testApproveRecords: votes that count no one record approvals alone, in
+// time order (ties in the order recorded), once per user, and only while
+// the request is pending.
+func testApproveRecords(t *testing.T, s approvals.Store) {
 	ctx := t.Context()
 	mustCreate(t, s, newRequest("appr", t0))
 	add := func(user string, at time.Time, wantAdded bool, wantCount int) {
 		t.Helper()
-		added, count, err := s.AddApproval(ctx, "appr", approvals.Approval{User: user, At: at})
-		if err != nil || added != wantAdded || count != wantCount {
-			t.Errorf("AddApproval(%s) = %v, %d, %v; want %v, %d, nil", user, added, count, err, wantAdded, wantCount)
+		tally, err := s.Approve(ctx, "appr", vote(user, at))
+		count := -1
+		if tally.Request != nil {
+			count = len(tally.Request.Approvals)
+		}
+		if err != nil || tally.Added != wantAdded || count != wantCount {
+			t.Errorf("Approve(%s) = added %v, %d approvals, %v; want %v, %d, nil", user, tally.Added, count, err, wantAdded, wantCount)
 		}
 	}
 	t1, t2, t3 := t0.Add(time.Minute), t0.Add(2*time.Minute), t0.Add(3*time.Minute)

@@ -31,7 +31,7 @@ func announceBlocks(r *approvals.Request) []slack.Block { return messageBlocks(r
 
 func messageBlocks(r *approvals.Request, buttons bool) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain("%s", truncate(approvalTitle(r), 150))),
+		slack.NewHeaderBlock(plain(text(truncate(approvalTitle(r), 150)))),
 		slack.NewSectionBlock(nil, approvalFields(r), nil),
 	}
 	if r.DryRun {
@@ -145,7 +145,7 @@ func approveButton(r *approvals.Request) *slack.ButtonBlockElement {
 		n = "ALL sessions"
 	}
 	confirm := slack.NewConfirmationBlockObject(
-		plain("Kill %s?", n),
+		plain(textf("Kill %s?", n)),
 		mdf("This closes the client connections of request %s on %s. Clients may reconnect.", id(r.ID), id(r.Instance.Alias)),
 		plain("Approve and kill"),
 		plain("Cancel"),
@@ -159,7 +159,7 @@ func approveButton(r *approvals.Request) *slack.ButtonBlockElement {
 // expired by the time the bot sees it (it then denies at once).
 func denyButton(r *approvals.Request) *slack.ButtonBlockElement {
 	confirm := slack.NewConfirmationBlockObject(
-		plain("Deny request %s?", r.ID),
+		plain("Deny request "+text(r.ID)+"?"),
 		mdf("Nothing will be killed. Next you can say why. (Your own request is withdrawn.)"),
 		plain("Deny"),
 		plain("Back"),

@@ -24,7 +24,7 @@ func denyDialog(requestID string) slack.ModalViewRequest {
 		Type:            slack.VTModal,
 		CallbackID:      denyCallbackID,
 		PrivateMetadata: requestID,
-		Title:           plain("Deny %s", requestID),
+		Title:           plain("Deny " + text(requestID)),
 		Submit:          plain("Deny"),
 		Close:           plain("Back"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{

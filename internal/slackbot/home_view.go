@@ -79,7 +79,7 @@ func mineBlocks(o *approvals.Overview, links map[string]string) []slack.Block {
 	}
 	var blocks []slack.Block
 	for _, r := range o.Mine[:min(len(o.Mine), homeMaxMine)] {
-		confirm := slack.NewConfirmationBlockObject(plain("Withdraw %s?", r.ID), md("Nothing will be killed."), plain("Withdraw"), plain("Keep it"))
+		confirm := slack.NewConfirmationBlockObject(plain("Withdraw "+text(r.ID)+"?"), md("Nothing will be killed."), plain("Withdraw"), plain("Keep it"))
 		cancel := slack.NewButtonBlockElement(cancelActionID, r.ID, plain("Cancel")).WithConfirm(confirm)
 		blocks = append(blocks, slack.NewSectionBlock(md(requestSummary(r, o.At, links[r.ID])), nil, nil),
 			slack.NewActionBlock(homeMineBlockIDPre+r.ID, cancel))

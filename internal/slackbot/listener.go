@@ -17,7 +17,7 @@ import (
 
 // Ephemeraler shows a message to one user in a channel.
 type Ephemeraler interface {
-	Ephemeral(ctx context.Context, channel, user, text string) error
+	Ephemeral(ctx context.Context, channel, user string, t text) error
 }
 
 // Views opens modals. Views that also open and redraw any modal (as

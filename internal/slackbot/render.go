@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -18,8 +17,8 @@ func md(t text) *slack.TextBlockObject {
 func mdf(format string, args ...text) *slack.TextBlockObject { return md(textf(format, args...)) }
 
 // plain is a plain_text object: Slack shows it as it is, no markup.
-func plain(format string, args ...any) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf(format, args...), false, false)
+func plain(t text) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, string(t), false, false)
 }
 
 // truncate cuts s to n characters, ending in … when cut.

@@ -65,7 +65,7 @@ func (l *Listener) reply(ctx context.Context, in Input, t text) {
 }
 
 func (l *Listener) tell(ctx context.Context, channel, user string, t text) {
-	if err := l.p.Ephemeral.Ephemeral(ctx, channel, user, string(t)); err != nil {
+	if err := l.p.Ephemeral.Ephemeral(ctx, channel, user, t); err != nil {
 		l.log.Error("tell user", "user", user, "channel", channel, "err", err)
 	}
 }

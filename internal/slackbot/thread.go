@@ -50,7 +50,7 @@ func threadText(r *approvals.Request, n approvals.Note) text {
 			return perNodeExecutingText(r)
 		}
 		if r.IsKillAll() {
-			return textf(":hourglass_flowing_sand: Approved by %s. Killing %s…", mentions(r.Approvals), what(r)[len("kill "):])
+			return textf(":hourglass_flowing_sand: Approved by %s. Killing %s…", mentions(r.Approvals), whatKilled(r))
 		}
 		return textf(":hourglass_flowing_sand: Approved by %s. Killing %s session%s on %s node %s…",
 			mentions(r.Approvals), num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
@@ -130,14 +130,14 @@ func resultText(r *approvals.Request) text {
 func successText(r *approvals.Request, res *approvals.Result) text {
 	switch {
 	case res.DryRun && r.IsKillAll():
-		return textf(":test_tube: Dry run: would have killed %s. No DCS write call was made.", what(r)[len("kill "):])
+		return textf(":test_tube: Dry run: would have killed %s. No DCS write call was made.", whatKilled(r))
 	case res.DryRun:
 		return textf(":test_tube: Dry run: would have killed %s session%s on %s node %s: %s. No DCS write call was made.",
 			num(len(res.Killed)), plural(len(res.Killed)), id(r.Instance.Alias), id(r.NodeID), inlineAddrs(res.Killed))
 	case r.IsKillAll() && r.JobID != "":
-		return textf(":white_check_mark: Done. DCS accepted the kill of %s, and its job %s ended SUCCESS.", what(r)[len("kill "):], outside(r.JobID).code(capWord))
+		return textf(":white_check_mark: Done. DCS accepted the kill of %s, and its job %s ended SUCCESS.", whatKilled(r), outside(r.JobID).code(capWord))
 	case r.IsKillAll():
-		return textf(":white_check_mark: Done. DCS accepted the kill of %s.", what(r)[len("kill "):])
+		return textf(":white_check_mark: Done. DCS accepted the kill of %s.", whatKilled(r))
 	}
 	killed := res.Killed
 	if len(killed) == 0 {

@@ -202,7 +202,7 @@ func sessionName(name string) text {
 
 // approvalText is the notification fallback for the approval message.
 func approvalText(r *approvals.Request) string {
-	return stripMrkdwn(textf("Kill request %s: %s session(s) on %s, %s", id(r.ID), num(len(r.Addrs)), id(r.Instance.Alias), stateWord(r.State)))
+	return stripMrkdwn(textf("Kill request %s: %s, %s", id(r.ID), whatKilled(r), stateWord(r.State)))
 }
 
 func approverList(r *approvals.Request) text {

@@ -120,7 +120,7 @@ func (h *Home) Show(ctx context.Context, user string, notice text) {
 }
 
 func (h *Home) publish(ctx context.Context, o *approvals.Overview, notice text) {
-	links := requestLinks(ctx, h.p.Slack, o.ToDecide, o.Mine, o.Decided)
+	links := requestLinks(ctx, h.p.Slack, shown(o.ToDecide, homeMaxToDecide), shown(o.Mine, homeMaxMine), o.Decided)
 	h.publishView(ctx, o.User, homeView(o, links, notice))
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/slack-go/slack"
+
+	"dcsbot/internal/commands"
 )
 
 // The deny dialog.
@@ -11,7 +13,7 @@ const (
 	denyCallbackID     = "dcs_deny_dialog"
 	denyReasonBlockID  = "dcs_deny_reason"
 	denyReasonActionID = "reason"
-	maxDenyReason      = 500
+	maxDenyReason      = commands.MaxReasonLen // a deny note is held to a reason's length
 )
 
 // denyDialog is the modal that asks a denier of request id for an

@@ -3,14 +3,12 @@ package slackbot
 import (
 	"context"
 	"errors"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
 )
 
 // isPickerSubmission reports whether cb submits the picker.
@@ -74,9 +72,9 @@ func (pk *picker) check(cb slack.InteractionCallback) (map[string]string, approv
 		p := parseOptionValue(v)
 		k.Addrs, k.Picked = append(k.Addrs, p.Addr), append(k.Picked, p)
 	}
-	reason, problem := pickedReason(st.reason)
-	if problem != "" {
-		return map[string]string{pickReasonBlock: problem}, approvals.KillRequest{}
+	reason, err := commands.Reason(st.reason)
+	if err != nil {
+		return map[string]string{pickReasonBlock: err.Error()}, approvals.KillRequest{}
 	}
 	k.Reason = reason
 	if _, err := pk.svc.Precheck(k); err != nil {
@@ -105,20 +103,6 @@ func offeredOptions(v slack.View) map[string]bool {
 		}
 	}
 	return out
-}
-
-// pickedReason is the reason typed in the picker, as a reason typed with
-// --reason is kept: white space folded, no control characters, at most
-// 500 characters.
-func pickedReason(s string) (string, string) {
-	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-		return "", "The reason has an invisible or control character: type it as plain text."
-	}
-	if n := utf8.RuneCountInString(s); n > maxDenyReason {
-		return "", "The reason is too long: at most 500 characters."
-	}
-	return s, ""
 }
 
 // refusalBlock is the input a refusal of a submitted picker is about,

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
 )
 
 // The picker: the modal /dcs kill <instance> opens. Its IDs are what its
@@ -41,8 +42,8 @@ type pickerMeta struct {
 }
 
 func (m pickerMeta) encode() string {
-	if r := []rune(m.Reason); len(r) > maxDenyReason {
-		m.Reason = string(r[:maxDenyReason])
+	if r := []rune(m.Reason); len(r) > commands.MaxReasonLen {
+		m.Reason = string(r[:commands.MaxReasonLen])
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
@@ -112,7 +113,7 @@ func pickerView(f pickerForm) slack.ModalViewRequest {
 	reason := slack.NewPlainTextInputBlockElement(plain("Why: KEYS storm from the batch job…"), pickReasonAction)
 	// The reason typed with the command, as the parser kept it: the
 	// requester's own text back in their own input, not shown as markup.
-	reason.MaxLength, reason.InitialValue = maxDenyReason, f.meta.Reason
+	reason.MaxLength, reason.InitialValue = commands.MaxReasonLen, f.meta.Reason
 	label := text("Reason (optional)")
 	if f.requireReason {
 		label = "Reason"

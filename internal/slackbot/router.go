@@ -69,10 +69,12 @@ var (
 )
 
 // newRouter finds the handlers of h and binds their needs to providers. It
-// fails when no provider satisfies a handler's need, or two handlers handle
-// one subcommand.
+// fails when no provider satisfies a handler's need, two handlers handle
+// one subcommand, or a subcommand of the table (commands.Names) has no
+// handler.
 func newRouter(h *Commands, providers ...any) (*router, error) {
 	rt := &router{routes: map[string]route{}}
+	handled := map[string]bool{} // subcommands with a handler, bound or not
 	v := reflect.ValueOf(h)
 	var errs []error
 	for i := range v.NumMethod() {
@@ -80,6 +82,9 @@ func newRouter(h *Commands, providers ...any) (*router, error) {
 		name, r, ok, err := bind(m, providers)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("handler %s: %w", mt.Name, err))
+		}
+		if name != "" {
+			handled[name] = true
 		}
 		if !ok {
 			continue
@@ -89,7 +94,21 @@ func newRouter(h *Commands, providers ...any) (*router, error) {
 		}
 		rt.routes[name] = r
 	}
-	return rt, errors.Join(errs...)
+	return rt, errors.Join(append(errs, unhandled(handled, commands.Names()))...)
+}
+
+// unhandled fails when a subcommand of names has no handler.
+func unhandled(handled map[string]bool, names []string) error {
+	var missing []string
+	for _, n := range names {
+		if !handled[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no handler for the subcommand(s) %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // bind checks that method m is a handler and binds its needs to

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"strings"
 
 	"dcsbot/internal/commands"
@@ -47,9 +46,8 @@ func refusedNow(log *slog.Logger, err error) Answer {
 // provider (the lifecycle, the DCS client) that satisfies it. Adding a
 // subcommand is its entry in internal/commands and its handler file here.
 type Commands struct {
-	log      *slog.Logger
-	maxAddrs int
-	picker   *picker // the dialog /dcs kill <instance> opens; nil: refused
+	log    *slog.Logger
+	picker *picker // the dialog /dcs kill <instance> opens; nil: refused
 }
 
 // router maps a subcommand's name to its handler.
@@ -143,16 +141,6 @@ func provide(need reflect.Type, providers []any) (reflect.Value, error) {
 	return reflect.Value{}, fmt.Errorf("no provider satisfies %s", need)
 }
 
-// names returns the subcommands routed, sorted.
-func (rt *router) names() []string {
-	out := make([]string, 0, len(rt.routes))
-	for n := range rt.routes {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // dispatch runs the handler of c; ok is false when there is none.
 func (rt *router) dispatch(in Input, c commands.Command) (Answer, bool) {
 	r, ok := rt.routes[c.Name()]
@@ -162,6 +150,3 @@ func (rt *router) dispatch(in Input, c commands.Command) (Answer, bool) {
 	args := append([]reflect.Value{reflect.ValueOf(in), reflect.ValueOf(c)}, r.deps...)
 	return r.fn.Call(args)[0].Interface().(Answer), true
 }
-
-// String lists the routes, for logs.
-func (rt *router) String() string { return strings.Join(rt.names(), ", ") }

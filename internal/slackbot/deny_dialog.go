@@ -1,8 +1,6 @@
 package slackbot
 
 import (
-	"context"
-
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/commands"
@@ -34,14 +32,4 @@ func denyDialog(requestID string) slack.ModalViewRequest {
 			slack.NewInputBlock(denyReasonBlockID, plain("Reason"), nil, input).WithOptional(true),
 		}},
 	}
-}
-
-// OpenDenyDialog opens the modal that asks a denier for an optional reason.
-func (n *Notifier) OpenDenyDialog(ctx context.Context, triggerID, requestID string) error {
-	ctx, cancel := n.c.Bound(ctx)
-	defer cancel()
-	if _, err := n.api.OpenViewContext(ctx, triggerID, denyDialog(requestID)); err != nil {
-		return n.failed("views.open", err)
-	}
-	return nil
 }

@@ -12,7 +12,7 @@ import (
 // publishes it. Other events are ignored.
 func (l *Listener) event(data any) {
 	ev, ok := data.(slackevents.EventsAPIEvent)
-	if !ok || l.p.Home == nil {
+	if !ok {
 		return
 	}
 	opened, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
@@ -30,9 +30,6 @@ func (l *Listener) event(data any) {
 // the change feed redraws the tab of everyone it matters to (Home.Changed),
 // and a second, older drawing could win the race.
 func (l *Listener) homeClick(ctx context.Context, cb slack.InteractionCallback) {
-	if l.p.Home == nil {
-		return
-	}
 	user := cb.User.ID
 	for _, a := range cb.ActionCallback.BlockActions {
 		if !strings.HasPrefix(a.BlockID, homeDecideBlockIDPre) && !strings.HasPrefix(a.BlockID, homeMineBlockIDPre) {

@@ -20,12 +20,6 @@ type Ephemeraler interface {
 	Ephemeral(ctx context.Context, channel, user string, t text) error
 }
 
-// Views opens modals. Views that also open and redraw any modal (as
-// the Notifier does) serve the kill picker.
-type Views interface {
-	OpenDenyDialog(ctx context.Context, triggerID string, r string) error
-}
-
 // ListenerObserver is told what the listener sees, for metrics.
 type ListenerObserver interface {
 	Command(sub, outcome string)
@@ -52,8 +46,10 @@ type ListenerParams struct {
 	Providers []any
 	Decider   Decider
 	Ephemeral Ephemeraler
-	Views     Views
-	// Home is the app's Home tab; nil leaves app_home_opened unanswered.
+	// Views opens and redraws the deny dialog and the kill picker (the
+	// Notifier).
+	Views modalViews
+	// Home is the app's Home tab.
 	Home *Home
 	// MaxAddrs is the parser's address limit.
 	MaxAddrs int
@@ -80,16 +76,19 @@ type Listener struct {
 	sock    socketState
 	seen    *recentSet
 	closing atomic.Bool
-	picker  *picker // the kill picker's views; nil when Views cannot open it
+	picker  *picker // the kill picker's views
 }
 
-// NewListener returns a Listener; Run starts it. It fails when no provider
-// satisfies what a command's handler needs.
+// NewListener returns a Listener; Run starts it. It fails when Views or
+// Home is missing, or no provider satisfies what a command's handler needs.
 func NewListener(p ListenerParams) (*Listener, error) {
 	for name, n := range map[string]int{"workers": p.Workers, "click workers": p.ClickWorkers, "command queue": p.CommandQueue, "click queue": p.ClickQueue} {
 		if n <= 0 {
 			return nil, fmt.Errorf("slack listener: %s is %d, want at least 1", name, n)
 		}
+	}
+	if p.Views == nil || p.Home == nil {
+		return nil, errors.New("slack listener: no Views or no Home")
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)

@@ -65,27 +65,19 @@ const (
 	pickerCacheTTL  = 10 * time.Minute // how long a list read is reused
 )
 
-// newPicker returns the picker when views can open modals and a provider
-// serves what it needs; nil when views cannot (the picker is then
-// refused).
-func newPicker(log *slog.Logger, views any, providers []any) (*picker, error) {
-	mv, ok := views.(modalViews)
-	if !ok {
-		return nil, nil
-	}
+// newPicker returns the picker over views, served by the first provider
+// that serves what it needs.
+func newPicker(log *slog.Logger, views modalViews, providers []any) (*picker, error) {
 	svc, err := provide(reflect.TypeFor[pickerService](), providers)
 	if err != nil {
 		return nil, fmt.Errorf("the kill picker: %w", err)
 	}
-	return &picker{svc: svc.Interface().(pickerService), views: mv, log: log, cache: map[string]*pickerCache{}}, nil
+	return &picker{svc: svc.Interface().(pickerService), views: views, log: log, cache: map[string]*pickerCache{}}, nil
 }
 
 // open answers /dcs kill <instance>: the checks that need no I/O before
 // the ack, then the modal, opened at once and filled in.
 func (pk *picker) open(in Input, c commands.Kill) Answer {
-	if pk == nil {
-		return Answer{Now: "This bot cannot open dialogs: give the node and the addresses or selectors (`/dcs help kill`).", Refused: true}
-	}
 	inst, pol, err := pk.svc.CheckPicker(in.User, in.Channel, c.Instance)
 	if err != nil {
 		return refusedNow(pk.log, err)
@@ -128,7 +120,7 @@ func pickerNotOpened(alias string, err error) text {
 // or a filter.
 func (pk *picker) action(ctx context.Context, cb slack.InteractionCallback) {
 	meta, ok := decodeMeta(cb.View.PrivateMetadata)
-	if !ok || pk == nil {
+	if !ok {
 		return
 	}
 	st := pickerState(cb.View)

@@ -22,10 +22,6 @@ func isPickerSubmission(cb slack.InteractionCallback) bool {
 // the modal closes and the request is made on the pool, posted in the
 // channel where /dcs kill was typed; a refusal then reaches the user there.
 func (l *Listener) pickerSubmitted(sm *socketmode.Client, req socketmode.Request, cb slack.InteractionCallback) {
-	if l.picker == nil {
-		_ = sm.Ack(req)
-		return
-	}
 	errs, k := l.picker.check(cb)
 	if len(errs) > 0 {
 		_ = sm.Ack(req, slack.NewErrorsViewSubmissionResponse(errs))

@@ -47,7 +47,7 @@ func refusedNow(log *slog.Logger, err error) Answer {
 // subcommand is its entry in internal/commands and its handler file here.
 type Commands struct {
 	log    *slog.Logger
-	picker *picker // the dialog /dcs kill <instance> opens; nil: refused
+	picker *picker // the dialog /dcs kill <instance> opens
 }
 
 // router maps a subcommand's name to its handler.

@@ -178,13 +178,18 @@ func targetLines(r *approvals.Request) []text {
 			lines = append(lines, textf("…and %s more", num(len(r.Preview.Targets)-i)))
 			break
 		}
-		if t.Session == nil {
-			lines = append(lines, textf("%s: :warning: *not connected now* (when the request was made)", id(t.Addr)))
-			continue
-		}
-		lines = append(lines, sessionLine(t.Addr, t.Session))
+		lines = append(lines, targetLine(t))
 	}
 	return lines
+}
+
+// targetLine shows a target as the bot saw it when the request was made:
+// its session, or that nothing was connected there.
+func targetLine(t approvals.Target) text {
+	if t.Session == nil {
+		return textf("%s: :warning: *not connected now* (when the request was made)", id(t.Addr))
+	}
+	return sessionLine(t.Addr, t.Session)
 }
 
 // sessionLine shows a session: its address and what its client is.

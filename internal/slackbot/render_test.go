@@ -161,3 +161,17 @@ func TestApprovalText(t *testing.T) {
 		}
 	}
 }
+
+// clause ends without a period, for the bot's sentence to add its own.
+func TestClause(t *testing.T) {
+	for in, want := range map[string]text{"timed out.": "timed out", "timed <out>\n": "timed &lt;out&gt;", " ": "-", "3.5 s": "3.5 s"} {
+		if got := outside(in).clause(capLine, "-"); got != want {
+			t.Errorf("clause(%q) = %q, want %q", in, got, want)
+		}
+	}
+	r := sampleRequest(approvals.Unknown)
+	r.Result = &approvals.Result{Detail: "no answer.", HTTPStatus: 504}
+	if got := unknownDetail(r.Result); got != "no answer (HTTP 504)" {
+		t.Errorf("unknownDetail = %q", got)
+	}
+}

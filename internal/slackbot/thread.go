@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"strings"
 	"time"
 
 	"dcsbot/internal/approvals"
@@ -110,7 +109,7 @@ func resultText(r *approvals.Request) text {
 		t = textf(":x: The kill failed: %s %s", failureSummary(res), who)
 	case approvals.Unknown:
 		t = textf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s",
-			text(strings.TrimSuffix(string(unknownDetail(res)), ".")), who)
+			unknownDetail(res), who)
 	default:
 		return stateLine(r)
 	}
@@ -148,7 +147,7 @@ func successText(r *approvals.Request, res *approvals.Result) text {
 }
 
 func unknownDetail(res *approvals.Result) text {
-	detail := outside(res.Detail).or(capLine, "DCS gave no answer")
+	detail := outside(res.Detail).clause(capLine, "DCS gave no answer")
 	if res.HTTPStatus != 0 {
 		detail += textf(" (HTTP %s", num(res.HTTPStatus))
 		if res.DCSRequestID != "" {
@@ -227,7 +226,7 @@ func failureSummary(res *approvals.Result) text {
 		return t
 	}
 	if res.Detail != "" {
-		return text(strings.TrimSuffix(string(outside(res.Detail).line(capLine)), ".")) + "."
+		return outside(res.Detail).clause(capLine, "") + "."
 	}
 	return "no details were recorded."
 }

@@ -25,8 +25,12 @@ type Input struct {
 // when set, runs on a worker after the ack; its text, or its error turned
 // into a sentence, goes to the user alone ("" sends nothing).
 type Answer struct {
-	Now     text
-	Later   func(ctx context.Context) (text, error)
+	Now   text
+	Later func(ctx context.Context) (text, error)
+	// Prompt queues Later with the clicks, ahead of slow commands: for
+	// work that opens a modal, whose trigger lives 3 seconds. Such work
+	// hands what is slow on to the command lane.
+	Prompt  bool
 	Refused bool // Now is a refusal (for metrics)
 }
 

@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (_ *App, err erro
 		}
 	}()
 	slackLog := log.With("component", "slack")
-	a.home = slackbot.NewHome(slackbot.HomeParams{API: a.slack, Source: a.svc, Links: notifier, Logger: slackLog, Observer: a.metrics})
+	a.home = slackbot.NewHome(slackbot.HomeParams{Source: a.svc, Slack: notifier, Logger: slackLog})
 	feed.subscribe(func(string) { a.shipper.Notify() })
 	feed.subscribe(a.home.Changed)
 	if err := a.newListener(ctx, killer, notifier); err != nil {

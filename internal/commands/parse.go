@@ -37,6 +37,16 @@ func Usage() string { return defaultTable.usage }
 // Help.Topic names it. For "", "help" or any other topic it returns Usage().
 func UsageFor(topic string) string { return defaultTable.usageFor(topic) }
 
+// Names returns the name of every subcommand, in the order help lists them:
+// what the Slack edge must have a handler for.
+func Names() []string {
+	out := make([]string, len(defaultTable.specs))
+	for i, s := range defaultTable.specs {
+		out[i] = s.name
+	}
+	return out
+}
+
 // parser reads one command against a table.
 type parser struct {
 	tab  *table

@@ -1030,3 +1030,37 @@ func TestParseAddrCanonical(t *testing.T) {
 		}
 	}
 }
+
+// Reason is the rule --reason follows, for a reason typed in a dialog: the
+// same folding, the same refusals, no Slack markup to undo, and "" allowed.
+func TestReason(t *testing.T) {
+	for _, s := range []string{"", "  KEYS\n storm\t", "a < b & c", strings.Repeat("é", MaxReasonLen)} {
+		got, err := Reason(s)
+		want := strings.Join(strings.Fields(s), " ")
+		if err != nil || got != want {
+			t.Errorf("Reason(%q) = %q, %v; want %q", s, got, err, want)
+		}
+		if s == "" || strings.ContainsAny(s, "<&") {
+			continue
+		}
+		c, err := Parse(`kill orders-prod --reason "`+s+`"`, Options{})
+		if err != nil || c.(Kill).Reason != got {
+			t.Errorf("--reason %q gives %+v, %v; Reason gives %q", s, c, err, got)
+		}
+	}
+	for s, needle := range map[string]string{
+		"a\x00b":                                "control character (U+0000) at position 2",
+		"a\u200bb":                              "invisible",
+		strings.Repeat("x", MaxReasonLen+1):     "too long: 501 characters, at most 500",
+		" " + strings.Repeat("x", MaxReasonLen): "", // trimmed to the limit
+	} {
+		_, err := Reason(s)
+		var ue *UsageError
+		switch {
+		case needle == "" && err != nil:
+			t.Errorf("Reason(%.20q): %v", s, err)
+		case needle != "" && (!errors.As(err, &ue) || !strings.Contains(ue.Msg, needle)):
+			t.Errorf("Reason(%.20q) = %v, want a UsageError saying %q", s, err, needle)
+		}
+	}
+}

@@ -237,3 +237,16 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// Names lists every subcommand of the table, in help's order.
+func TestNamesList(t *testing.T) {
+	want := []string{"kill", "kill-all", "clients", "nodes", "status", "cancel", "pending", "history", "help"}
+	if got := Names(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("Names() = %v, want %v", got, want)
+	}
+	for _, n := range Names() {
+		if s := defaultTable.lookup(n); s == nil || s.name != n {
+			t.Errorf("%s: not in the table", n)
+		}
+	}
+}

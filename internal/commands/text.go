@@ -119,27 +119,52 @@ func argRef(n int, s string) string {
 }
 
 // reasonText turns the value of --reason (argument n, without its quotes)
-// into the reason: Slack markup becomes plain text, runs of white space
-// (newlines included) become one space, and the ends are trimmed. It
-// refuses invisible and control characters, and a reason that is empty or
-// longer than MaxReasonLen characters. Any punctuation is fine.
+// into the reason: Slack markup becomes plain text, then the reason rule
+// (foldReason) applies. An empty reason is refused.
 func (p *parser) reasonText(n int, raw string) (string, error) {
-	s := slackText(raw)
-	pos := 0
-	for _, r := range s {
-		pos++
-		if !unicode.IsSpace(r) && !unicode.IsPrint(r) {
-			return "", p.fail("Argument %d: the reason contains an invisible or control character (%U) at position %d; type it as plain text.", n, r, pos)
-		}
-	}
-	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+	s, bad, pos := foldReason(slackText(raw))
 	switch l := utf8.RuneCountInString(s); {
+	case pos > 0:
+		return "", p.fail("Argument %d: the reason contains an invisible or control character (%U) at position %d; type it as plain text.", n, bad, pos)
 	case l == 0:
 		return "", p.fail("Argument %d: the reason is empty; say why, e.g. `--reason \"stuck batch job\"`.", n)
 	case l > MaxReasonLen:
 		return "", p.fail("Argument %d: the reason is too long: %d characters, at most %d.", n, l, MaxReasonLen)
 	}
 	return s, nil
+}
+
+// Reason applies the reason rule to a reason typed as it is, such as in a
+// dialog's input (a command's --reason has its Slack markup turned into
+// plain text first): runs of white space (newlines included) become one
+// space and the ends are trimmed; invisible and control characters are
+// refused, and so is a reason longer than MaxReasonLen characters. Any
+// punctuation is fine. "" (no reason) is not an error here: whether a
+// reason is required is the policy's call. The error is a *UsageError,
+// plain text.
+func Reason(s string) (string, error) {
+	s, bad, pos := foldReason(s)
+	switch l := utf8.RuneCountInString(s); {
+	case pos > 0:
+		return "", &UsageError{Msg: fmt.Sprintf("The reason contains an invisible or control character (%U) at position %d; type it as plain text.", bad, pos)}
+	case l > MaxReasonLen:
+		return "", &UsageError{Msg: fmt.Sprintf("The reason is too long: %d characters, at most %d.", l, MaxReasonLen)}
+	}
+	return s, nil
+}
+
+// foldReason is the reason rule: s with its runs of white space folded to
+// one space and its ends trimmed; or, when s holds an invisible or control
+// character, the first one (bad) and its position in s (pos, counted in
+// characters from 1; 0 when there is none).
+func foldReason(s string) (folded string, bad rune, pos int) {
+	for _, r := range s {
+		pos++
+		if !unicode.IsSpace(r) && !unicode.IsPrint(r) {
+			return "", r, pos
+		}
+	}
+	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " "), 0, 0
 }
 
 // slackText turns Slack's markup in free text into what the user saw: a

@@ -31,7 +31,7 @@ func announceBlocks(r *approvals.Request) []slack.Block { return messageBlocks(r
 
 func messageBlocks(r *approvals.Request, buttons bool) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain("%s", truncate(approvalTitle(r), 150))),
+		slack.NewHeaderBlock(plain(text(truncate(approvalTitle(r), 150)))),
 		slack.NewSectionBlock(nil, approvalFields(r), nil),
 	}
 	if r.DryRun {
@@ -145,7 +145,7 @@ func approveButton(r *approvals.Request) *slack.ButtonBlockElement {
 		n = "ALL sessions"
 	}
 	confirm := slack.NewConfirmationBlockObject(
-		plain("Kill %s?", n),
+		plain(textf("Kill %s?", n)),
 		mdf("This closes the client connections of request %s on %s. Clients may reconnect.", id(r.ID), id(r.Instance.Alias)),
 		plain("Approve and kill"),
 		plain("Cancel"),
@@ -159,7 +159,7 @@ func approveButton(r *approvals.Request) *slack.ButtonBlockElement {
 // expired by the time the bot sees it (it then denies at once).
 func denyButton(r *approvals.Request) *slack.ButtonBlockElement {
 	confirm := slack.NewConfirmationBlockObject(
-		plain("Deny request %s?", r.ID),
+		plain("Deny request "+text(r.ID)+"?"),
 		mdf("Nothing will be killed. Next you can say why. (Your own request is withdrawn.)"),
 		plain("Deny"),
 		plain("Back"),
@@ -178,13 +178,18 @@ func targetLines(r *approvals.Request) []text {
 			lines = append(lines, textf("…and %s more", num(len(r.Preview.Targets)-i)))
 			break
 		}
-		if t.Session == nil {
-			lines = append(lines, textf("%s: :warning: *not connected now* (when the request was made)", id(t.Addr)))
-			continue
-		}
-		lines = append(lines, sessionLine(t.Addr, t.Session))
+		lines = append(lines, targetLine(t))
 	}
 	return lines
+}
+
+// targetLine shows a target as the bot saw it when the request was made:
+// its session, or that nothing was connected there.
+func targetLine(t approvals.Target) text {
+	if t.Session == nil {
+		return textf("%s: :warning: *not connected now* (when the request was made)", id(t.Addr))
+	}
+	return sessionLine(t.Addr, t.Session)
 }
 
 // sessionLine shows a session: its address and what its client is.
@@ -202,7 +207,7 @@ func sessionName(name string) text {
 
 // approvalText is the notification fallback for the approval message.
 func approvalText(r *approvals.Request) string {
-	return stripMrkdwn(textf("Kill request %s: %s session(s) on %s, %s", id(r.ID), num(len(r.Addrs)), id(r.Instance.Alias), stateWord(r.State)))
+	return stripMrkdwn(textf("Kill request %s: %s, %s", id(r.ID), whatKilled(r), stateWord(r.State)))
 }
 
 func approverList(r *approvals.Request) text {

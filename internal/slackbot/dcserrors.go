@@ -65,7 +65,7 @@ func nextStep(code string, status int) string {
 // dcsAnswer renders a DCS error answer: code, HTTP status, message, request
 // ID, then what it means and what to do about it.
 func dcsAnswer(code string, status int, message, requestID string) text {
-	msg := text(strings.TrimSuffix(string(outside(message).or(capLine, "-")), "."))
+	msg := outside(message).clause(capLine, "-")
 	t := textf("DCS answered %s (HTTP %s): %s.", outside(code).code(capWord), num(status), msg)
 	if requestID != "" {
 		t += textf(" DCS request ID %s.", outside(requestID).code(capWord))

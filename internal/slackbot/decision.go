@@ -47,10 +47,7 @@ func (l *Listener) deny(ctx context.Context, cb slack.InteractionCallback, id st
 	if err := l.p.Decider.CanDeny(ctx, id, cb.User.ID); err != nil {
 		return err
 	}
-	if l.p.Views == nil {
-		return l.p.Decider.Deny(ctx, id, cb.User.ID, "")
-	}
-	if err := l.p.Views.OpenDenyDialog(ctx, cb.TriggerID, id); err != nil {
+	if _, _, err := l.p.Views.OpenView(ctx, cb.TriggerID, denyDialog(id)); err != nil {
 		l.log.Warn("open deny dialog; denying without a reason", "request_id", id, "err", err)
 		return l.p.Decider.Deny(ctx, id, cb.User.ID, "")
 	}

@@ -1,9 +1,9 @@
 package slackbot
 
 import (
-	"context"
-
 	"github.com/slack-go/slack"
+
+	"dcsbot/internal/commands"
 )
 
 // The deny dialog.
@@ -11,7 +11,7 @@ const (
 	denyCallbackID     = "dcs_deny_dialog"
 	denyReasonBlockID  = "dcs_deny_reason"
 	denyReasonActionID = "reason"
-	maxDenyReason      = 500
+	maxDenyReason      = commands.MaxReasonLen // a deny note is held to a reason's length
 )
 
 // denyDialog is the modal that asks a denier of request id for an
@@ -24,7 +24,7 @@ func denyDialog(requestID string) slack.ModalViewRequest {
 		Type:            slack.VTModal,
 		CallbackID:      denyCallbackID,
 		PrivateMetadata: requestID,
-		Title:           plain("Deny %s", requestID),
+		Title:           plain("Deny " + text(requestID)),
 		Submit:          plain("Deny"),
 		Close:           plain("Back"),
 		Blocks: slack.Blocks{BlockSet: []slack.Block{
@@ -32,14 +32,4 @@ func denyDialog(requestID string) slack.ModalViewRequest {
 			slack.NewInputBlock(denyReasonBlockID, plain("Reason"), nil, input).WithOptional(true),
 		}},
 	}
-}
-
-// OpenDenyDialog opens the modal that asks a denier for an optional reason.
-func (n *Notifier) OpenDenyDialog(ctx context.Context, triggerID, requestID string) error {
-	ctx, cancel := n.c.Bound(ctx)
-	defer cancel()
-	if _, err := n.api.OpenViewContext(ctx, triggerID, denyDialog(requestID)); err != nil {
-		return n.failed("views.open", err)
-	}
-	return nil
 }

@@ -10,31 +10,32 @@ import (
 
 var _ approvals.ApproverMessenger = (*Notifier)(nil)
 
+// Each Web API call below has its own budget (Client.Bound): the link
+// to the approval message is one call, the message another.
+
 // SendToApprover sends user a direct message about pending request r: the
 // approval message as in the channel, its buttons included (they work the
 // same), and a link to it.
 func (n *Notifier) SendToApprover(ctx context.Context, r *approvals.Request, user string) (approvals.ApproverMessage, error) {
-	ctx, cancel := n.c.Bound(ctx)
-	defer cancel()
-	ch, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	im, err := n.openIM(ctx, user)
 	if err != nil {
-		return approvals.ApproverMessage{}, n.failed("conversations.open", err)
+		return approvals.ApproverMessage{}, err
 	}
 	blocks := approverBlocks(r, n.requestLink(ctx, r))
-	ch2, ts, err := n.api.PostMessageContext(ctx, ch.ID,
-		slack.MsgOptionText(approverText(r), false), slack.MsgOptionBlocks(blocks...))
+	ch, ts, err := n.postDM(ctx, im, slack.MsgOptionText(approverText(r), false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
-		return approvals.ApproverMessage{}, n.failed("chat.postMessage", err)
+		return approvals.ApproverMessage{}, err
 	}
-	return approvals.ApproverMessage{User: user, ChannelID: ch2, TS: ts}, nil
+	return approvals.ApproverMessage{User: user, ChannelID: ch, TS: ts}, nil
 }
 
 // UpdateApproverMessage redraws a direct message about r for r's state.
 func (n *Notifier) UpdateApproverMessage(ctx context.Context, r *approvals.Request, m approvals.ApproverMessage) error {
+	blocks := approverBlocks(r, n.requestLink(ctx, r))
 	ctx, cancel := n.c.Bound(ctx)
 	defer cancel()
 	_, _, _, err := n.api.UpdateMessageContext(ctx, m.ChannelID, m.TS,
-		slack.MsgOptionText(approverText(r), false), slack.MsgOptionBlocks(approverBlocks(r, n.requestLink(ctx, r))...))
+		slack.MsgOptionText(approverText(r), false), slack.MsgOptionBlocks(blocks...))
 	if err != nil {
 		return n.failed("chat.update", err)
 	}
@@ -43,13 +44,31 @@ func (n *Notifier) UpdateApproverMessage(ctx context.Context, r *approvals.Reque
 
 // RemindApprover posts a reminder in the direct-message conversation of m.
 func (n *Notifier) RemindApprover(ctx context.Context, r *approvals.Request, m approvals.ApproverMessage) error {
+	t := reminderDM(r, n.requestLink(ctx, r))
+	_, _, err := n.postDM(ctx, m.ChannelID, slack.MsgOptionText(string(t), false))
+	return err
+}
+
+// openIM opens the direct-message conversation with user.
+func (n *Notifier) openIM(ctx context.Context, user string) (string, error) {
 	ctx, cancel := n.c.Bound(ctx)
 	defer cancel()
-	_, _, err := n.api.PostMessageContext(ctx, m.ChannelID, slack.MsgOptionText(string(reminderDM(r, n.requestLink(ctx, r))), false))
+	ch, _, _, err := n.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
 	if err != nil {
-		return n.failed("chat.postMessage", err)
+		return "", n.failed("conversations.open", err)
 	}
-	return nil
+	return ch.ID, nil
+}
+
+// postDM posts in a direct-message conversation.
+func (n *Notifier) postDM(ctx context.Context, channel string, opts ...slack.MsgOption) (string, string, error) {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
+	ch, ts, err := n.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", "", n.failed("chat.postMessage", err)
+	}
+	return ch, ts, nil
 }
 
 // requestLink is the permalink of r's approval message, or "" when Slack

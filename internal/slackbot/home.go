@@ -18,14 +18,18 @@ type HomeSource interface {
 	Cancel(ctx context.Context, id, user string) error
 }
 
+// homeSlack is what the Home tab needs of Slack (the Notifier): the links
+// to approval messages, and views.publish.
+type homeSlack interface {
+	permalinker
+	PublishHome(ctx context.Context, user string, v slack.HomeTabViewRequest) error
+}
+
 // HomeParams are what a Home needs.
 type HomeParams struct {
-	API    *Client
 	Source HomeSource
-	Links  permalinker // the Notifier
+	Slack  homeSlack // the Notifier
 	Logger *slog.Logger
-	// Observer is told about failed Web API calls; may be nil.
-	Observer APIObserver
 }
 
 // Home is the app's Home tab: what waits for the user who opens it, with
@@ -46,9 +50,6 @@ type Home struct {
 func NewHome(p HomeParams) *Home {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
-	}
-	if p.Observer == nil {
-		p.Observer = nopAPIObserver{}
 	}
 	return &Home{p: p, changed: map[string]struct{}{}, wake: make(chan struct{}, 1)}
 }
@@ -119,26 +120,31 @@ func (h *Home) Show(ctx context.Context, user string, notice text) {
 }
 
 func (h *Home) publish(ctx context.Context, o *approvals.Overview, notice text) {
-	links := requestLinks(ctx, h.p.Links, o.ToDecide, o.Mine, o.Decided)
-	ctx, cancel := h.p.API.Bound(ctx)
-	defer cancel()
-	if _, err := h.p.API.API().PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: o.User, View: homeView(o, links, notice)}); err != nil {
-		h.p.Observer.APIError("views.publish")
-		h.p.Logger.Error("publish the Home tab", "user", o.User, "err", err)
-	}
+	links := requestLinks(ctx, h.p.Slack, shown(o.ToDecide, homeMaxToDecide), shown(o.Mine, homeMaxMine), o.Decided)
+	h.publishView(ctx, o.User, homeView(o, links, notice))
 }
 
 // publishError shows a Home tab that says it could not be drawn.
 func (h *Home) publishError(ctx context.Context, user string) {
-	v := slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: homeCallbackID, Blocks: slack.Blocks{BlockSet: []slack.Block{
+	h.publishView(ctx, user, slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: homeCallbackID, Blocks: slack.Blocks{BlockSet: []slack.Block{
 		slack.NewSectionBlock(md(":warning: The bot could not gather your requests just now. Open this tab again in a moment."), nil, nil),
-	}}}
-	ctx, cancel := h.p.API.Bound(ctx)
-	defer cancel()
-	if _, err := h.p.API.API().PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v}); err != nil {
-		h.p.Observer.APIError("views.publish")
+	}}})
+}
+
+func (h *Home) publishView(ctx context.Context, user string, v slack.HomeTabViewRequest) {
+	if err := h.p.Slack.PublishHome(ctx, user, v); err != nil {
 		h.p.Logger.Error("publish the Home tab", "user", user, "err", err)
 	}
+}
+
+// PublishHome publishes user's Home tab (views.publish).
+func (n *Notifier) PublishHome(ctx context.Context, user string, v slack.HomeTabViewRequest) error {
+	ctx, cancel := n.c.Bound(ctx)
+	defer cancel()
+	if _, err := n.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: user, View: v}); err != nil {
+		return n.failed("views.publish", err)
+	}
+	return nil
 }
 
 // cancel withdraws user's own request from the Home tab.

@@ -12,7 +12,7 @@ import (
 // publishes it. Other events are ignored.
 func (l *Listener) event(data any) {
 	ev, ok := data.(slackevents.EventsAPIEvent)
-	if !ok || l.p.Home == nil {
+	if !ok {
 		return
 	}
 	opened, ok := ev.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent)
@@ -26,11 +26,10 @@ func (l *Listener) event(data any) {
 // lifecycle calls as the approval message's (Approve, the deny dialog,
 // Cancel), which re-check everything against the stored request and
 // update its message and thread. A refusal is shown at the top of the
-// clicker's Home tab; the tab is redrawn either way.
+// clicker's Home tab. A click that changes a request is not redrawn here:
+// the change feed redraws the tab of everyone it matters to (Home.Changed),
+// and a second, older drawing could win the race.
 func (l *Listener) homeClick(ctx context.Context, cb slack.InteractionCallback) {
-	if l.p.Home == nil {
-		return
-	}
 	user := cb.User.ID
 	for _, a := range cb.ActionCallback.BlockActions {
 		if !strings.HasPrefix(a.BlockID, homeDecideBlockIDPre) && !strings.HasPrefix(a.BlockID, homeMineBlockIDPre) {
@@ -47,11 +46,9 @@ func (l *Listener) homeClick(ctx context.Context, cb slack.InteractionCallback) 
 		default:
 			continue
 		}
-		var notice text
 		if err != nil {
 			l.log.Info("Home tab click refused or failed", "request_id", a.Value, "user", user, "action", a.ActionID, "err", err)
-			notice = ":warning: " + userMessage(l.log.With("request_id", a.Value), err)
+			l.p.Home.Show(ctx, user, ":warning: "+userMessage(l.log.With("request_id", a.Value), err))
 		}
-		l.p.Home.Show(ctx, user, notice)
 	}
 }

@@ -1,15 +1,19 @@
 package slackbot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
 	"dcsbot/internal/fakeslack"
 )
 
@@ -181,5 +185,94 @@ func TestLinkRefusesWhatIsNotAURL(t *testing.T) {
 	}
 	if got := link("https://x.slack.com/archives/C1/p1", "label"); got != "<https://x.slack.com/archives/C1/p1|label>" {
 		t.Errorf("link = %q", got)
+	}
+}
+
+// linkRecorder is the Notifier for the Home tab and /dcs pending: it gives
+// every approval message a link and records which messages it was asked
+// for, and the tabs published.
+type linkRecorder struct {
+	mu        sync.Mutex
+	asked     []string // message timestamps
+	published int
+}
+
+func (l *linkRecorder) Permalink(_ context.Context, channel, ts string) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked = append(l.asked, ts)
+	return "https://slack.example/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", ""), nil
+}
+
+func (l *linkRecorder) PublishHome(context.Context, string, slack.HomeTabViewRequest) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.published++
+	return nil
+}
+
+// overviewSource serves one overview.
+type overviewSource struct{ o *approvals.Overview }
+
+func (s overviewSource) CheckChannel(string) error { return nil }
+func (s overviewSource) Overview(context.Context, string) (*approvals.Overview, error) {
+	return s.o, nil
+}
+func (s overviewSource) OverviewOpened(context.Context, string) (*approvals.Overview, error) {
+	return s.o, nil
+}
+func (s overviewSource) OverviewWatchers(context.Context, []string) ([]string, error) {
+	return nil, nil
+}
+func (s overviewSource) Cancel(context.Context, string, string) error { return nil }
+
+// longOverview has 100 requests waiting for the viewer, 100 of their own
+// and 10 decisions, each request's message at a timestamp of its own.
+func longOverview() *approvals.Overview {
+	o := &approvals.Overview{User: "UVIEWER01", At: time.Date(2026, 11, 27, 10, 5, 0, 0, time.UTC)}
+	k := 0
+	for _, l := range []struct {
+		list *[]*approvals.Request
+		n    int
+	}{{&o.ToDecide, 100}, {&o.Mine, 100}, {&o.Decided, approvals.OverviewDecisions}} {
+		for range l.n {
+			r := sampleRequest(approvals.Pending)
+			r.ID, r.MessageTS = fmt.Sprintf("R%05d", k), fmt.Sprintf("1700000000.%06d", k)
+			*l.list = append(*l.list, r)
+			k++
+		}
+	}
+	return o
+}
+
+func timestamps(lists ...[]*approvals.Request) []string {
+	var out []string
+	for _, rs := range lists {
+		for _, r := range rs {
+			out = append(out, r.MessageTS)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// /dcs pending and the Home tab ask Slack for the links of the requests
+// they show, and of no other.
+func TestLinksOnlyForRequestsShown(t *testing.T) {
+	o := longOverview()
+	links := &linkRecorder{}
+	ans := (&Commands{log: discard()}).Pending(Input{User: o.User, Channel: "C1"}, commands.Pending{}, overviewSource{o}, links)
+	if _, err := ans.Later(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(links.asked)
+	if want := timestamps(o.ToDecide[:pendingMax], o.Mine[:pendingMax]); !slices.Equal(links.asked, want) {
+		t.Errorf("/dcs pending asked for %d links, want the %d it shows", len(links.asked), len(want))
+	}
+	links = &linkRecorder{}
+	NewHome(HomeParams{Source: overviewSource{o}, Slack: links}).Show(context.Background(), o.User, "")
+	slices.Sort(links.asked)
+	if want := timestamps(o.ToDecide[:homeMaxToDecide], o.Mine[:homeMaxMine], o.Decided); !slices.Equal(links.asked, want) || links.published != 1 {
+		t.Errorf("the Home tab asked for %d links, want the %d it shows; published %d times", len(links.asked), len(want), links.published)
 	}
 }

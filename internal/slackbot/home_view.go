@@ -57,7 +57,7 @@ func toDecideBlocks(o *approvals.Overview, links map[string]string) []slack.Bloc
 		return []slack.Block{slack.NewContextBlock("", md("Nothing waits for your approval."))}
 	}
 	var blocks []slack.Block
-	for _, r := range o.ToDecide[:min(len(o.ToDecide), homeMaxToDecide)] {
+	for _, r := range shown(o.ToDecide, homeMaxToDecide) {
 		t := requestSummary(r, o.At, links[r.ID])
 		buttons := []slack.BlockElement{approveButton(r), denyButton(r)}
 		if r.ApprovedBy(o.User) {
@@ -78,8 +78,8 @@ func mineBlocks(o *approvals.Overview, links map[string]string) []slack.Block {
 		return []slack.Block{slack.NewContextBlock("", md("You have no request waiting for approval."))}
 	}
 	var blocks []slack.Block
-	for _, r := range o.Mine[:min(len(o.Mine), homeMaxMine)] {
-		confirm := slack.NewConfirmationBlockObject(plain("Withdraw %s?", r.ID), md("Nothing will be killed."), plain("Withdraw"), plain("Keep it"))
+	for _, r := range shown(o.Mine, homeMaxMine) {
+		confirm := slack.NewConfirmationBlockObject(plain("Withdraw "+text(r.ID)+"?"), md("Nothing will be killed."), plain("Withdraw"), plain("Keep it"))
 		cancel := slack.NewButtonBlockElement(cancelActionID, r.ID, plain("Cancel")).WithConfirm(confirm)
 		blocks = append(blocks, slack.NewSectionBlock(md(requestSummary(r, o.At, links[r.ID])), nil, nil),
 			slack.NewActionBlock(homeMineBlockIDPre+r.ID, cancel))

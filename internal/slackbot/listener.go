@@ -17,13 +17,7 @@ import (
 
 // Ephemeraler shows a message to one user in a channel.
 type Ephemeraler interface {
-	Ephemeral(ctx context.Context, channel, user, text string) error
-}
-
-// Views opens modals. Views that also open and redraw any modal (as
-// the Notifier does) serve the kill picker.
-type Views interface {
-	OpenDenyDialog(ctx context.Context, triggerID string, r string) error
+	Ephemeral(ctx context.Context, channel, user string, t text) error
 }
 
 // ListenerObserver is told what the listener sees, for metrics.
@@ -52,8 +46,10 @@ type ListenerParams struct {
 	Providers []any
 	Decider   Decider
 	Ephemeral Ephemeraler
-	Views     Views
-	// Home is the app's Home tab; nil leaves app_home_opened unanswered.
+	// Views opens and redraws the deny dialog and the kill picker (the
+	// Notifier).
+	Views modalViews
+	// Home is the app's Home tab.
 	Home *Home
 	// MaxAddrs is the parser's address limit.
 	MaxAddrs int
@@ -80,16 +76,19 @@ type Listener struct {
 	sock    socketState
 	seen    *recentSet
 	closing atomic.Bool
-	picker  *picker // the kill picker's views; nil when Views cannot open it
+	picker  *picker // the kill picker's views
 }
 
-// NewListener returns a Listener; Run starts it. It fails when no provider
-// satisfies what a command's handler needs.
+// NewListener returns a Listener; Run starts it. It fails when Views or
+// Home is missing, or no provider satisfies what a command's handler needs.
 func NewListener(p ListenerParams) (*Listener, error) {
 	for name, n := range map[string]int{"workers": p.Workers, "click workers": p.ClickWorkers, "command queue": p.CommandQueue, "click queue": p.ClickQueue} {
 		if n <= 0 {
 			return nil, fmt.Errorf("slack listener: %s is %d, want at least 1", name, n)
 		}
+	}
+	if p.Views == nil || p.Home == nil {
+		return nil, errors.New("slack listener: no Views or no Home")
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
@@ -97,7 +96,8 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	if p.Observer == nil {
 		p.Observer = nopListenerObserver{}
 	}
-	pk, err := newPicker(p.Logger, p.Views, p.Providers)
+	q := newLanes(p.ClickQueue, p.CommandQueue)
+	pk, err := newPicker(p.Logger, p.Views, p.Providers, q.command)
 	if err != nil {
 		return nil, fmt.Errorf("slack listener: %w", err)
 	}
@@ -105,7 +105,7 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slack listener: %w", err)
 	}
-	return &Listener{p: p, log: p.Logger, router: rt, q: newLanes(p.ClickQueue, p.CommandQueue), seen: newRecentSet(4096), picker: pk}, nil
+	return &Listener{p: p, log: p.Logger, router: rt, q: q, seen: newRecentSet(4096), picker: pk}, nil
 }
 
 // ErrInvalidAuth means Slack refused a token: retrying will not help.
@@ -196,8 +196,12 @@ func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 			_ = sm.Ack(req)
 			return
 		}
-		reply, work := l.slash(cmd)
-		if work != nil && !l.q.command(work) {
+		reply, work, prompt := l.slash(cmd)
+		queue := l.q.command
+		if prompt {
+			queue = l.q.click
+		}
+		if work != nil && !queue(work) {
 			l.log.Warn("command queue full; answered busy", "user", cmd.UserID)
 			l.p.Observer.Command("unknown", "busy")
 			reply = busyText
@@ -210,12 +214,6 @@ func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 		l.p.Observer.Acked(time.Since(received))
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
-		if ok && isPickerSubmission(cb) {
-			// Its mistakes ride in the ack.
-			l.pickerSubmitted(sm, req, cb)
-			l.p.Observer.Acked(time.Since(received))
-			return
-		}
 		var payload []any
 		if ok {
 			payload = l.interactive(cb)
@@ -235,16 +233,21 @@ func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 const busyText = "The bot is busy, try again in a few seconds."
 
 // interactive queues a button click or a dialog submission in the click
-// lane. It returns the ack's payload: for a submission that finds the lane
-// full, an error shown in the dialog; a click that finds it full is
-// dropped and logged (Slack shows nothing for a click's ack).
+// lane; the kill picker's, which read sessions or make a request, go in
+// the command lane (picker_submit.go). It returns the ack's payload: for a
+// submission that finds the lane full, an error shown in the dialog; a
+// click that finds it full is dropped and logged (Slack shows nothing for
+// a click's ack).
 func (l *Listener) interactive(cb slack.InteractionCallback) []any {
 	var work job
 	switch {
+	case isPickerSubmission(cb):
+		return l.pickerSubmitted(cb)
+	case cb.Type == slack.InteractionTypeBlockActions && cb.View.CallbackID == pickerCallbackID:
+		l.pickerAction(cb)
+		return nil
 	case cb.Type == slack.InteractionTypeBlockActions && cb.View.Type == slack.VTHomeTab:
 		work = func(ctx context.Context) { l.homeClick(ctx, cb) }
-	case cb.Type == slack.InteractionTypeBlockActions && cb.View.CallbackID == pickerCallbackID:
-		work = func(ctx context.Context) { l.picker.action(ctx, cb) }
 	case cb.Type == slack.InteractionTypeBlockActions:
 		work = func(ctx context.Context) { l.click(ctx, cb) }
 	case cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == denyCallbackID:
@@ -264,23 +267,24 @@ func (l *Listener) interactive(cb slack.InteractionCallback) []any {
 
 // slash answers a /dcs command: parsing and the handler's checks that need
 // no I/O happen here, before the ack, so a refusal rides in the ack
-// itself. The rest is returned as work for the pool; its answer goes to
-// the user through the command's response_url.
-func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context)) {
+// itself. The rest is returned as work for the pool, for the click lane
+// when prompt (Answer.Prompt); its answer goes to the user through the
+// command's response_url.
+func (l *Listener) slash(cmd slack.SlashCommand) (reply string, work job, prompt bool) {
 	if l.closing.Load() {
 		l.p.Observer.Command("unknown", "refused")
-		return "The bot is restarting. Please try again in a few seconds.", nil
+		return "The bot is restarting. Please try again in a few seconds.", nil, false
 	}
 	parsed, err := commands.Parse(cmd.Text, commands.Options{MaxAddrs: l.p.MaxAddrs})
 	if err != nil {
 		l.p.Observer.Command("invalid", "refused")
-		return string(userMessage(l.log, err)), nil
+		return string(userMessage(l.log, err)), nil, false
 	}
 	in := Input{User: cmd.UserID, Channel: cmd.ChannelID, TriggerID: cmd.TriggerID, ResponseURL: cmd.ResponseURL}
 	ans, ok := l.router.dispatch(in, parsed)
 	if !ok {
 		l.p.Observer.Command("unknown", "refused")
-		return string(escapeBot(commands.Usage())), nil
+		return string(escapeBot(commands.Usage())), nil, false
 	}
 	sub := parsed.Name()
 	switch {
@@ -290,9 +294,9 @@ func (l *Listener) slash(cmd slack.SlashCommand) (string, func(context.Context))
 		l.p.Observer.Command(sub, "ok")
 	}
 	if ans.Later == nil {
-		return string(ans.Now), nil
+		return string(ans.Now), nil, false
 	}
-	return string(ans.Now), func(ctx context.Context) { l.answer(ctx, in, sub, ans.Later) }
+	return string(ans.Now), func(ctx context.Context) { l.answer(ctx, in, sub, ans.Later) }, ans.Prompt
 }
 
 // answer runs a handler's work after the ack and sends its text (or its

@@ -85,10 +85,10 @@ func (n *Notifier) Thread(ctx context.Context, r *approvals.Request, note approv
 }
 
 // Ephemeral shows text to user alone in channel.
-func (n *Notifier) Ephemeral(ctx context.Context, channel, user, text string) error {
+func (n *Notifier) Ephemeral(ctx context.Context, channel, user string, t text) error {
 	ctx, cancel := n.c.Bound(ctx)
 	defer cancel()
-	if _, err := n.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(text, false)); err != nil {
+	if _, err := n.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(string(t), false)); err != nil {
 		return n.failed("chat.postEphemeral", err)
 	}
 	return nil

@@ -31,9 +31,12 @@ func (h *Commands) Pending(in Input, _ commands.Pending, svc overviewReader, lin
 		if err != nil {
 			return "", err
 		}
-		return pendingText(o, requestLinks(ctx, links, o.ToDecide, o.Mine)), nil
+		return pendingText(o, requestLinks(ctx, links, shown(o.ToDecide, pendingMax), shown(o.Mine, pendingMax))), nil
 	}}
 }
+
+// shown is what a list that shows at most n requests shows of rs.
+func shown(rs []*approvals.Request, n int) []*approvals.Request { return rs[:min(len(rs), n)] }
 
 // requestLinks returns the permalinks of the requests' approval messages
 // by request ID; a request whose link Slack does not give has none.
@@ -69,7 +72,7 @@ func pendingText(o *approvals.Overview, links map[string]string) text {
 
 func pendingItems(o *approvals.Overview, rs []*approvals.Request, links map[string]string) text {
 	var t text
-	for _, r := range rs[:min(len(rs), pendingMax)] {
+	for _, r := range shown(rs, pendingMax) {
 		t += "\n• " + requestSummary(r, o.At, links[r.ID])
 		if r.Requester != o.User && r.ApprovedBy(o.User) {
 			t += " (you approved it)"

@@ -31,11 +31,7 @@ func perNodeTargetBlocks(r *approvals.Request) []slack.Block {
 				break
 			}
 			listed++
-			if t.Session == nil {
-				lines = append(lines, textf("%s: :warning: *not connected now* (when the request was made)", id(t.Addr)))
-				continue
-			}
-			lines = append(lines, sessionLine(t.Addr, t.Session))
+			lines = append(lines, targetLine(t))
 		}
 	}
 	if rest := len(r.Addrs) - listed; rest > 0 {

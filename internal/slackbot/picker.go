@@ -47,6 +47,8 @@ type picker struct {
 	svc   pickerService
 	views modalViews
 	log   *slog.Logger
+	// queue offers work to the command lane; false when it is full.
+	queue func(job) bool
 
 	mu    sync.Mutex
 	cache map[string]*pickerCache // by view ID
@@ -65,52 +67,52 @@ const (
 	pickerCacheTTL  = 10 * time.Minute // how long a list read is reused
 )
 
-// newPicker returns the picker when views can open modals and a provider
-// serves what it needs; nil when views cannot (the picker is then
-// refused).
-func newPicker(log *slog.Logger, views any, providers []any) (*picker, error) {
-	mv, ok := views.(modalViews)
-	if !ok {
-		return nil, nil
-	}
+// newPicker returns the picker over views, served by the first provider
+// that serves what it needs; queue offers its reads to the command lane.
+func newPicker(log *slog.Logger, views modalViews, providers []any, queue func(job) bool) (*picker, error) {
 	svc, err := provide(reflect.TypeFor[pickerService](), providers)
 	if err != nil {
 		return nil, fmt.Errorf("the kill picker: %w", err)
 	}
-	return &picker{svc: svc.Interface().(pickerService), views: mv, log: log, cache: map[string]*pickerCache{}}, nil
+	return &picker{svc: svc.Interface().(pickerService), views: views, log: log, queue: queue, cache: map[string]*pickerCache{}}, nil
 }
 
 // open answers /dcs kill <instance>: the checks that need no I/O before
-// the ack, then the modal, opened at once and filled in.
+// the ack, then the modal, opened at once with the clicks (Answer.Prompt),
+// then filled in from the command lane.
 func (pk *picker) open(in Input, c commands.Kill) Answer {
-	if pk == nil {
-		return Answer{Now: "This bot cannot open dialogs: give the node and the addresses or selectors (`/dcs help kill`).", Refused: true}
-	}
 	inst, pol, err := pk.svc.CheckPicker(in.User, in.Channel, c.Instance)
 	if err != nil {
 		return refusedNow(pk.log, err)
 	}
 	meta := pickerMeta{Channel: in.Channel, Instance: inst.Alias, User: in.User, Reason: c.Reason}
-	return Answer{Later: func(ctx context.Context) (text, error) {
+	return Answer{Prompt: true, Later: func(ctx context.Context) (text, error) {
 		viewID, hash, err := pk.views.OpenView(ctx, in.TriggerID, loadingView(meta, inst))
 		if err != nil {
 			pk.log.WarnContext(ctx, "open the kill picker", "user", in.User, "err", err)
 			return pickerNotOpened(inst.Alias, err), nil
 		}
 		f := pickerForm{meta: meta, requireReason: pol.RequireReason, maxPick: pol.MaxAddrs}
-		nv, err := pk.svc.Nodes(ctx, meta.Channel, meta.Instance)
-		if err != nil {
-			pk.fail(ctx, viewID, hash, f, err)
-			return "", nil
+		if !pk.queue(func(ctx context.Context) { pk.fill(ctx, viewID, hash, f) }) {
+			pk.log.WarnContext(ctx, "command queue full; the kill picker says busy", "user", in.User)
+			pk.say(ctx, viewID, hash, f, ":warning: "+busyText)
 		}
-		f.nodes = nv.Session
-		if len(f.nodes) == 1 {
-			f.node = f.nodes[0].ID
-		}
-		pk.remember(viewID, func(c *pickerCache) { c.nodes = f.nodes })
-		pk.list(ctx, viewID, hash, f, "", nil)
 		return "", nil
 	}}
+}
+
+// fill reads the nodes of a picker just opened, and the sessions of the
+// node when there is only one, and draws them.
+func (pk *picker) fill(ctx context.Context, viewID, hash string, f pickerForm) {
+	var err error
+	if f.nodes, err = pk.nodes(ctx, viewID, f.meta); err != nil {
+		pk.fail(ctx, viewID, hash, f, err)
+		return
+	}
+	if len(f.nodes) == 1 {
+		f.node = f.nodes[0].ID
+	}
+	pk.list(ctx, viewID, hash, f, "", nil)
 }
 
 // pickerNotOpened tells the user the modal did not open, and what to do.
@@ -128,7 +130,7 @@ func pickerNotOpened(alias string, err error) text {
 // or a filter.
 func (pk *picker) action(ctx context.Context, cb slack.InteractionCallback) {
 	meta, ok := decodeMeta(cb.View.PrivateMetadata)
-	if !ok || pk == nil {
+	if !ok {
 		return
 	}
 	st := pickerState(cb.View)
@@ -210,7 +212,12 @@ func (pk *picker) nodes(ctx context.Context, viewID string, meta pickerMeta) ([]
 
 // fail draws the problem in the picker instead of the list.
 func (pk *picker) fail(ctx context.Context, viewID, hash string, f pickerForm, err error) {
-	f.status = ":warning: " + userMessage(pk.log, err)
+	pk.say(ctx, viewID, hash, f, ":warning: "+userMessage(pk.log, err))
+}
+
+// say draws status in the picker instead of the list.
+func (pk *picker) say(ctx context.Context, viewID, hash string, f pickerForm, status text) {
+	f.status = status
 	f.meta.Node = ""
 	_, _ = pk.update(ctx, viewID, hash, pickerView(f))
 }

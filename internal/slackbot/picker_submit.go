@@ -3,14 +3,11 @@ package slackbot
 import (
 	"context"
 	"errors"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
-	"github.com/slack-go/slack/socketmode"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
 )
 
 // isPickerSubmission reports whether cb submits the picker.
@@ -18,33 +15,47 @@ func isPickerSubmission(cb slack.InteractionCallback) bool {
 	return cb.Type == slack.InteractionTypeViewSubmission && cb.View.CallbackID == pickerCallbackID
 }
 
-// pickerSubmitted answers a submitted picker. The checks that need no I/O
-// decide the ack: a mistake goes back into the modal (response_action
-// errors, under the input it is about) and nothing is requested. Otherwise
-// the modal closes and the request is made on the pool, posted in the
-// channel where /dcs kill was typed; a refusal then reaches the user there.
-func (l *Listener) pickerSubmitted(sm *socketmode.Client, req socketmode.Request, cb slack.InteractionCallback) {
-	if l.picker == nil {
-		_ = sm.Ack(req)
-		return
-	}
+// pickerSubmitted answers a submitted picker and returns the ack's
+// payload. The checks that need no I/O decide it: a mistake goes back into
+// the modal (response_action errors, under the input it is about) and
+// nothing is requested. Otherwise the request is queued in the command
+// lane, as a typed /dcs kill is, and the modal closes; it is posted in the
+// channel where /dcs kill was typed, and a refusal reaches the user there.
+// When the lane is full the modal stays open and says the bot is busy.
+func (l *Listener) pickerSubmitted(cb slack.InteractionCallback) []any {
 	errs, k := l.picker.check(cb)
 	if len(errs) > 0 {
-		_ = sm.Ack(req, slack.NewErrorsViewSubmissionResponse(errs))
 		l.p.Observer.Command("kill", "refused")
+		return []any{slack.NewErrorsViewSubmissionResponse(errs)}
+	}
+	if !l.q.command(func(ctx context.Context) { l.submitPicked(ctx, k) }) {
+		l.log.Warn("command queue full; picker submission answered busy", "user", k.User)
+		l.p.Observer.Command("kill", "busy")
+		return []any{slack.NewErrorsViewSubmissionResponse(map[string]string{pickNodeBlock: busyText})}
+	}
+	return nil
+}
+
+// submitPicked makes the request a submitted picker checked.
+func (l *Listener) submitPicked(ctx context.Context, k approvals.KillRequest) {
+	r, err := l.picker.svc.Submit(ctx, k)
+	if err != nil {
+		l.p.Observer.Command("kill", outcomeOf(err))
+		l.tell(ctx, k.Channel, k.User, userMessage(l.log.With("user", k.User, "subcommand", "kill"), err))
 		return
 	}
-	_ = sm.Ack(req)
-	l.spawn("picker submission", func(ctx context.Context) {
-		r, err := l.picker.svc.Submit(ctx, k)
-		if err != nil {
-			l.p.Observer.Command("kill", outcomeOf(err))
-			l.tell(ctx, k.Channel, k.User, userMessage(l.log.With("user", k.User, "subcommand", "kill"), err))
-			return
-		}
-		l.p.Observer.Command("kill", "ok")
-		l.log.InfoContext(ctx, "kill requested from the picker", "request_id", r.ID, "user", k.User, "sessions", len(r.Addrs))
-	})
+	l.p.Observer.Command("kill", "ok")
+	l.log.InfoContext(ctx, "kill requested from the picker", "request_id", r.ID, "user", k.User, "sessions", len(r.Addrs))
+}
+
+// pickerAction queues a block_actions from the picker (another node, a
+// filter) in the command lane: its redraw may scan a node, and no scan
+// may hold up an Approve or a Deny. When the lane is full it is dropped
+// and logged (Slack shows nothing for its ack).
+func (l *Listener) pickerAction(cb slack.InteractionCallback) {
+	if !l.q.command(func(ctx context.Context) { l.picker.action(ctx, cb) }) {
+		l.log.Warn("command queue full; picker action dropped", "user", cb.User.ID)
+	}
 }
 
 // check re-checks a submitted picker with what it carries: where and by
@@ -74,9 +85,9 @@ func (pk *picker) check(cb slack.InteractionCallback) (map[string]string, approv
 		p := parseOptionValue(v)
 		k.Addrs, k.Picked = append(k.Addrs, p.Addr), append(k.Picked, p)
 	}
-	reason, problem := pickedReason(st.reason)
-	if problem != "" {
-		return map[string]string{pickReasonBlock: problem}, approvals.KillRequest{}
+	reason, err := commands.Reason(st.reason)
+	if err != nil {
+		return map[string]string{pickReasonBlock: err.Error()}, approvals.KillRequest{}
 	}
 	k.Reason = reason
 	if _, err := pk.svc.Precheck(k); err != nil {
@@ -105,20 +116,6 @@ func offeredOptions(v slack.View) map[string]bool {
 		}
 	}
 	return out
-}
-
-// pickedReason is the reason typed in the picker, as a reason typed with
-// --reason is kept: white space folded, no control characters, at most
-// 500 characters.
-func pickedReason(s string) (string, string) {
-	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-		return "", "The reason has an invisible or control character: type it as plain text."
-	}
-	if n := utf8.RuneCountInString(s); n > maxDenyReason {
-		return "", "The reason is too long: at most 500 characters."
-	}
-	return s, ""
 }
 
 // refusalBlock is the input a refusal of a submitted picker is about,

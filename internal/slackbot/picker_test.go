@@ -18,9 +18,10 @@ import (
 // fakePickerService serves the picker from fixed nodes and sessions, and
 // applies the policy checks the lifecycle would.
 type fakePickerService struct {
-	pol      approvals.Policy
-	nodes    []approvals.Node
-	sessions map[string][]approvals.Session
+	pol       approvals.Policy
+	nodes     []approvals.Node
+	sessions  map[string][]approvals.Session
+	submitted []approvals.KillRequest
 }
 
 var _ pickerService = (*fakePickerService)(nil)
@@ -53,8 +54,9 @@ func (f *fakePickerService) Precheck(k approvals.KillRequest) (approvals.Instanc
 	return approvals.Instance{Alias: k.Instance}, nil
 }
 
-func (f *fakePickerService) Submit(context.Context, approvals.KillRequest) (*approvals.Request, error) {
-	return nil, fmt.Errorf("not in these tests")
+func (f *fakePickerService) Submit(_ context.Context, k approvals.KillRequest) (*approvals.Request, error) {
+	f.submitted = append(f.submitted, k)
+	return &approvals.Request{ID: "7K2QFM", Addrs: k.Addrs}, nil
 }
 
 // idleSessions are n sessions, the first the least idle.
@@ -223,4 +225,127 @@ func TestPickerSubmissionChecks(t *testing.T) {
 		len(k.Picked) != 2 || k.Picked[0] != (approvals.Picked{Addr: ss[1].Addr, ID: ss[1].ID}) || k.Addrs[1] != ss[0].Addr {
 		t.Fatalf("errors %v, request %+v", errs, k)
 	}
+}
+
+// recordingViews opens every modal as V1 and records each drawing.
+type recordingViews struct{ drawn []slack.ModalViewRequest }
+
+func (v *recordingViews) OpenView(_ context.Context, _ string, m slack.ModalViewRequest) (string, string, error) {
+	v.drawn = append(v.drawn, m)
+	return "V1", "h1", nil
+}
+
+func (v *recordingViews) UpdateView(_ context.Context, _, _ string, m slack.ModalViewRequest) (string, error) {
+	v.drawn = append(v.drawn, m)
+	return "h2", nil
+}
+
+// ephemerals records what the listener tells users.
+type ephemerals struct{ told []text }
+
+func (e *ephemerals) Ephemeral(_ context.Context, _, _ string, t text) error {
+	e.told = append(e.told, t)
+	return nil
+}
+
+// pickerListener is a Listener around a picker over svc whose lanes hold
+// one job each and have no workers: a test sees in which lane work waits,
+// and runs it.
+func pickerListener(t *testing.T, svc *fakePickerService) (*Listener, *recordingViews) {
+	t.Helper()
+	views := &recordingViews{}
+	q := newLanes(1, 1)
+	pk, err := newPicker(discard(), views, []any{svc}, q.command)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := newRouter(&Commands{log: discard(), picker: pk}, fullService{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Listener{p: ListenerParams{Ephemeral: &ephemerals{}, Observer: nopListenerObserver{}}, log: discard(),
+		router: rt, q: q, seen: newRecentSet(16), picker: pk}, views
+}
+
+// run runs the job waiting in lane, which must hold exactly one.
+func run(t *testing.T, lane chan job) {
+	t.Helper()
+	if len(lane) != 1 {
+		t.Fatalf("%d jobs waiting, want 1", len(lane))
+	}
+	(<-lane)(context.Background())
+}
+
+// The picker opens with the clicks, ahead of slow commands; its reads wait
+// with the commands, and a full command lane is said in the picker.
+func TestPickerOpensWithTheClicksAndReadsWithTheCommands(t *testing.T) {
+	svc := &fakePickerService{pol: approvals.Policy{Channels: []string{"CINCIDENT1"}, Requesters: []string{"UREQUESTER"}, MaxAddrs: 2},
+		nodes: []approvals.Node{{ID: pickNode}}, sessions: map[string][]approvals.Session{pickNode: idleSessions(3)}}
+	l, views := pickerListener(t, svc)
+	if _, work, prompt := l.slash(slack.SlashCommand{Text: "pending", UserID: "UREQUESTER", ChannelID: "CINCIDENT1"}); work == nil || prompt {
+		t.Fatalf("/dcs pending: work %v, prompt %v; want work for the command lane", work != nil, prompt)
+	}
+	kill := slack.SlashCommand{Text: "kill orders-prod", UserID: "UREQUESTER", ChannelID: "CINCIDENT1", TriggerID: "T1"}
+	reply, work, prompt := l.slash(kill)
+	if reply != "" || work == nil || !prompt {
+		t.Fatalf("/dcs kill orders-prod: reply %q, work %v, prompt %v; want work for the click lane", reply, work != nil, prompt)
+	}
+	work(context.Background())
+	if len(views.drawn) != 1 || len(l.q.commands) != 1 {
+		t.Fatalf("after the open: %d drawings, %d reads waiting; want the modal opened and its reads queued", len(views.drawn), len(l.q.commands))
+	}
+	run(t, l.q.commands)
+	if last := string(mustView(t, views.drawn[len(views.drawn)-1])); !strings.Contains(last, "3 sessions on node") {
+		t.Fatalf("the picker after its reads: %s", last)
+	}
+
+	// Another picker while the command lane is full.
+	l.q.commands <- func(context.Context) {}
+	_, work, _ = l.slash(kill)
+	work(context.Background())
+	if last := string(mustView(t, views.drawn[len(views.drawn)-1])); !strings.Contains(last, busyText) {
+		t.Fatalf("the picker with the command lane full: %s", last)
+	}
+}
+
+// A picker's redraw (another node, a filter) waits with the commands.
+func TestPickerActionWaitsWithTheCommands(t *testing.T) {
+	l, _ := pickerListener(t, &fakePickerService{})
+	cb := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, View: slack.View{CallbackID: pickerCallbackID}}
+	if payload := l.interactive(cb); payload != nil || len(l.q.commands) != 1 || len(l.q.clicks) != 0 {
+		t.Fatalf("payload %v; %d commands, %d clicks waiting; want the action in the command lane", payload, len(l.q.commands), len(l.q.clicks))
+	}
+}
+
+// A checked submission is queued in the command lane before the ack closes
+// the modal; with the lane full, the modal stays open and says so.
+func TestPickerSubmissionQueuedBeforeTheAck(t *testing.T) {
+	svc := &fakePickerService{pol: approvals.Policy{Channels: []string{"CINCIDENT1"}, Requesters: []string{"UREQUESTER"}, MaxAddrs: 2}}
+	l, _ := pickerListener(t, svc)
+	ss := idleSessions(3)
+	cb := submission(t, pickForm(ss, ""), "UREQUESTER", pickNode, "x", optionValue(ss[0]))
+	if payload := l.interactive(cb); payload != nil || len(l.q.clicks) != 0 {
+		t.Fatalf("payload %v, %d clicks waiting; want a plain ack and the request in the command lane", payload, len(l.q.clicks))
+	}
+	payload := l.interactive(cb)
+	resp, ok := payloadErrors(payload)
+	if !ok || resp[pickNodeBlock] != busyText {
+		t.Fatalf("with the command lane full: ack %+v, want the busy error in the modal", payload)
+	}
+	run(t, l.q.commands)
+	if len(svc.submitted) != 1 || svc.submitted[0].Addrs[0] != ss[0].Addr {
+		t.Fatalf("requests made: %+v, want the one queued", svc.submitted)
+	}
+}
+
+// payloadErrors are the errors of a view submission's ack.
+func payloadErrors(payload []any) (map[string]string, bool) {
+	if len(payload) != 1 {
+		return nil, false
+	}
+	r, ok := payload[0].(*slack.ViewSubmissionResponse)
+	if !ok {
+		return nil, false
+	}
+	return r.Errors, true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/commands"
 )
 
 // The picker: the modal /dcs kill <instance> opens. Its IDs are what its
@@ -41,8 +42,8 @@ type pickerMeta struct {
 }
 
 func (m pickerMeta) encode() string {
-	if r := []rune(m.Reason); len(r) > maxDenyReason {
-		m.Reason = string(r[:maxDenyReason])
+	if r := []rune(m.Reason); len(r) > commands.MaxReasonLen {
+		m.Reason = string(r[:commands.MaxReasonLen])
 	}
 	b, _ := json.Marshal(m)
 	return string(b)
@@ -112,12 +113,12 @@ func pickerView(f pickerForm) slack.ModalViewRequest {
 	reason := slack.NewPlainTextInputBlockElement(plain("Why: KEYS storm from the batch job…"), pickReasonAction)
 	// The reason typed with the command, as the parser kept it: the
 	// requester's own text back in their own input, not shown as markup.
-	reason.MaxLength, reason.InitialValue = maxDenyReason, f.meta.Reason
-	label := "Reason (optional)"
+	reason.MaxLength, reason.InitialValue = commands.MaxReasonLen, f.meta.Reason
+	label := text("Reason (optional)")
 	if f.requireReason {
 		label = "Reason"
 	}
-	blocks = append(blocks, slack.NewInputBlock(pickReasonBlock, plain("%s", label), nil, reason).WithOptional(!f.requireReason))
+	blocks = append(blocks, slack.NewInputBlock(pickReasonBlock, plain(label), nil, reason).WithOptional(!f.requireReason))
 	return pickerModal(f.meta, true, blocks)
 }
 
@@ -142,7 +143,7 @@ func nodeInput(f pickerForm) *slack.InputBlock {
 	var initial *slack.OptionBlockObject
 	for i, n := range f.nodes[:min(len(f.nodes), maxPickOptions)] {
 		label := textf("#%s · %s · %s", num(i), outside(n.Addr()).line(capWord), outside(n.Name).or(capWord, outside(n.Role).or(capWord, "-")))
-		o := slack.NewOptionBlockObject(n.ID, plain("%s", capLabel(label)), nil)
+		o := slack.NewOptionBlockObject(n.ID, plain(text(capLabel(label))), nil)
 		opts = append(opts, o)
 		if n.ID == f.node {
 			initial = o
@@ -190,7 +191,7 @@ func listBlocks(f pickerForm) []slack.Block {
 
 // sessionOption is one session of the list.
 func sessionOption(x approvals.Session) *slack.OptionBlockObject {
-	return slack.NewOptionBlockObject(optionValue(x), plain("%s", optionLabel(x)), nil)
+	return slack.NewOptionBlockObject(optionValue(x), plain(text(optionLabel(x))), nil)
 }
 
 // optionValue carries the session back: its address and client ID. An ID

@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -18,8 +17,8 @@ func md(t text) *slack.TextBlockObject {
 func mdf(format string, args ...text) *slack.TextBlockObject { return md(textf(format, args...)) }
 
 // plain is a plain_text object: Slack shows it as it is, no markup.
-func plain(format string, args ...any) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, fmt.Sprintf(format, args...), false, false)
+func plain(t text) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, string(t), false, false)
 }
 
 // truncate cuts s to n characters, ending in … when cut.
@@ -84,17 +83,20 @@ func inlineAddrs(addrs []string) text {
 	return t
 }
 
-// what says in a few words what a request kills.
-func what(r *approvals.Request) text {
+// what says in a few words what a request does: "kill " and whatKilled.
+func what(r *approvals.Request) text { return "kill " + whatKilled(r) }
+
+// whatKilled says in a few words which sessions a request kills.
+func whatKilled(r *approvals.Request) text {
 	switch {
 	case r.IsKillAll() && r.AllNodes:
-		return textf("kill *all* sessions on every node of %s", id(r.Instance.Alias))
+		return textf("*all* sessions on every node of %s", id(r.Instance.Alias))
 	case r.IsKillAll():
-		return textf("kill *all* sessions on %s node %s", id(r.Instance.Alias), id(r.NodeID))
+		return textf("*all* sessions on %s node %s", id(r.Instance.Alias), id(r.NodeID))
 	case r.PerNode():
-		return textf("kill %s session%s on %s, on every node", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias))
+		return textf("%s session%s on %s, on every node", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias))
 	}
-	return textf("kill %s session%s on %s node %s", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
+	return textf("%s session%s on %s node %s", num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
 }
 
 func stateWord(s approvals.State) text {

@@ -146,3 +146,32 @@ func TestOutsideTextIsEscaped(t *testing.T) {
 		t.Errorf("a 5xx answer must not claim nothing was killed: %q", got)
 	}
 }
+
+// The notification text of the approval message says what the request
+// kills, a kill of every session included.
+func TestApprovalText(t *testing.T) {
+	vs := variants()
+	for r, want := range map[*approvals.Request]string{
+		sampleRequest(approvals.Pending): "Kill request 7K2QFM: 2 sessions on orders-prod node 8ea1b9d4d8d7c0e5a1b2c3d4e5f60718, waiting for approval",
+		vs["killall"]:                    "Kill request 7K2QFM: all sessions on orders-prod node 8ea1b9d4d8d7c0e5a1b2c3d4e5f60718, waiting for approval",
+		vs["dryrun_allnodes"]:            "Kill request 7K2QFM: all sessions on every node of orders-prod, waiting for approval",
+	} {
+		if got := approvalText(r); got != want {
+			t.Errorf("approvalText = %q, want %q", got, want)
+		}
+	}
+}
+
+// clause ends without a period, for the bot's sentence to add its own.
+func TestClause(t *testing.T) {
+	for in, want := range map[string]text{"timed out.": "timed out", "timed <out>\n": "timed &lt;out&gt;", " ": "-", "3.5 s": "3.5 s"} {
+		if got := outside(in).clause(capLine, "-"); got != want {
+			t.Errorf("clause(%q) = %q, want %q", in, got, want)
+		}
+	}
+	r := sampleRequest(approvals.Unknown)
+	r.Result = &approvals.Result{Detail: "no answer.", HTTPStatus: 504}
+	if got := unknownDetail(r.Result); got != "no answer (HTTP 504)" {
+		t.Errorf("unknownDetail = %q", got)
+	}
+}

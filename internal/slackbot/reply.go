@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -34,7 +33,7 @@ func userMessage(log *slog.Logger, err error) text {
 	if errors.As(err, &ex) {
 		log.Warn("DCS read failed", "err", err)
 		return textf("That did not work: %s. Nothing was changed; try again in a moment.",
-			text(strings.TrimSuffix(string(outside(ex.Explain()).line(capLine)), ".")))
+			outside(ex.Explain()).clause(capLine, ""))
 	}
 	code := requestid.New()
 	log.Error("request failed", "ref", code, "err", err)
@@ -65,7 +64,7 @@ func (l *Listener) reply(ctx context.Context, in Input, t text) {
 }
 
 func (l *Listener) tell(ctx context.Context, channel, user string, t text) {
-	if err := l.p.Ephemeral.Ephemeral(ctx, channel, user, string(t)); err != nil {
+	if err := l.p.Ephemeral.Ephemeral(ctx, channel, user, t); err != nil {
 		l.log.Error("tell user", "user", user, "channel", channel, "err", err)
 	}
 }

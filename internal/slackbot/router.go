@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"strings"
 
 	"dcsbot/internal/commands"
@@ -26,8 +25,12 @@ type Input struct {
 // when set, runs on a worker after the ack; its text, or its error turned
 // into a sentence, goes to the user alone ("" sends nothing).
 type Answer struct {
-	Now     text
-	Later   func(ctx context.Context) (text, error)
+	Now   text
+	Later func(ctx context.Context) (text, error)
+	// Prompt queues Later with the clicks, ahead of slow commands: for
+	// work that opens a modal, whose trigger lives 3 seconds. Such work
+	// hands what is slow on to the command lane.
+	Prompt  bool
 	Refused bool // Now is a refusal (for metrics)
 }
 
@@ -47,9 +50,8 @@ func refusedNow(log *slog.Logger, err error) Answer {
 // provider (the lifecycle, the DCS client) that satisfies it. Adding a
 // subcommand is its entry in internal/commands and its handler file here.
 type Commands struct {
-	log      *slog.Logger
-	maxAddrs int
-	picker   *picker // the dialog /dcs kill <instance> opens; nil: refused
+	log    *slog.Logger
+	picker *picker // the dialog /dcs kill <instance> opens
 }
 
 // router maps a subcommand's name to its handler.
@@ -69,10 +71,12 @@ var (
 )
 
 // newRouter finds the handlers of h and binds their needs to providers. It
-// fails when no provider satisfies a handler's need, or two handlers handle
-// one subcommand.
+// fails when no provider satisfies a handler's need, two handlers handle
+// one subcommand, or a subcommand of the table (commands.Names) has no
+// handler.
 func newRouter(h *Commands, providers ...any) (*router, error) {
 	rt := &router{routes: map[string]route{}}
+	handled := map[string]bool{} // subcommands with a handler, bound or not
 	v := reflect.ValueOf(h)
 	var errs []error
 	for i := range v.NumMethod() {
@@ -80,6 +84,9 @@ func newRouter(h *Commands, providers ...any) (*router, error) {
 		name, r, ok, err := bind(m, providers)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("handler %s: %w", mt.Name, err))
+		}
+		if name != "" {
+			handled[name] = true
 		}
 		if !ok {
 			continue
@@ -89,7 +96,21 @@ func newRouter(h *Commands, providers ...any) (*router, error) {
 		}
 		rt.routes[name] = r
 	}
-	return rt, errors.Join(errs...)
+	return rt, errors.Join(append(errs, unhandled(handled, commands.Names()))...)
+}
+
+// unhandled fails when a subcommand of names has no handler.
+func unhandled(handled map[string]bool, names []string) error {
+	var missing []string
+	for _, n := range names {
+		if !handled[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("no handler for the subcommand(s) %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // bind checks that method m is a handler and binds its needs to
@@ -124,16 +145,6 @@ func provide(need reflect.Type, providers []any) (reflect.Value, error) {
 	return reflect.Value{}, fmt.Errorf("no provider satisfies %s", need)
 }
 
-// names returns the subcommands routed, sorted.
-func (rt *router) names() []string {
-	out := make([]string, 0, len(rt.routes))
-	for n := range rt.routes {
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // dispatch runs the handler of c; ok is false when there is none.
 func (rt *router) dispatch(in Input, c commands.Command) (Answer, bool) {
 	r, ok := rt.routes[c.Name()]
@@ -143,6 +154,3 @@ func (rt *router) dispatch(in Input, c commands.Command) (Answer, bool) {
 	args := append([]reflect.Value{reflect.ValueOf(in), reflect.ValueOf(c)}, r.deps...)
 	return r.fn.Call(args)[0].Interface().(Answer), true
 }
-
-// String lists the routes, for logs.
-func (rt *router) String() string { return strings.Join(rt.names(), ", ") }

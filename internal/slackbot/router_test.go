@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"context"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -32,9 +33,10 @@ func TestRouterRoutesEverySubcommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cancel", "clients", "help", "history", "kill", "kill-all", "nodes", "pending", "status"}
-	if got := rt.names(); !slices.Equal(got, want) {
-		t.Fatalf("routes %v, want %v", got, want)
+	want := commands.Names()
+	slices.Sort(want)
+	if got := slices.Sorted(maps.Keys(rt.routes)); !slices.Equal(got, want) {
+		t.Fatalf("routes %v, want the table's %v", got, want)
 	}
 	for _, text := range []string{"help", "kill x #0 10.0.0.1:1", "kill-all x #0", "clients x", "nodes x", "status 7K2QFM", "cancel 7K2QFM", "history", "pending"} {
 		c, err := commands.Parse(text, commands.Options{MaxAddrs: 50})
@@ -58,6 +60,18 @@ func TestRouterRefusesAServiceThatLacksAHandlersNeeds(t *testing.T) {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
+	}
+}
+
+// A subcommand of the table without a handler is refused when the router
+// is built.
+func TestRouterRefusesAnUnhandledSubcommand(t *testing.T) {
+	err := unhandled(map[string]bool{"help": true, "kill": true}, []string{"kill", "ping", "help", "pong"})
+	if err == nil || !strings.Contains(err.Error(), "ping, pong") {
+		t.Fatalf("error %v, want one naming ping and pong", err)
+	}
+	if err := unhandled(map[string]bool{"help": true}, []string{"help"}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -88,6 +88,12 @@ func (o outside) or(max int, fallback text) text {
 	return o.line(max)
 }
 
+// clause renders o as or does, for the end of a sentence of the bot's,
+// which adds its own period: without a final period.
+func (o outside) clause(max int, fallback text) text {
+	return text(strings.TrimSuffix(string(o.or(max, fallback)), "."))
+}
+
 // textf formats text the bot wrote; its arguments are text too, so outside
 // text must go through outside's methods first.
 func textf(format string, args ...text) text {

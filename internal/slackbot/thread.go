@@ -1,7 +1,6 @@
 package slackbot
 
 import (
-	"strings"
 	"time"
 
 	"dcsbot/internal/approvals"
@@ -50,7 +49,7 @@ func threadText(r *approvals.Request, n approvals.Note) text {
 			return perNodeExecutingText(r)
 		}
 		if r.IsKillAll() {
-			return textf(":hourglass_flowing_sand: Approved by %s. Killing %s…", mentions(r.Approvals), what(r)[len("kill "):])
+			return textf(":hourglass_flowing_sand: Approved by %s. Killing %s…", mentions(r.Approvals), whatKilled(r))
 		}
 		return textf(":hourglass_flowing_sand: Approved by %s. Killing %s session%s on %s node %s…",
 			mentions(r.Approvals), num(len(r.Addrs)), plural(len(r.Addrs)), id(r.Instance.Alias), id(r.NodeID))
@@ -110,7 +109,7 @@ func resultText(r *approvals.Request) text {
 		t = textf(":x: The kill failed: %s %s", failureSummary(res), who)
 	case approvals.Unknown:
 		t = textf(":warning: Outcome unknown: %s. The sessions may or may not have been killed; check the instance's client list before asking again. %s",
-			text(strings.TrimSuffix(string(unknownDetail(res)), ".")), who)
+			unknownDetail(res), who)
 	default:
 		return stateLine(r)
 	}
@@ -130,14 +129,14 @@ func resultText(r *approvals.Request) text {
 func successText(r *approvals.Request, res *approvals.Result) text {
 	switch {
 	case res.DryRun && r.IsKillAll():
-		return textf(":test_tube: Dry run: would have killed %s. No DCS write call was made.", what(r)[len("kill "):])
+		return textf(":test_tube: Dry run: would have killed %s. No DCS write call was made.", whatKilled(r))
 	case res.DryRun:
 		return textf(":test_tube: Dry run: would have killed %s session%s on %s node %s: %s. No DCS write call was made.",
 			num(len(res.Killed)), plural(len(res.Killed)), id(r.Instance.Alias), id(r.NodeID), inlineAddrs(res.Killed))
 	case r.IsKillAll() && r.JobID != "":
-		return textf(":white_check_mark: Done. DCS accepted the kill of %s, and its job %s ended SUCCESS.", what(r)[len("kill "):], outside(r.JobID).code(capWord))
+		return textf(":white_check_mark: Done. DCS accepted the kill of %s, and its job %s ended SUCCESS.", whatKilled(r), outside(r.JobID).code(capWord))
 	case r.IsKillAll():
-		return textf(":white_check_mark: Done. DCS accepted the kill of %s.", what(r)[len("kill "):])
+		return textf(":white_check_mark: Done. DCS accepted the kill of %s.", whatKilled(r))
 	}
 	killed := res.Killed
 	if len(killed) == 0 {
@@ -148,7 +147,7 @@ func successText(r *approvals.Request, res *approvals.Result) text {
 }
 
 func unknownDetail(res *approvals.Result) text {
-	detail := outside(res.Detail).or(capLine, "DCS gave no answer")
+	detail := outside(res.Detail).clause(capLine, "DCS gave no answer")
 	if res.HTTPStatus != 0 {
 		detail += textf(" (HTTP %s", num(res.HTTPStatus))
 		if res.DCSRequestID != "" {
@@ -227,7 +226,7 @@ func failureSummary(res *approvals.Result) text {
 		return t
 	}
 	if res.Detail != "" {
-		return text(strings.TrimSuffix(string(outside(res.Detail).line(capLine)), ".")) + "."
+		return outside(res.Detail).clause(capLine, "") + "."
 	}
 	return "no details were recorded."
 }

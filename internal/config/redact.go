@@ -2,8 +2,9 @@ package config
 
 import (
 	"net/url"
-	"strings"
-	"unicode"
+	"slices"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // SecretValues returns the value of every secret the configuration holds,
@@ -24,81 +25,25 @@ func (c *Config) SecretValues() []string {
 	return out
 }
 
-// dsnPasswords returns the passwords a postgres DSN holds: a URL's user
-// password and password query parameter, or a key=value string's
-// password values.
+// dsnPasswords returns the passwords a postgres DSN holds, read by the
+// driver's own parser (pgconn.ParseConfig: URL or key=value form, and a
+// PGPASSWORD or passfile it falls back to), and a URL's user password,
+// which a password query parameter overrides for the driver but still
+// stands in the text. A DSN the driver cannot parse adds nothing: the DSN
+// itself is redacted, and the driver's errors hide its password.
 func dsnPasswords(dsn string) []string {
 	var out []string
 	add := func(pw string) {
-		if pw != "" {
+		if pw != "" && !slices.Contains(out, pw) {
 			out = append(out, pw)
 		}
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return nil
-		}
-		if pw, ok := u.User.Password(); ok {
-			add(pw)
-		}
-		for _, pw := range u.Query()["password"] {
-			add(pw)
-		}
-		return out
+	if cfg, err := pgconn.ParseConfig(dsn); err == nil {
+		add(cfg.Password)
 	}
-	for key, val := range keywordValues(dsn) {
-		if key == "password" {
-			add(val)
-		}
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		add(pw)
 	}
 	return out
-}
-
-// keywordValues yields the settings of a libpq key=value connection
-// string: keyword = value pairs apart by spaces, a value either bare or in
-// single quotes, a backslash taking the next character as it is. It stops
-// at the first thing that is not a setting.
-func keywordValues(s string) func(yield func(key, val string) bool) {
-	return func(yield func(key, val string) bool) {
-		rest := s
-		for {
-			rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
-			eq := strings.IndexByte(rest, '=')
-			if rest == "" || eq <= 0 {
-				return
-			}
-			key := strings.TrimSpace(rest[:eq])
-			var val string
-			val, rest = settingValue(strings.TrimLeftFunc(rest[eq+1:], unicode.IsSpace))
-			if !yield(key, val) {
-				return
-			}
-		}
-	}
-}
-
-// settingValue reads one value from the start of s and returns it and
-// what follows it.
-func settingValue(s string) (val, rest string) {
-	quoted := strings.HasPrefix(s, "'")
-	if quoted {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && i+1 < len(s):
-			i++
-			b.WriteByte(s[i])
-		case quoted && c == '\'':
-			return b.String(), s[i+1:]
-		case !quoted && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'):
-			return b.String(), s[i:]
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String(), ""
 }

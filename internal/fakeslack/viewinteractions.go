@@ -76,10 +76,10 @@ type ViewAction struct {
 // view) returns ErrBadResponse with the ack.
 func (s *Server) SendViewSubmission(ctx context.Context, sub ViewSubmission, opts ...SendOption) (Ack, error) {
 	s.mu.Lock()
-	v, ok := s.views[sub.ViewID]
-	if !ok || v.closed || v.typ != "modal" {
+	v, err := s.openModalLocked(sub.ViewID)
+	if err != nil {
 		s.mu.Unlock()
-		return Ack{}, fmt.Errorf("%w: no open modal %q", ErrNoSuchElement, sub.ViewID)
+		return Ack{}, err
 	}
 	if sub.UserID == "" {
 		sub.UserID = v.user
@@ -293,10 +293,10 @@ func inputErrors(v *viewRec, errs map[string]string) error {
 // ErrWouldNotSend is returned (unless Force).
 func (s *Server) SendViewClosed(ctx context.Context, c ViewClosed, opts ...SendOption) (Ack, error) {
 	s.mu.Lock()
-	v, ok := s.views[c.ViewID]
-	if !ok || v.closed || v.typ != "modal" {
+	v, err := s.openModalLocked(c.ViewID)
+	if err != nil {
 		s.mu.Unlock()
-		return Ack{}, fmt.Errorf("%w: no open modal %q", ErrNoSuchElement, c.ViewID)
+		return Ack{}, err
 	}
 	if c.UserID == "" {
 		c.UserID = v.user
@@ -419,4 +419,13 @@ func (s *Server) interactionLocked(typ, user, userName, team string) map[string]
 		"enterprise":            nil,
 		"is_enterprise_install": false,
 	}
+}
+
+// openModalLocked returns the open modal with the view ID id.
+func (s *Server) openModalLocked(id string) (*viewRec, error) {
+	v, ok := s.views[id]
+	if !ok || v.closed || v.typ != "modal" {
+		return nil, fmt.Errorf("%w: no open modal %q", ErrNoSuchElement, id)
+	}
+	return v, nil
 }

@@ -68,6 +68,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sync"
 	"testing"
@@ -94,6 +95,27 @@ const (
 	// ListPrevious serves the last successful snapshot, with its time
 	// (400 DCS.4957 when the node has none).
 	ListPrevious
+)
+
+// AddrFilter is how ListClients' addr parameter filters the list: DCS
+// documents only "filter by client connection address". count is the
+// number of sessions that pass the filter.
+type AddrFilter int
+
+const (
+	// FilterContains keeps the sessions whose addr contains the value.
+	FilterContains AddrFilter = iota
+	// FilterExact keeps the sessions whose addr is the value.
+	FilterExact
+	// FilterPrefix keeps the sessions whose addr starts with the value.
+	FilterPrefix
+	// FilterHost keeps the sessions whose IP is the value: an ip:port
+	// matches none.
+	FilterHost
+	// FilterIgnored serves the whole list, as if addr were not given.
+	FilterIgnored
+	// FilterRefused answers 400 DCS.4800 to a list with addr.
+	FilterRefused
 )
 
 // KillMatch is how HangUpClients matches client_addrs to sessions.
@@ -244,6 +266,7 @@ type Server struct {
 	replies  map[string]func(call int) Reply
 	calls    map[string]int
 	bodies   map[string][][]byte
+	queries  []url.Values // of each ListClients call
 	kills    []KillCall
 	killAlls []KillAllCall
 	changed  chan struct{} // closed and replaced on every kill, kill-all and job change
@@ -264,6 +287,7 @@ type modes struct {
 	scanDelay, killAllDelay time.Duration
 	list                    ListMode
 	match                   KillMatch
+	filter                  AddrFilter
 	latency                 time.Duration
 }
 
@@ -408,6 +432,25 @@ func (s *Server) SetNodeListDuringScan(instanceID, nodeID string, m ListMode) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nodeLocked(instanceID, nodeID).list = &m
+}
+
+// SetAddrFilter sets how ListClients' addr parameter filters.
+func (s *Server) SetAddrFilter(f AddrFilter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.modes.filter = f
+}
+
+// ListQueries returns the query of each authenticated ListClients call,
+// oldest first.
+func (s *Server) ListQueries() []url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]url.Values, len(s.queries))
+	for i, q := range s.queries {
+		out[i] = maps.Clone(q)
+	}
+	return out
 }
 
 // SetKillMatch sets how kills match sessions.

@@ -62,6 +62,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls[rt.api]++
 	n := s.calls[rt.api]
 	s.bodies[rt.api] = append(s.bodies[rt.api], body)
+	if rt.api == APIListClients {
+		s.queries = append(s.queries, r.URL.Query())
+	}
 	program := s.replies[rt.api]
 	s.mu.Unlock()
 

@@ -2,6 +2,7 @@ package fakedcs
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -248,13 +249,21 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, instanceID st
 		return
 	}
 
+	s.mu.Lock()
+	filter := s.modes.filter
+	s.mu.Unlock()
+	addr := q.Get("addr")
+	if addr != "" && filter == FilterRefused {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: addr."))
+		return
+	}
 	all, at, ok := s.snapshotFor(instanceID, node)
 	if !ok {
 		s.writeJSON(w, Reply{}, http.StatusBadRequest, errTaskState)
 		return
 	}
-	if addr := q.Get("addr"); addr != "" {
-		all = slices.DeleteFunc(all, func(c Client) bool { return !strings.Contains(c.Addr, addr) })
+	if addr != "" && filter != FilterIgnored {
+		all = slices.DeleteFunc(all, func(c Client) bool { return !filter.keeps(c.Addr, addr) })
 	}
 	desc := strings.EqualFold(q.Get("order"), "desc")
 	switch q.Get("sort") {
@@ -275,6 +284,20 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, instanceID st
 		"count":   total,
 		"clients": page,
 	})
+}
+
+// keeps reports whether a session at addr passes the filter value v.
+func (f AddrFilter) keeps(addr, v string) bool {
+	switch f {
+	case FilterExact:
+		return addr == v
+	case FilterPrefix:
+		return strings.HasPrefix(addr, v)
+	case FilterHost:
+		host, _, err := net.SplitHostPort(addr)
+		return err == nil && host == v
+	}
+	return strings.Contains(addr, v)
 }
 
 // ListTimeFormat is the layout of ListClients' "time" (UTC).

@@ -35,6 +35,7 @@ func newShipper(cfg *config.Config, tu config.AuditTuning, s store, log *slog.Lo
 		Observer:     auditObserver{m.RegisterAudit()},
 		Batch:        tu.Batch,
 		Poll:         tu.Poll,
+		Linger:       tu.Linger,
 		LeaseTTL:     tu.LeaseTTL,
 		MinBackoff:   tu.MinBackoff,
 		MaxBackoff:   tu.MaxBackoff,

@@ -60,6 +60,11 @@ type ShipperParams struct {
 
 	Batch int           // records per Send
 	Poll  time.Duration // how often to look for records without a Notify
+	// Linger is how long the shipper waits after a Notify before it
+	// reads: records committed meanwhile ship in the same batch (with one
+	// store write for the cursor), and the shipping stays out of the way
+	// of the kill that follows a deciding approval. Zero ships at once.
+	Linger time.Duration
 	// LeaseTTL is how long a lease lasts unless renewed. The shipper
 	// renews it when less than half is left, so half of it must exceed
 	// the time one Send can take (the webhook's timeout) and the clock
@@ -186,11 +191,18 @@ func (s *Shipper) Run(ctx context.Context) error {
 	return nil
 }
 
-// idle waits for a Notify, the poll interval or the end of ctx.
+// idle waits for a Notify, then Linger, or the poll interval, or the end
+// of ctx.
 func (s *Shipper) idle(ctx context.Context) {
 	select {
 	case <-ctx.Done():
 	case <-s.wake:
+		if s.p.Linger > 0 {
+			select {
+			case <-ctx.Done():
+			case <-s.p.After(s.p.Linger):
+			}
+		}
 	case <-s.p.After(s.p.Poll):
 	}
 }

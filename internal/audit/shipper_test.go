@@ -437,3 +437,52 @@ func TestShipperBoundsStoreCalls(t *testing.T) {
 		t.Error("the shipper made no Lease or read")
 	}
 }
+
+// lingerDelays is delays whose Linger channel fires only when the test
+// says so; asked is told each time Linger is waited for.
+type lingerDelays struct {
+	delays
+	linger  time.Duration
+	asked   chan struct{}
+	release chan time.Time
+}
+
+func (d *lingerDelays) After(x time.Duration) <-chan time.Time {
+	if x == d.linger {
+		d.asked <- struct{}{}
+		return d.release
+	}
+	return d.delays.After(x)
+}
+
+// After a Notify the shipper waits Linger before it reads: records
+// committed meanwhile ship in the same batch, and nothing ships before.
+func TestShipperLingersAfterNotify(t *testing.T) {
+	m, sink := newMemStore(), newRecSink()
+	d := &lingerDelays{delays: delays{poll: testPoll, idle: make(chan struct{}, 1)}, linger: 50 * time.Millisecond,
+		asked: make(chan struct{}, 1), release: make(chan time.Time, 1)}
+	s := newTestShipper(t, m, sink, "a", &fakeClock{t: t0}, &d.delays)
+	s.p.Linger, s.p.After = d.linger, d.After
+	stop := runShipper(t, s)
+	defer stop()
+	<-d.idle // nothing to ship yet: idle
+
+	m.add(1)
+	s.Notify()
+	select {
+	case <-d.asked:
+	case <-time.After(time.Minute):
+		t.Fatal("the shipper never waited its linger after a Notify")
+	}
+	m.add(2) // committed while it lingers
+	if got := sink.seqs(); len(got) != 0 {
+		t.Fatalf("shipped %v before the linger ended", got)
+	}
+	d.release <- time.Time{}
+	sink.waitUntil(t, 3)
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.batches) != 1 || len(sink.batches[0]) != 3 {
+		t.Fatalf("batches %v, want the 3 records in one", sink.batches)
+	}
+}

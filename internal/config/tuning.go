@@ -46,6 +46,9 @@ type Tuning struct {
 type AuditTuning struct {
 	Batch int           // records per delivery
 	Poll  time.Duration // how often a shipper looks for records it was not told of
+	// Linger is how long a shipper told of new records waits before it
+	// reads them: records of one decision ship together, after its kill.
+	Linger time.Duration
 	// LeaseTTL is how long a sink's lease lasts unless renewed: one
 	// shipper at a time ships to a sink, and a stopped one's sink waits up
 	// to this long for another. See Check.
@@ -106,6 +109,7 @@ func (c *Config) Tuning() Tuning {
 		Audit: AuditTuning{
 			Batch:          100,
 			Poll:           5 * time.Second,
+			Linger:         50 * time.Millisecond,
 			LeaseTTL:       time.Minute,
 			MinBackoff:     200 * time.Millisecond,
 			MaxBackoff:     30 * time.Second,

@@ -2,6 +2,7 @@ package approvals
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -37,6 +38,9 @@ func (s *Service) earlyGuard(ctx context.Context, r *Request, user string, click
 		defer close(p.done)
 		p.g = s.guard(ctx, r, clicked)
 	}()
+	// Let the guard send its first call before this click records its
+	// vote: otherwise it waits for a CPU until the vote's commit blocks.
+	runtime.Gosched()
 	return p
 }
 

@@ -237,3 +237,46 @@ func TestReplicaFollowsStaleKillAllJob(t *testing.T) {
 		t.Fatalf("%d kill-all calls", n)
 	}
 }
+
+// However DCS's ListClients filters by addr (the guard asks for its
+// targets alone), end to end: a target still there is killed; one whose
+// address a new client took since the request is not, and the thread
+// says so.
+func TestGuardAcrossAddrFilters(t *testing.T) {
+	for _, f := range []struct {
+		name string
+		mode fakedcs.AddrFilter
+	}{
+		{"contains", fakedcs.FilterContains}, {"exact", fakedcs.FilterExact}, {"prefix", fakedcs.FilterPrefix},
+		{"host", fakedcs.FilterHost}, {"ignored", fakedcs.FilterIgnored}, {"refused", fakedcs.FilterRefused},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.dcs.SetAddrFilter(f.mode)
+			e.start()
+			kept := e.request("kill orders-prod " + nodeID + " 10.0.0.1:5000")
+			reused := e.request("kill orders-prod " + nodeID + " 10.0.0.7:41000")
+			e.dcs.ReplaceClient(instanceID, nodeID, "10.0.0.7:41000",
+				fakedcs.Client{ID: "777", Peer: "10.0.0.7:41000", Name: "billing", Age: 0})
+
+			e.mustClick(approver1, kept, "dcs_approve")
+			e.threadHas(kept, "DCS accepted")
+			e.mustClick(approver1, reused, "dcs_approve")
+			e.threadHas(reused, "reused by a new connection (client id 777, was 103)")
+
+			kills := e.dcs.Kills()
+			if len(kills) != 1 || strings.Join(kills[0].Addrs, " ") != "10.0.0.1:5000" {
+				t.Fatalf("kills %+v, want 10.0.0.1:5000 alone", kills)
+			}
+			var byAddr int
+			for _, q := range e.dcs.ListQueries() {
+				if q.Get("addr") != "" {
+					byAddr++
+				}
+			}
+			if byAddr == 0 {
+				t.Fatal("the guard never asked DCS for its address alone")
+			}
+		})
+	}
+}

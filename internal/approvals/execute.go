@@ -270,7 +270,7 @@ func (s *Service) guard(ctx context.Context, r *Request, since time.Time) guarde
 	// Bounded as the scan it reads is, so that a kill never waits longer
 	// than a scan of a busy node may take.
 	rctx, cancel := context.WithTimeout(ctx, s.p.ScanBound)
-	now, done, err := s.p.Sessions.SessionsBeforeKill(rctx, r.Instance, r.NodeID, since)
+	now, done, err := s.p.Sessions.SessionsBeforeKill(rctx, r.Instance, r.NodeID, since, guardAddrs(r.Preview))
 	cancel()
 	if err != nil {
 		// Without a fresh look the guard cannot vouch for any address:

@@ -192,6 +192,7 @@ type fakeSessions struct {
 	// (SessionsBeforeKill) and the checks' (SessionsSince), in order.
 	guardSince, checkSince []time.Time
 	guardDeadlines         []time.Time    // the deadline of each guard read's context (zero: none)
+	guardOnly              [][]string     // the addresses each guard read named (nil: all)
 	held                   map[string]int // node -> SessionsBeforeKill reads not done yet
 	taken                  int            // SessionsBeforeKill reads that returned a hold
 	// recent, when it has the node, is what Sessions serves for it (a scan
@@ -241,15 +242,20 @@ func (f *fakeSessions) SessionsSince(ctx context.Context, inst approvals.Instanc
 	return f.live(ctx, inst, node)
 }
 
-func (f *fakeSessions) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, node string, since time.Time) ([]approvals.Session, func(), error) {
+func (f *fakeSessions) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, node string, since time.Time, only []string) ([]approvals.Session, func(), error) {
 	f.mu.Lock()
 	f.guardSince = append(f.guardSince, since)
+	f.guardOnly = append(f.guardOnly, only)
 	deadline, _ := ctx.Deadline()
 	f.guardDeadlines = append(f.guardDeadlines, deadline)
 	f.mu.Unlock()
 	ss, err := f.live(ctx, inst, node)
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(only) > 0 {
+		// As DCS asked for those addresses alone: the others are left out.
+		ss = slices.DeleteFunc(ss, func(s approvals.Session) bool { return !slices.Contains(only, s.Addr) })
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -229,3 +229,41 @@ func TestReportsSpawnedAfterTheOutcome(t *testing.T) {
 		t.Fatalf("notes %v", notes)
 	}
 }
+
+// The guard names the addresses it looks at, so that DCS may be asked for
+// those alone, only where each target's session was previewed at the
+// address typed: a session matched by its peer address, or an address
+// with no session, needs the whole list.
+func TestGuardNamesTheAddressesItLooksAt(t *testing.T) {
+	f := newSessions()
+	viaProxy := approvals.Session{ID: "4", Addr: "198.19.0.5:4000", Peer: "10.9.9.9:1234", Name: "via-proxy", Age: time.Hour}
+	f.set(node, sess("1", "10.0.0.1:5000", "worker", 10*time.Minute), sess("2", "10.0.0.2:5001", "api", 20*time.Minute), viaProxy)
+	h := newHarness(t, withSessions(f))
+	for _, c := range []struct {
+		addrs []string
+		only  []string
+		kills int
+	}{
+		{[]string{"10.0.0.1:5000", "10.0.0.2:5001"}, []string{"10.0.0.1:5000", "10.0.0.2:5001"}, 1},
+		{[]string{"10.9.9.9:1234"}, nil, 1},                  // its session was found by its peer address
+		{[]string{"10.0.0.1:5000", "10.0.0.7:7000"}, nil, 1}, // no session at the second
+	} {
+		r, err := submitKill(t, h, approvals.KillRequest{Addrs: c.addrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(h.killer.Calls())
+		if err := h.svc.Approve(context.Background(), r.ID, approver1); err != nil {
+			t.Fatal(err)
+		}
+		f.mu.Lock()
+		only := f.guardOnly[len(f.guardOnly)-1]
+		f.mu.Unlock()
+		if !slices.Equal(only, c.only) {
+			t.Errorf("%v: the guard named %q, want %q", c.addrs, only, c.only)
+		}
+		if n := len(h.killer.Calls()) - before; n != c.kills {
+			t.Errorf("%v: %d kills, want %d", c.addrs, n, c.kills)
+		}
+	}
+}

@@ -35,8 +35,10 @@ type SessionReader interface {
 	// SessionsBeforeKill is SessionsSince for a kill about to be sent to
 	// the node. No new scan of the node starts until done is called,
 	// which the caller must do once the kill has been sent or will not
-	// be, so that a scan never holds the kill up.
-	SessionsBeforeKill(ctx context.Context, inst Instance, nodeID string, since time.Time) (sessions []Session, done func(), err error)
+	// be, so that a scan never holds the kill up. only, when not empty,
+	// are the addresses the caller looks at: sessions at other addresses
+	// may be left out.
+	SessionsBeforeKill(ctx context.Context, inst Instance, nodeID string, since time.Time, only []string) (sessions []Session, done func(), err error)
 	// Nodes returns the instance's nodes.
 	Nodes(ctx context.Context, inst Instance) ([]Node, error)
 }

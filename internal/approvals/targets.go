@@ -74,6 +74,22 @@ func Guard(p *Preview, now []Session, at time.Time) (keep []string, skipped []Sk
 	return keep, skipped
 }
 
+// guardAddrs are the addresses Guard looks at in the sessions re-read
+// before a kill, when it finds nothing else there: every target's session
+// was previewed at the address typed (Guard also matches a session by its
+// peer address, and a target with no session by any). Otherwise nil: the
+// guard needs the whole list.
+func guardAddrs(p *Preview) []string {
+	out := make([]string, 0, len(p.Targets))
+	for _, t := range p.Targets {
+		if t.Session == nil || t.Session.Addr != t.Addr {
+			return nil
+		}
+		out = append(out, t.Addr)
+	}
+	return out
+}
+
 // staleness says why the session cur, found at an address where the
 // approvers saw was, is not theirs to kill; "" when it is.
 func staleness(was, cur *Session, elapsed time.Duration) SkipReason {

@@ -39,29 +39,53 @@ type nodeScans struct {
 	last    *scanRun // the last scan that ended with the sessions
 	holds   int      // kills waiting, being sent, or read for: next waits while > 0
 	took    time.Duration
-	sending int           // calls of this client's kills in flight
-	answer  chan struct{} // closed (and replaced) when one of them is answered
-	turn    chan struct{} // the turn of kills refused as busy (capacity 1)
+	// followed: the job of the node's last scan could be read to its end,
+	// so the next scan need not read the list's time first (startScan).
+	followed bool
+	sending  int           // calls of this client's kills in flight
+	answer   chan struct{} // closed (and replaced) when one of them is answered
+	turn     chan struct{} // the turn of kills refused as busy (capacity 1)
 }
 
-// scanRun is one scan and read of a node's sessions, shared by the readers
-// that joined it. sessions and err are set before done is closed.
+// scanRun is one scan of a node's sessions, shared by the readers that
+// joined it. fresh and err are set before done is closed; so is list when
+// a reader that joined before then wants the whole list, or more than
+// maxOnly addresses were asked for (wholeListLocked).
 type scanRun struct {
-	start    func(*scanRun)
+	start   func(*scanRun)
+	done    chan struct{}
+	readers int       // callers that joined it
+	guards  []*hold   // readers that will kill: their holds start when it ends
+	sent    time.Time // when the scan was asked of DCS; zero before
+	ended   time.Time
+	fresh   freshness // which session lists come from it
+	err     error
+	whole   bool      // a reader that joined wants the whole list
+	only    int       // addresses named by the readers that joined
+	list    *listRead // the whole list, once one reader has asked for it
+}
+
+// listRead is one reading of a node's whole session list, shared by the
+// readers of a scan. sessions and err are set before done is closed.
+type listRead struct {
 	done     chan struct{}
-	readers  int       // callers that joined it
-	guards   []*hold   // readers that will kill: their holds start when it ends
-	sent     time.Time // when the scan was asked of DCS; zero before
-	ended    time.Time
 	sessions []approvals.Session
 	err      error
 }
+
+// maxOnly is how many addresses the readers of one scan may name, in all,
+// for each to be read alone (ListClients with addr); beyond it, one
+// reading of the whole list costs less than theirs.
+const maxOnly = 4
 
 // want says which scans will do for a reader.
 type want struct {
 	since  time.Time     // one started at or after since
 	recent time.Duration // or, when > 0, one that ended with the sessions less than this ago
 	guard  bool          // a kill follows: hold the node from the scan's end
+	// only, when not empty, are the addresses the reader looks at: it
+	// may be given the sessions at those alone.
+	only []string
 }
 
 // admits reports whether r will do, at now.
@@ -122,6 +146,10 @@ func (b *board) join(key nodeKey, w want, start func(*scanRun)) (*scanRun, *hold
 		r = ns.next
 	}
 	r.readers++
+	if len(w.only) == 0 {
+		r.whole = true
+	}
+	r.only += len(w.only)
 	if h != nil {
 		r.guards = append(r.guards, h)
 	}
@@ -185,6 +213,25 @@ func (h *hold) release() {
 	b.startLocked(h.key, ns)
 }
 
+// wholeList reports whether r's readers are better served by one reading
+// of the whole list than by reading their addresses alone.
+func (b *board) wholeList(r *scanRun) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return r.whole || r.only > maxOnly || r.list != nil
+}
+
+// listing returns r's reading of the whole list, and whether the caller
+// is the first to ask, and so is to read it.
+func (b *board) listing(r *scanRun) (lr *listRead, first bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r.list == nil {
+		r.list, first = &listRead{done: make(chan struct{})}, true
+	}
+	return r.list, first
+}
+
 // markSent records that r's scan is being asked of DCS now: a reader
 // that asks from now on wants a later one, unless r will do for it.
 func (b *board) markSent(r *scanRun) {
@@ -209,6 +256,20 @@ func (b *board) queued(key nodeKey) int {
 		return ns.next.readers
 	}
 	return 0
+}
+
+// setFollowed records whether the job of key's last scan could be read
+// to its end; followed returns it (false before any scan).
+func (b *board) setFollowed(key nodeKey, ok bool) {
+	b.mu.Lock()
+	b.node(key).followed = ok
+	b.mu.Unlock()
+}
+
+func (b *board) followed(key nodeKey) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.node(key).followed
 }
 
 // setTook records how long a scan of key took on DCS; took returns the

@@ -37,14 +37,19 @@ const recentScan = time.Second
 // A scan, bounded as a whole by Params.ScanBound:
 //   - reads the list's time, then starts the scan; while DCS answers that a
 //     session task runs on the node (DCS.4957, DCS.4017) it tries again,
-//     with backoff and jitter, for up to Params.BusyTimeout;
+//     with backoff and jitter, for up to Params.BusyTimeout. The list's
+//     time is not read where the job of the node's last scan could be
+//     followed; if this one's then cannot be, the node is scanned again,
+//     the list's time read first;
 //   - follows the scan's job (ShowJobInfo) for up to Params.ScanWait: a job
 //     that ends FAIL fails the read with DCS's reason; where the node's
 //     last scan took d, the job is first read once d has passed;
-//   - reads the list once it is known to come from the scan: its job
-//     reached SUCCESS or, where the job cannot be read, the list's time
-//     has moved past the one read before the scan; every page of one read
-//     has the same time, or the reading starts again (at most twice).
+//   - then the list is read, once for all the scan's readers, once it is
+//     known to come from the scan: its job reached SUCCESS or, where the
+//     job cannot be read, the list's time has moved past the one read
+//     before the scan; every page of one read has the same time, or the
+//     reading starts again (at most twice). A guard that looks at a few
+//     addresses alone reads those instead (SessionsBeforeKill).
 //
 // Each call is a read: retried on 429, 5xx and connections never opened.
 // A node where session management is not supported answers DCS.4848,
@@ -70,8 +75,16 @@ func (c *Client) SessionsSince(ctx context.Context, inst approvals.Instance, nod
 // starts, so the kill is not held up by one. The caller calls done once
 // the kill has been sent or will not be; after Params.BusyTimeout plus
 // Params.Timeout the node is released anyway.
-func (c *Client) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, nodeID string, since time.Time) ([]approvals.Session, func(), error) {
-	ss, h, err := c.readScan(ctx, inst, nodeID, want{since: since, guard: true})
+//
+// only, when not empty, are the addresses the caller looks at: the
+// sessions at other addresses may be left out. DCS is then asked for each
+// address alone (ListClients with addr), unless the scan's readers name
+// more than maxOnly addresses in all or one wants the whole list. DCS does
+// not document how addr filters: an answer is searched for the address
+// exactly, and where an address is not found in it, or the answer may be
+// cut short, or the call fails, the whole list is read instead.
+func (c *Client) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, nodeID string, since time.Time, only []string) ([]approvals.Session, func(), error) {
+	ss, h, err := c.readScan(ctx, inst, nodeID, want{since: since, guard: true, only: only})
 	if err != nil {
 		if h != nil {
 			h.release()
@@ -81,7 +94,8 @@ func (c *Client) SessionsBeforeKill(ctx context.Context, inst approvals.Instance
 	return ss, h.release, nil
 }
 
-// readScan joins a scan of node that w admits and waits for its sessions.
+// readScan joins a scan of node that w admits, waits for it, and reads the
+// sessions w asks for from it.
 func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID string, w want) ([]approvals.Session, *hold, error) {
 	t, id, err := c.resolve(inst)
 	if err != nil {
@@ -94,45 +108,133 @@ func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID s
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("%s: not sent: %w", op, err)
 	}
+	if len(w.only) > maxOnly {
+		w.only = nil
+	}
 	key := nodeKey{id, nodeID}
 	run, h := c.board.join(key, w, func(r *scanRun) {
 		// The scan belongs to every reader that joined it: its own
 		// deadline bounds it, not the first reader's context.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.scanBound)
 		defer cancel()
-		r.sessions, r.err = c.readFresh(rctx, t, key, r)
+		r.fresh, r.err = c.scanFresh(rctx, t, key, r)
+		if r.err == nil && c.board.wholeList(r) {
+			// The readers that joined want the whole list: it is read
+			// before the scan counts as ended.
+			if lr, first := c.board.listing(r); first {
+				c.readWhole(rctx, t, key, r, lr)
+			}
+		}
 	})
 	select {
 	case <-run.done:
-		if run.err != nil {
-			return nil, h, run.err
-		}
-		return slices.Clone(run.sessions), h, nil
 	case <-ctx.Done():
 		return nil, h, fmt.Errorf("%s: gave up waiting for the session scan: %w", op, ctx.Err())
 	}
+	if run.err != nil {
+		return nil, h, run.err
+	}
+	if len(w.only) > 0 && !c.board.wholeList(run) {
+		if ss, ok := c.readOnly(ctx, t, key, run.fresh, w.only); ok {
+			return ss, h, nil
+		}
+	}
+	ss, err := c.whole(ctx, op, t, key, run)
+	return ss, h, err
 }
 
-// readFresh scans node and reads its sessions, for r's readers.
-func (c *Client) readFresh(ctx context.Context, t *target, key nodeKey, r *scanRun) ([]approvals.Session, error) {
+// scanFresh scans node, for r's readers, and says which session lists
+// come from that scan.
+func (c *Client) scanFresh(ctx context.Context, t *target, key nodeKey, r *scanRun) (freshness, error) {
 	op := "list sessions on " + t.alias
 	start := time.Now()
-	sc, err := c.startScan(ctx, t, key, func() { c.board.markSent(r) })
+	mark := func() { c.board.markSent(r) }
+	sc, err := c.startScan(ctx, t, key, false, mark)
 	if err != nil {
-		return nil, err
+		return freshness{}, err
 	}
 	f, err := c.awaitScan(ctx, op, t, key, sc)
-	if err != nil {
-		return nil, err
+	if errors.Is(err, errUnfollowed) {
+		c.log.WarnContext(ctx, "dcs session scan job cannot be followed; scanning again with the list's time read first",
+			"instance", t.alias, "node_id", key.node, "job_id", sc.job, "err", err)
+		if sc, err = c.startScan(ctx, t, key, true, mark); err != nil {
+			return freshness{}, err
+		}
+		f, err = c.awaitScan(ctx, op, t, key, sc)
 	}
-	out, first, pages, err := c.readList(ctx, op, t, key.instance, key.node, f)
 	if err != nil {
-		return nil, err
+		return freshness{}, err
 	}
-	c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", key.node, "job_id", sc.job,
-		"fresh_by", f.by(), "sessions", len(out), "pages", pages, "list_time", deref(first.Time),
-		"list_time_before", sc.before, "readers", c.board.readers(r), "duration", time.Since(start))
-	return out, nil
+	c.log.InfoContext(ctx, "dcs session scan ended", "instance", t.alias, "node_id", key.node, "job_id", sc.job,
+		"fresh_by", f.by(), "list_time_before", sc.before, "readers", c.board.readers(r), "duration", time.Since(start))
+	return f, nil
+}
+
+// whole returns the whole session list of run's scan, reading it once
+// for all its readers (readWhole). When ctx ends first, whole returns at
+// once; the reading goes on for the others.
+func (c *Client) whole(ctx context.Context, op string, t *target, key nodeKey, run *scanRun) ([]approvals.Session, error) {
+	lr, first := c.board.listing(run)
+	if first {
+		go func() {
+			// Bounded as a scan is, not by this reader's context.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.scanBound)
+			defer cancel()
+			c.readWhole(rctx, t, key, run, lr)
+		}()
+	}
+	select {
+	case <-lr.done:
+		if lr.err != nil {
+			return nil, lr.err
+		}
+		return slices.Clone(lr.sessions), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%s: gave up waiting for the session list: %w", op, ctx.Err())
+	}
+}
+
+// readWhole reads every page of a list that run's scan admits into lr.
+func (c *Client) readWhole(ctx context.Context, t *target, key nodeKey, run *scanRun, lr *listRead) {
+	defer close(lr.done)
+	start := time.Now()
+	op := "list sessions on " + t.alias
+	out, first, pages, err := c.readList(ctx, op, t, key.instance, key.node, run.fresh)
+	if err != nil {
+		lr.err = err
+		return
+	}
+	lr.sessions = out
+	c.log.InfoContext(ctx, "dcs sessions read", "instance", t.alias, "node_id", key.node, "sessions", len(out),
+		"pages", pages, "list_time", deref(first.Time), "readers", c.board.readers(run), "duration", time.Since(start))
+}
+
+// readOnly reads the sessions at addrs from a list f admits, asking DCS
+// for each address alone (ListClients with addr). DCS does not document
+// how addr filters (the whole address, a prefix, a part, or not at all),
+// so each answer is searched for the address exactly. ok is false, and
+// the whole list is to be read instead, when an answer fails, is not
+// admitted, may be cut short (a full page), or holds no session at the
+// address: a session is never taken for gone on a filter's word.
+func (c *Client) readOnly(ctx context.Context, t *target, key nodeKey, f freshness, addrs []string) (out []approvals.Session, ok bool) {
+	for _, a := range addrs {
+		page, err := c.listAddr(ctx, t, key.instance, key.node, a)
+		if err != nil || !f.admits(deref(page.Time)) || clientsLen(page.Clients) >= pageSize {
+			c.log.DebugContext(ctx, "dcs session list by address not used; reading the whole list",
+				"instance", t.alias, "node_id", key.node, "err", err)
+			return nil, false
+		}
+		n := len(out)
+		for _, ci := range *page.Clients {
+			if deref(ci.Addr) == a {
+				out = appendSessions(out, &[]model.ClientInfo{ci})
+			}
+		}
+		if len(out) == n {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // readList reads every page of one snapshot that f admits, starting again
@@ -225,6 +327,16 @@ func (c *Client) listPage(ctx context.Context, t *target, id, nodeID string, off
 	if offset > 0 {
 		req.Offset = ptr(int32(offset))
 	}
+	return c.list(ctx, t, req)
+}
+
+// listAddr reads the first page of node's session list filtered by addr.
+func (c *Client) listAddr(ctx context.Context, t *target, id, nodeID, addr string) (*model.ListClientsResponse, error) {
+	return c.list(ctx, t, &model.ListClientsRequest{InstanceId: id, NodeId: ptr(nodeID),
+		Limit: ptr(int32(pageSize)), Addr: ptr(addr)})
+}
+
+func (c *Client) list(ctx context.Context, t *target, req *model.ListClientsRequest) (*model.ListClientsResponse, error) {
 	var resp *model.ListClientsResponse
 	err := c.read(ctx, "list sessions on "+t.alias, t, "ListClients", func() (*exchange.SdkExchange, error) {
 		inv := t.sdk.ListClientsInvoker(req)

@@ -89,7 +89,7 @@ func TestGuardHoldsTheNextScanUntilDone(t *testing.T) {
 	s := newSetup(t, nil)
 	cs := manyClients(3)
 	s.fake.SetClients(instID, node, cs)
-	got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now())
+	got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), nil)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("guard read: %d sessions, %v", len(got), err)
 	}
@@ -126,7 +126,7 @@ func TestGuardHoldsTheNextScanUntilDone(t *testing.T) {
 func TestGuardHoldEnds(t *testing.T) {
 	s := newSetup(t, func(p *dcs.Params) { p.BusyTimeout, p.Timeout = 200*time.Millisecond, 300*time.Millisecond })
 	s.fake.SetClients(instID, node, manyClients(3))
-	if _, _, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now()); err != nil {
+	if _, _, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.c.SessionsSince(ctxFor(t), prod, node, time.Now()); err != nil {
@@ -150,7 +150,7 @@ func TestKillsApprovedTogetherShareScans(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		wg.Go(func() {
-			ss, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, approved)
+			ss, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, approved, nil)
 			if err != nil {
 				errs <- err
 				return

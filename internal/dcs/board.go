@@ -39,12 +39,9 @@ type nodeScans struct {
 	last    *scanRun // the last scan that ended with the sessions
 	holds   int      // kills waiting, being sent, or read for: next waits while > 0
 	took    time.Duration
-	// followed: the job of the node's last scan could be read to its end,
-	// so the next scan need not read the list's time first (startScan).
-	followed bool
-	sending  int           // calls of this client's kills in flight
-	answer   chan struct{} // closed (and replaced) when one of them is answered
-	turn     chan struct{} // the turn of kills refused as busy (capacity 1)
+	sending int           // calls of this client's kills in flight
+	answer  chan struct{} // closed (and replaced) when one of them is answered
+	turn    chan struct{} // the turn of kills refused as busy (capacity 1)
 }
 
 // scanRun is one scan of a node's sessions, shared by the readers that
@@ -256,20 +253,6 @@ func (b *board) queued(key nodeKey) int {
 		return ns.next.readers
 	}
 	return 0
-}
-
-// setFollowed records whether the job of key's last scan could be read
-// to its end; followed returns it (false before any scan).
-func (b *board) setFollowed(key nodeKey, ok bool) {
-	b.mu.Lock()
-	b.node(key).followed = ok
-	b.mu.Unlock()
-}
-
-func (b *board) followed(key nodeKey) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.node(key).followed
 }
 
 // setTook records how long a scan of key took on DCS; took returns the

@@ -18,32 +18,20 @@ import (
 type scanStart struct {
 	job    string // its job_id; empty when DCS named none
 	before string // the list's time read just before it started; empty when DCS served no list
-	// unread: the list's time was not read before the scan, as the job
-	// of the node's last scan could be followed (see startScan)
-	unread bool
 	sent   time.Time
 	rtt    time.Duration // how long ScanClients took to answer
 }
 
-// errUnfollowed is a scan whose job could not be followed, started
-// without the list's time read before it: nothing tells which list comes
-// from it, and the node is to be scanned again (scanFresh).
-var errUnfollowed = errors.New("the scan's job could not be followed, and the list's time was not read before it")
-
 // startScan reads the list's time, then starts a session scan of the node,
 // calling sending just before each ScanClients. While DCS answers that a
 // session task runs on the node it tries both again, with backoff and
-// jitter, until Params.BusyTimeout has passed. The list's time is only
-// needed where the scan's job cannot be followed: unless careful, it is
-// not read when the job of the node's last scan could be.
-func (c *Client) startScan(ctx context.Context, t *target, key nodeKey, careful bool, sending func()) (scanStart, error) {
-	s := scanStart{unread: !careful && c.board.followed(key)}
+// jitter, until Params.BusyTimeout has passed.
+func (c *Client) startScan(ctx context.Context, t *target, key nodeKey, sending func()) (scanStart, error) {
+	var s scanStart
 	err := c.untilFree(ctx, t, key.node, time.Now().Add(c.busyTimeout), busy, nil, func() error {
 		var err error
-		if !s.unread {
-			if s.before, err = c.listTime(ctx, t, key.instance, key.node); err != nil {
-				return err
-			}
+		if s.before, err = c.listTime(ctx, t, key.instance, key.node); err != nil {
+			return err
 		}
 		sending()
 		s.sent = time.Now()
@@ -110,17 +98,12 @@ func (f freshness) by() string {
 func (c *Client) awaitScan(ctx context.Context, op string, t *target, key nodeKey, sc scanStart) (freshness, error) {
 	f := freshness{before: sc.before}
 	if sc.job == "" {
-		c.board.setFollowed(key, false)
-		if sc.unread {
-			return f, fmt.Errorf("%s: session scan named no job: %w", op, errUnfollowed)
-		}
 		c.log.WarnContext(ctx, "dcs session scan named no job; the list's time will show when it ended",
 			"instance", t.alias, "node_id", key.node)
 		return f, nil
 	}
 	first, base := c.scanPolls(key, sc)
 	job, err := c.pollJob(ctx, t, sc.job, time.Now().Add(c.scanWait), first, base)
-	c.board.setFollowed(key, err == nil)
 	switch {
 	case err == nil && job.Status == approvals.JobSuccess:
 		f.jobDone = true
@@ -140,9 +123,6 @@ func (c *Client) awaitScan(ctx context.Context, op string, t *target, key nodeKe
 			err: fmt.Errorf("%s: session scan did not finish within %s (job %s is %s)", op, seconds(c.scanWait), sc.job, job.Status)}
 	case ctx.Err() != nil:
 		return f, fmt.Errorf("%s: %w", op, err)
-	}
-	if sc.unread {
-		return f, fmt.Errorf("%s: session scan job %s cannot be read (%w): %w", op, sc.job, err, errUnfollowed)
 	}
 	c.log.WarnContext(ctx, "dcs session scan job cannot be read; the list's time will show when it ended",
 		"instance", t.alias, "node_id", key.node, "job_id", sc.job, "err", err)

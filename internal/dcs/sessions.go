@@ -37,10 +37,9 @@ const recentScan = time.Second
 // A scan, bounded as a whole by Params.ScanBound:
 //   - reads the list's time, then starts the scan; while DCS answers that a
 //     session task runs on the node (DCS.4957, DCS.4017) it tries again,
-//     with backoff and jitter, for up to Params.BusyTimeout. The list's
-//     time is not read where the job of the node's last scan could be
-//     followed; if this one's then cannot be, the node is scanned again,
-//     the list's time read first;
+//     with backoff and jitter, for up to Params.BusyTimeout (the call that
+//     reads the list's time also lets the clicks approved together reach
+//     the bot before the scan starts: they share it);
 //   - follows the scan's job (ShowJobInfo) for up to Params.ScanWait: a job
 //     that ends FAIL fails the read with DCS's reason; where the node's
 //     last scan took d, the job is first read once d has passed;
@@ -148,20 +147,11 @@ func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID s
 func (c *Client) scanFresh(ctx context.Context, t *target, key nodeKey, r *scanRun) (freshness, error) {
 	op := "list sessions on " + t.alias
 	start := time.Now()
-	mark := func() { c.board.markSent(r) }
-	sc, err := c.startScan(ctx, t, key, false, mark)
+	sc, err := c.startScan(ctx, t, key, func() { c.board.markSent(r) })
 	if err != nil {
 		return freshness{}, err
 	}
 	f, err := c.awaitScan(ctx, op, t, key, sc)
-	if errors.Is(err, errUnfollowed) {
-		c.log.WarnContext(ctx, "dcs session scan job cannot be followed; scanning again with the list's time read first",
-			"instance", t.alias, "node_id", key.node, "job_id", sc.job, "err", err)
-		if sc, err = c.startScan(ctx, t, key, true, mark); err != nil {
-			return freshness{}, err
-		}
-		f, err = c.awaitScan(ctx, op, t, key, sc)
-	}
 	if err != nil {
 		return freshness{}, err
 	}

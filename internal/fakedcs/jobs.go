@@ -241,35 +241,35 @@ func (s *Server) serveKillAll(w http.ResponseWriter, r *http.Request, instanceID
 		s.writeJSON(w, Reply{}, http.StatusBadRequest, errBody("DCS.4800", "Invalid parameter: node_id is required unless kill_all_nodes is true."))
 		return
 	}
-	s.mu.Lock()
-	s.killAlls = append(s.killAlls, KillAllCall{InstanceID: instanceID, NodeID: node, AllNodes: all, At: s.opts.Now()})
-	s.notifyLocked()
-	s.mu.Unlock()
-
-	if !all && !s.nodeKnown(instanceID, node) {
-		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
-		return
-	}
+	known := all || s.nodeKnown(instanceID, node)
 	var rep Reply
-	if program != nil {
+	if known && program != nil {
 		rep = program(n)
 	}
 	explicit := rep.Status != 0 || rep.Body != nil
 	var j *job
 	refused := false
-	if rep.Status < 400 {
+	// The call is recorded, and whether DCS refuses it decided, at one
+	// moment: whoever waits for the call sees the node as it found it.
+	s.mu.Lock()
+	s.killAlls = append(s.killAlls, KillAllCall{InstanceID: instanceID, NodeID: node, AllNodes: all, At: s.opts.Now()})
+	if known && rep.Status < 400 {
 		// DCS starts the job, whether or not the answer gets back, unless
 		// a session task runs on a node it would touch.
-		s.mu.Lock()
 		if !explicit && s.busyLocked(instanceID, node, all) {
 			refused = true
 		} else {
 			j = s.newJobLocked(JobTypeKillAll, instanceID, node, all)
 		}
-		s.mu.Unlock()
-		if j != nil {
-			s.runJob(j)
-		}
+	}
+	s.notifyLocked()
+	s.mu.Unlock()
+	if !known {
+		s.writeJSON(w, Reply{}, http.StatusBadRequest, errWrongNode)
+		return
+	}
+	if j != nil {
+		s.runJob(j)
 	}
 	if !s.pause(w, r, rep) {
 		return

@@ -53,19 +53,30 @@ func nearTarget() (target fakedcs.Client, all []fakedcs.Client) {
 	return target, all
 }
 
+// guardRead reads, as the guard would, the sessions at addr on a node
+// holding nearTarget's sessions, DCS filtering by f. It returns what was
+// read, the node's sessions, and the fake's list reads from before it.
+func guardRead(t *testing.T, f fakedcs.AddrFilter, addr string) (got []approvals.Session, all []fakedcs.Client, whole int, byAddr []string) {
+	t.Helper()
+	s := newSetup(t, nil)
+	s.fake.SetAddrFilter(f)
+	_, all = nearTarget()
+	s.fake.SetClients(instID, node, all)
+	n := len(s.fake.ListQueries())
+	got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), []string{addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+	whole, byAddr = listReads(s, n)
+	return got, all, whole, byAddr
+}
+
 func TestSessionsBeforeKillAsksForTheAddressAlone(t *testing.T) {
 	for _, m := range filters {
 		t.Run(m.name, func(t *testing.T) {
-			s := newSetup(t, nil)
-			s.fake.SetAddrFilter(m.f)
-			target, all := nearTarget()
-			s.fake.SetClients(instID, node, all)
-			n := len(s.fake.ListQueries())
-			got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), []string{target.Addr})
-			if err != nil {
-				t.Fatal(err)
-			}
-			done()
+			target, _ := nearTarget()
+			got, all, whole, byAddr := guardRead(t, m.f, target.Addr)
 			var at []approvals.Session
 			for _, g := range got {
 				if g.Addr == target.Addr {
@@ -75,7 +86,6 @@ func TestSessionsBeforeKillAsksForTheAddressAlone(t *testing.T) {
 			if len(at) != 1 || at[0].ID != target.ID || at[0].Name != target.Name || at[0].Age != 10*time.Minute {
 				t.Fatalf("sessions at %s: %+v; want the target's alone", target.Addr, at)
 			}
-			whole, byAddr := listReads(s, n)
 			if len(byAddr) != 1 || byAddr[0] != target.Addr {
 				t.Fatalf("asked by address for %q, want %q once", byAddr, target.Addr)
 			}
@@ -94,17 +104,8 @@ func TestSessionsBeforeKillAsksForTheAddressAlone(t *testing.T) {
 func TestSessionsBeforeKillConfirmsAGoneAddressOnTheWholeList(t *testing.T) {
 	for _, m := range filters {
 		t.Run(m.name, func(t *testing.T) {
-			s := newSetup(t, nil)
-			s.fake.SetAddrFilter(m.f)
-			_, all := nearTarget()
-			s.fake.SetClients(instID, node, all)
-			n := len(s.fake.ListQueries())
-			got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), []string{"10.0.0.9:4000"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			done()
-			if whole, _ := listReads(s, n); whole != 1 || len(got) != len(all) {
+			got, all, whole, _ := guardRead(t, m.f, "10.0.0.9:4000")
+			if whole != 1 || len(got) != len(all) {
 				t.Fatalf("%d reads of the whole list, %d sessions; want the whole list of %d", whole, len(got), len(all))
 			}
 		})

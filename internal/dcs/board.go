@@ -47,7 +47,7 @@ type nodeScans struct {
 // scanRun is one scan of a node's sessions, shared by the readers that
 // joined it. fresh and err are set before done is closed; so is list when
 // a reader that joined before then wants the whole list, or more than
-// maxOnly addresses were asked for (wholeListLocked).
+// maxOnly addresses were asked for (wholeList).
 type scanRun struct {
 	start   func(*scanRun)
 	done    chan struct{}

@@ -172,3 +172,25 @@ func TestSessionsBeforeKillSharesTheWholeList(t *testing.T) {
 			whole, byAddr, len(guardGot))
 	}
 }
+
+// An answer by address with no clients at all (the field left out) is an
+// address not found: the whole list is read, and nothing breaks.
+func TestSessionsBeforeKillTakesAnAnswerWithoutClients(t *testing.T) {
+	s := newSetup(t, nil)
+	target, all := nearTarget()
+	s.fake.SetClients(instID, node, all)
+	s.fake.SetReply(fakedcs.APIListClients, func(call int) fakedcs.Reply {
+		if call == 2 { // the list's time before the scan, then the read by address
+			return fakedcs.Reply{Status: 200, Body: []byte(`{"count":0}`)}
+		}
+		return fakedcs.Reply{}
+	})
+	got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), []string{target.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+	if whole, byAddr := listReads(s, 0); whole != 1 || len(byAddr) != 1 || len(got) != len(all) {
+		t.Fatalf("%d whole reads, by address %q, %d sessions; want the whole list after the empty answer", whole, byAddr, len(got))
+	}
+}

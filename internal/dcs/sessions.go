@@ -215,9 +215,11 @@ func (c *Client) readOnly(ctx context.Context, t *target, key nodeKey, f freshne
 			return nil, false
 		}
 		n := len(out)
-		for _, ci := range *page.Clients {
-			if deref(ci.Addr) == a {
-				out = appendSessions(out, &[]model.ClientInfo{ci})
+		if page.Clients != nil {
+			for _, ci := range *page.Clients {
+				if deref(ci.Addr) == a {
+					out = appendSessions(out, &[]model.ClientInfo{ci})
+				}
 			}
 		}
 		if len(out) == n {

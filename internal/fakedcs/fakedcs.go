@@ -45,6 +45,13 @@
 // Clients), not the snapshot: a new scan shows them. A kill-all empties
 // the live sessions of its node(s) when its job ends SUCCESS.
 //
+// Filtering by address. ListClients' addr keeps the sessions as
+// SetAddrFilter says (DCS documents only "filter by client connection
+// address"): FilterContains (the default) those whose addr contains it,
+// FilterExact, FilterPrefix, FilterHost (the IP alone: an ip:port matches
+// none), FilterIgnored (the whole list) or FilterRefused (400 DCS.4800).
+// count is then the number kept. ListQueries shows each list's query.
+//
 // Kill matching. A kill removes the live sessions whose address is one of
 // client_addrs: with MatchAddrOrPeer (the default) a session matches by
 // addr or by peer; with MatchPeer only by peer (DCS documents client_addrs

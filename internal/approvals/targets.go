@@ -74,11 +74,11 @@ func Guard(p *Preview, now []Session, at time.Time) (keep []string, skipped []Sk
 	return keep, skipped
 }
 
-// guardAddrs are the addresses Guard looks at in the sessions re-read
-// before a kill, when it finds nothing else there: every target's session
-// was previewed at the address typed (Guard also matches a session by its
-// peer address, and a target with no session by any). Otherwise nil: the
-// guard needs the whole list.
+// guardAddrs lists the addresses whose sessions are all Guard needs from
+// the re-read before a kill: the targets' addresses, when every target's
+// session was previewed at the address typed. Otherwise it is nil, and the
+// guard needs the whole list: Guard also matches a session by its peer
+// address, and a target previewed with no session by any.
 func guardAddrs(p *Preview) []string {
 	out := make([]string, 0, len(p.Targets))
 	for _, t := range p.Targets {

@@ -1,14 +1,13 @@
 package postgres
 
 import (
-	"context"
 	"database/sql"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"dcsbot/internal/approvals"
+	"dcsbot/internal/store/storetest"
 )
 
 // heldFor is how long TestHeldLock holds its lock: far longer than the
@@ -38,25 +37,7 @@ func TestHeldLock(t *testing.T) {
 	}
 	t.Cleanup(func() { raw.Close() })
 	release := lockRequests(t, raw)
-	ctx := context.WithoutCancel(t.Context()) // as the lifecycle calls the store
-	deny := approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: now, Actor: "U2"}
-	for name, call := range map[string]func() error{
-		"Get":   func() error { _, err := s.Get(ctx, "r"); return err },
-		"List":  func() error { _, err := s.List(ctx, approvals.ListFilter{}); return err },
-		"Apply": func() error { _, err := s.Apply(ctx, "r", deny); return err },
-		"Approve": func() error {
-			_, err := s.Approve(ctx, "r", approvals.Vote{Approval: approvals.Approval{User: "U3", At: now}})
-			return err
-		},
-		"MarkReminded": func() error { _, err := s.MarkReminded(ctx, "r", now); return err },
-		"SetMessage":   func() error { return s.SetMessage(ctx, "r", "C1", "1.2") },
-	} {
-		if err := call(); err == nil {
-			t.Errorf("%s behind a held lock succeeded: it waited for the lock", name)
-		} else {
-			t.Logf("%s: %v", name, err)
-		}
-	}
+	storetest.CallsGiveUp(t, s, "r", true)
 	var waiting int
 	err = raw.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM pg_locks
 WHERE NOT granted AND relation = 'requests'::regclass`).Scan(&waiting)
@@ -64,9 +45,7 @@ WHERE NOT granted AND relation = 'requests'::regclass`).Scan(&waiting)
 		t.Errorf("%d statements still wait for the lock on the server (%v), want none", waiting, err)
 	}
 	release()
-	if ok, err := s.Apply(ctx, "r", deny); err != nil || !ok {
-		t.Fatalf("Apply once the lock is free: %v, %v", ok, err)
-	}
+	storetest.WorksAgain(t, s, "r")
 }
 
 // lockRequests locks the requests table against every other statement on
@@ -78,23 +57,7 @@ func lockRequests(t *testing.T, db *sql.DB) (release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"BEGIN", "LOCK TABLE requests IN ACCESS EXCLUSIVE MODE"} {
-		if _, err := conn.ExecContext(t.Context(), q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-				t.Error(err)
-			}
-			conn.Close()
-		})
-	}
-	timer := time.AfterFunc(heldFor, release)
-	t.Cleanup(func() { timer.Stop(); release() })
-	return release
+	return storetest.HoldLock(t, conn, heldFor, "BEGIN", "LOCK TABLE requests IN ACCESS EXCLUSIVE MODE")
 }
 
 func TestOpenRefusesNoTimeout(t *testing.T) {

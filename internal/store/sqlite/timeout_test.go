@@ -1,14 +1,12 @@
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"dcsbot/internal/approvals"
+	"dcsbot/internal/store/storetest"
 )
 
 // heldFor is how long the tests of a hung database hold their lock: far
@@ -34,28 +32,9 @@ func TestHeldWriteLock(t *testing.T) {
 		t.Fatalf("PRAGMA busy_timeout = %s, %v; want 200", busy, err)
 	}
 	release := holdWriteLock(t, path)
-	ctx := context.WithoutCancel(t.Context()) // as the lifecycle calls the store
-	now := time.Now()
-	deny := approvals.Transition{From: approvals.Pending, To: approvals.Denied, At: now, Actor: "U2"}
-	for name, call := range map[string]func() error{
-		"Apply": func() error { _, err := s.Apply(ctx, "r", deny); return err },
-		"Approve": func() error {
-			_, err := s.Approve(ctx, "r", approvals.Vote{Approval: approvals.Approval{User: "U3", At: now}})
-			return err
-		},
-		"MarkReminded": func() error { _, err := s.MarkReminded(ctx, "r", now); return err },
-		"SetMessage":   func() error { return s.SetMessage(ctx, "r", "C1", "1.2") },
-	} {
-		if err := call(); err == nil {
-			t.Errorf("%s behind a held write lock succeeded: it waited for the lock", name)
-		} else {
-			t.Logf("%s: %v", name, err)
-		}
-	}
+	storetest.CallsGiveUp(t, s, "r", false)
 	release()
-	if ok, err := s.Apply(ctx, "r", deny); err != nil || !ok {
-		t.Fatalf("Apply once the lock is free: %v, %v", ok, err)
-	}
+	storetest.WorksAgain(t, s, "r")
 }
 
 // holdWriteLock takes the write lock of the SQLite file at path on a
@@ -72,21 +51,7 @@ func holdWriteLock(t *testing.T, path string) (release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	release = func() {
-		once.Do(func() {
-			if _, err := conn.ExecContext(context.Background(), "ROLLBACK"); err != nil {
-				t.Error(err)
-			}
-			conn.Close()
-		})
-	}
-	timer := time.AfterFunc(heldFor, release)
-	t.Cleanup(func() { timer.Stop(); release() })
-	return release
+	return storetest.HoldLock(t, conn, heldFor, "BEGIN IMMEDIATE")
 }
 
 func TestOpenRefusesNoTimeout(t *testing.T) {

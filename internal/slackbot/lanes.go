@@ -45,30 +45,27 @@ func (q *lanes) start(ctx context.Context, workers, clickWorkers int) {
 // serve runs jobs, clicks first, until the lanes it serves are closed and
 // empty.
 func (q *lanes) serve(ctx context.Context, clicks, commands chan job) {
+	// run runs a job taken from lane, or, if the lane was closed, stops
+	// serving it.
+	run := func(j job, ok bool, lane *chan job) {
+		if !ok {
+			*lane = nil
+			return
+		}
+		j(ctx)
+	}
 	for clicks != nil || commands != nil {
 		select {
 		case j, ok := <-clicks:
-			if !ok {
-				clicks = nil
-				continue
-			}
-			j(ctx)
+			run(j, ok, &clicks)
 			continue
 		default:
 		}
 		select {
 		case j, ok := <-clicks:
-			if !ok {
-				clicks = nil
-				continue
-			}
-			j(ctx)
+			run(j, ok, &clicks)
 		case j, ok := <-commands:
-			if !ok {
-				commands = nil
-				continue
-			}
-			j(ctx)
+			run(j, ok, &commands)
 		}
 	}
 }

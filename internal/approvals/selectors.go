@@ -1,6 +1,7 @@
 package approvals
 
 import (
+	"dcsbot/internal/durations"
 	"net/netip"
 	"strings"
 	"time"
@@ -67,25 +68,9 @@ func (s Selector) String() string {
 		}
 	}
 	if s.IdleOver > 0 {
-		w = append(w, "--idle-over", flagDuration(s.IdleOver))
+		w = append(w, "--idle-over", durations.Short(s.IdleOver))
 	}
 	return strings.Join(w, " ")
-}
-
-// flagDuration writes d as a duration flag takes it, without the zero
-// units time.Duration.String ends with: "10m", "1h30m", "90s" as "1m30s".
-// The parser writes its limits the same way (commands.shortDuration): the
-// lifecycle may not import the parser, and the parser imports none of the
-// lifecycle's types, so each keeps its own.
-func flagDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
 
 func cmdMatches(cmd, want string) bool {

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"dcsbot/internal/durations"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -191,4 +192,4 @@ func v6Prefix(s string) (string, bool) {
 var selectorsHelp = "• --name <text>: the client name contains the text, in any case (`--name billing`)\n" +
 	"• --ip <address-or-prefix>: the client IP is the address (`10.0.3.7`, `fe80::1`), or starts with it when it ends in `.` or `:` (`10.0.3.`, `fe80::`)\n" +
 	"• --cmd <command>: the last command is this one, in any case (`--cmd keys`); `client` matches `client|list` too\n" +
-	fmt.Sprintf("• --idle-over <duration>: idle for longer than the duration (`10m`, `1h30m`; at most %s)\n", shortDuration(MaxIdleOver))
+	fmt.Sprintf("• --idle-over <duration>: idle for longer than the duration (`10m`, `1h30m`; at most %s)\n", durations.Short(MaxIdleOver))

@@ -228,14 +228,6 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("parseDuration(%q) = %v, %q; want %q", s, got, problem, want)
 		}
 	}
-	for d, want := range map[time.Duration]string{
-		hi: "720h", 90 * time.Minute: "1h30m", time.Minute: "1m", 90 * time.Second: "1m30s", time.Second: "1s",
-		time.Hour + time.Second: "1h0m1s", 500 * time.Millisecond: "500ms",
-	} {
-		if got := shortDuration(d); got != want {
-			t.Errorf("shortDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
 }
 
 // Names lists every subcommand of the table, in help's order.

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"dcsbot/internal/durations"
 	"fmt"
 	"math"
 	"net/netip"
@@ -276,23 +277,9 @@ func parseDuration(s string, lo, hi time.Duration) (time.Duration, string) {
 	case d <= 0:
 		return 0, "longer than zero"
 	case d < lo:
-		return 0, "at least `" + shortDuration(lo) + "`"
+		return 0, "at least `" + durations.Short(lo) + "`"
 	case d > hi:
-		return 0, "at most `" + shortDuration(hi) + "`"
+		return 0, "at most `" + durations.Short(hi) + "`"
 	}
 	return d, ""
-}
-
-// shortDuration writes d as time.Duration.String does, without the zero
-// minutes and seconds it ends with: "720h", "1h30m", "1m" rather than
-// "720h0m0s", "1h30m0s", "1m0s".
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -30,14 +30,15 @@ var filters = []struct {
 }
 
 // listReads splits the fake's ListClients calls after the first n: reads
-// of the whole list (no addr, a full page asked) and reads by address.
+// of the whole list (counted by their first page: no addr, no offset, a
+// full page asked) and reads by address.
 func listReads(s setup, n int) (whole int, byAddr []string) {
 	for _, q := range s.fake.ListQueries()[n:] {
 		switch {
 		case q.Get("addr") != "":
 			byAddr = append(byAddr, q.Get("addr"))
-		case q.Get("limit") == "1000":
-			whole++
+		case q.Get("limit") == "1000" && q.Get("offset") == "":
+			whole++ // a reading's first page
 		}
 	}
 	return whole, byAddr
@@ -192,5 +193,33 @@ func TestSessionsBeforeKillTakesAnAnswerWithoutClients(t *testing.T) {
 	done()
 	if whole, byAddr := listReads(s, 0); whole != 1 || len(byAddr) != 1 || len(got) != len(all) {
 		t.Fatalf("%d whole reads, by address %q, %d sessions; want the whole list after the empty answer", whole, byAddr, len(got))
+	}
+}
+
+// Where DCS ignores addr and a node has more sessions than a page holds,
+// a target on the first page is taken from it; one beyond it is found on
+// the whole list.
+func TestSessionsBeforeKillPastAFullPage(t *testing.T) {
+	cs := manyClients(1500)
+	for _, c := range []struct {
+		target fakedcs.Client
+		whole  int
+	}{{cs[5], 0}, {cs[1200], 1}} {
+		s := newSetup(t, nil)
+		s.fake.SetAddrFilter(fakedcs.FilterIgnored)
+		s.fake.SetClients(instID, node, cs)
+		got, done, err := s.c.SessionsBeforeKill(context.Background(), prod, node, time.Now(), []string{c.target.Addr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done()
+		whole, _ := listReads(s, 0)
+		found := false
+		for _, g := range got {
+			found = found || (g.Addr == c.target.Addr && g.ID == c.target.ID)
+		}
+		if whole != c.whole || !found {
+			t.Fatalf("%s: %d whole reads, found %v; want %d, found", c.target.Addr, whole, found, c.whole)
+		}
 	}
 }

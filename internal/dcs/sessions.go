@@ -80,8 +80,8 @@ func (c *Client) SessionsSince(ctx context.Context, inst approvals.Instance, nod
 // address alone (ListClients with addr), unless the scan's readers name
 // more than maxOnly addresses in all or one wants the whole list. DCS does
 // not document how addr filters: an answer is searched for the address
-// exactly, and where an address is not found in it, or the answer may be
-// cut short, or the call fails, the whole list is read instead.
+// exactly, and where an address is not found in it, or the call fails,
+// the whole list is read instead.
 func (c *Client) SessionsBeforeKill(ctx context.Context, inst approvals.Instance, nodeID string, since time.Time, only []string) ([]approvals.Session, func(), error) {
 	ss, h, err := c.readScan(ctx, inst, nodeID, want{since: since, guard: true, only: only})
 	if err != nil {
@@ -202,14 +202,15 @@ func (c *Client) readWhole(ctx context.Context, t *target, key nodeKey, run *sca
 // readOnly reads the sessions at addrs from a list f admits, asking DCS
 // for each address alone (ListClients with addr). DCS does not document
 // how addr filters (the whole address, a prefix, a part, or not at all),
-// so each answer is searched for the address exactly. ok is false, and
-// the whole list is to be read instead, when an answer fails, is not
-// admitted, may be cut short (a full page), or holds no session at the
-// address: a session is never taken for gone on a filter's word.
+// so each answer is searched for the address exactly. A session found so
+// is the one at that address, however much the answer left out; ok is
+// false, and the whole list is to be read instead, when an answer fails,
+// is not admitted, or holds no session at the address: a session is never
+// taken for gone on a filter's word.
 func (c *Client) readOnly(ctx context.Context, t *target, key nodeKey, f freshness, addrs []string) (out []approvals.Session, ok bool) {
 	for _, a := range addrs {
 		page, err := c.listAddr(ctx, t, key.instance, key.node, a)
-		if err != nil || !f.admits(deref(page.Time)) || clientsLen(page.Clients) >= pageSize {
+		if err != nil || !f.admits(deref(page.Time)) {
 			c.log.DebugContext(ctx, "dcs session list by address not used; reading the whole list",
 				"instance", t.alias, "node_id", key.node, "err", err)
 			return nil, false

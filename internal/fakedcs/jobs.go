@@ -68,9 +68,10 @@ type Job struct {
 // job is a Job with its plan and timers; guarded by Server.mu.
 type job struct {
 	Job
-	n      int // JobCall.N
-	plan   JobPlan
-	timers []*time.Timer
+	n       int // JobCall.N
+	plan    JobPlan
+	planned bool // plan is set: the job is going
+	timers  []*time.Timer
 }
 
 func (j *job) ended() bool { return j.Status == JobSuccess || j.Status == JobFail }
@@ -123,7 +124,8 @@ func (s *Server) runJob(j *job) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j.plan = plan
+	j.plan, j.planned = plan, true
+	s.notifyLocked()
 	s.afterLocked(j, plan.Init, func() {
 		j.Status = JobRunning
 		s.notifyLocked()
@@ -137,7 +139,9 @@ func (s *Server) runJob(j *job) {
 // has ended or the server has closed by then. s.mu must be held.
 func (s *Server) afterLocked(j *job, d time.Duration, f func()) {
 	if d <= 0 {
-		f()
+		if !j.ended() && !s.closed {
+			f()
+		}
 		return
 	}
 	j.timers = append(j.timers, time.AfterFunc(d, func() {
@@ -179,8 +183,17 @@ func (s *Server) endJobLocked(j *job) {
 
 // FinishJob ends a job that has not ended, at once, as its plan says
 // (SUCCESS, or FAIL with its FailReason): the way to end a job planned
-// with Hold.
+// with Hold. A job is visible (Jobs, WaitJobs) a moment before its plan
+// is known; FinishJob waits for the plan, so that the job ends as it says
+// and is not set going again afterwards.
 func (s *Server) FinishJob(id string) error {
+	err := s.wait(context.Background(), func() bool {
+		j := s.jobs[id]
+		return j == nil || j.planned || j.ended()
+	}, "the plan of job "+id)
+	if err != nil {
+		return fmt.Errorf("fakedcs: finish job %s: %w", id, err)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j := s.jobs[id]

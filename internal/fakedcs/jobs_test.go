@@ -128,6 +128,52 @@ func TestScanJobLifecycle(t *testing.T) {
 	}
 }
 
+// A job is listed (WaitJobs) a moment before its plan is known. A
+// FinishJob in that moment waits for the plan and ends the job for good:
+// the plan arriving afterwards does not set it RUNNING again.
+func TestFinishJobBeforeItsPlanIsKnown(t *testing.T) {
+	s := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project})
+	c := sdkClient(t, s.URL, ak, sk, nil)
+	s.SetClients(inst, node, []fakedcs.Client{{ID: "1", Addr: "10.0.0.1:1"}})
+	planning, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	releasePlan := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(releasePlan) // before the server's Close waits for the scan's call
+	s.SetScanPlan(func(fakedcs.JobCall) fakedcs.JobPlan {
+		close(planning)
+		<-release
+		return fakedcs.JobPlan{Hold: true}
+	})
+	scanned := make(chan error, 1)
+	go func() {
+		_, err := scan(c, inst, node)
+		scanned <- err
+	}()
+	<-planning
+	jobs, err := s.WaitJobs(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished := make(chan error, 1)
+	go func() { finished <- s.FinishJob(jobs[0].ID) }()
+	select {
+	case err := <-finished:
+		t.Fatalf("FinishJob returned (%v) before the job's plan was known", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	releasePlan()
+	if err := <-finished; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-scanned; err != nil {
+		t.Fatal(err)
+	}
+	wantJob(t, c, jobs[0].ID, fakedcs.JobTypeScan, fakedcs.JobSuccess)
+	if js := s.Jobs(); js[0].Status != fakedcs.JobSuccess {
+		t.Fatalf("Jobs = %+v, want the job ended SUCCESS", js)
+	}
+}
+
 func TestScanJobEndsOnItsOwn(t *testing.T) {
 	s := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project, ScanDelay: 100 * time.Millisecond})
 	c := sdkClient(t, s.URL, ak, sk, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -38,12 +39,36 @@ type HomeParams struct {
 // within the lifecycle's overview window when a request it may show
 // changes, on whichever process made the change: who opened the tab, and
 // when, is kept in the store, which every replica shares.
+//
+// A refusal shown at the top of a user's tab (Show with a notice) stays
+// there for homeNoticeKeep, through the redraws that come meanwhile: a
+// redraw for someone else's click must not wipe it before it is read. A
+// user's tab is drawn by one caller at a time, so the last drawing
+// published is the last one built.
 type Home struct {
 	p HomeParams
 
 	mu      sync.Mutex
 	changed map[string]struct{} // request IDs changed since the last refresh
+	notices map[string]homeNotice
+	drawing map[string]*userDraw // users whose tab is being drawn
 	wake    chan struct{}
+	now     func() time.Time
+}
+
+// homeNoticeKeep is how long a refusal stays at the top of a Home tab.
+const homeNoticeKeep = time.Minute
+
+type homeNotice struct {
+	text  text
+	until time.Time
+}
+
+// userDraw serialises the drawings of one user's tab; waiters counts the
+// callers holding or waiting for it, so that it is dropped after the last.
+type userDraw struct {
+	sync.Mutex
+	waiters int
 }
 
 // NewHome returns a Home; Run keeps the tabs up to date.
@@ -51,18 +76,67 @@ func NewHome(p HomeParams) *Home {
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Home{p: p, changed: map[string]struct{}{}, wake: make(chan struct{}, 1)}
+	return &Home{p: p, changed: map[string]struct{}{}, notices: map[string]homeNotice{},
+		drawing: map[string]*userDraw{}, wake: make(chan struct{}, 1), now: time.Now}
+}
+
+// draw takes user's turn to draw their tab; the function it returns ends
+// the turn.
+func (h *Home) draw(user string) (done func()) {
+	h.mu.Lock()
+	d := h.drawing[user]
+	if d == nil {
+		d = &userDraw{}
+		h.drawing[user] = d
+	}
+	d.waiters++
+	h.mu.Unlock()
+	d.Lock()
+	return func() {
+		d.Unlock()
+		h.mu.Lock()
+		if d.waiters--; d.waiters == 0 {
+			delete(h.drawing, user)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// notice records n as user's notice when set, and returns the notice
+// their tab shows now.
+func (h *Home) notice(user string, n text) text {
+	now := h.now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for u, kept := range h.notices {
+		if !now.Before(kept.until) {
+			delete(h.notices, u)
+		}
+	}
+	if n != "" {
+		h.notices[user] = homeNotice{text: n, until: now.Add(homeNoticeKeep)}
+	}
+	return h.notices[user].text
+}
+
+// forget drops user's notice: they have clicked again, and what the tab
+// said about their last click is past.
+func (h *Home) forget(user string) {
+	h.mu.Lock()
+	delete(h.notices, user)
+	h.mu.Unlock()
 }
 
 // Opened publishes user's Home tab and records that they look at it.
 func (h *Home) Opened(ctx context.Context, user string) {
+	defer h.draw(user)()
 	o, err := h.p.Source.OverviewOpened(ctx, user)
 	if err != nil {
 		h.p.Logger.Error("build the Home tab", "user", user, "err", err)
 		h.publishError(ctx, user)
 		return
 	}
-	h.publish(ctx, o, "")
+	h.publish(ctx, o, h.notice(user, ""))
 }
 
 // Changed tells the Home tabs that request id changed. It never blocks;
@@ -109,8 +183,11 @@ func (h *Home) refresh(ctx context.Context) {
 	}
 }
 
-// Show publishes user's Home tab as it is now, with notice first when set.
+// Show publishes user's Home tab as it is now, with notice first when set
+// (and kept there for homeNoticeKeep), or the notice still kept.
 func (h *Home) Show(ctx context.Context, user string, notice text) {
+	defer h.draw(user)()
+	notice = h.notice(user, notice)
 	o, err := h.p.Source.Overview(ctx, user)
 	if err != nil {
 		h.p.Logger.Error("build the Home tab", "user", user, "err", err)

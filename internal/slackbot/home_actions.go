@@ -28,9 +28,11 @@ func (l *Listener) event(data any) {
 // update its message and thread. A refusal is shown at the top of the
 // clicker's Home tab. A click that changes a request is not redrawn here:
 // the change feed redraws the tab of everyone it matters to (Home.Changed),
-// and a second, older drawing could win the race.
+// and a second, older drawing could win the race. A click drops the
+// refusal the tab may still show for the clicker's previous click.
 func (l *Listener) homeClick(ctx context.Context, cb slack.InteractionCallback) {
 	user := cb.User.ID
+	l.p.Home.forget(user)
 	for _, a := range cb.ActionCallback.BlockActions {
 		if !strings.HasPrefix(a.BlockID, homeDecideBlockIDPre) && !strings.HasPrefix(a.BlockID, homeMineBlockIDPre) {
 			continue

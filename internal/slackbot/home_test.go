@@ -276,3 +276,126 @@ func TestLinksOnlyForRequestsShown(t *testing.T) {
 		t.Errorf("the Home tab asked for %d links, want the %d it shows; published %d times", len(links.asked), len(want), links.published)
 	}
 }
+
+// tabRecorder is a Home's Slack that keeps the last tab published to each
+// user and counts the drawings of one user's tab in flight at once; a
+// publish waits on hold, when set, before it returns.
+type tabRecorder struct {
+	linkRecorder
+	hold chan struct{}
+
+	mu          sync.Mutex
+	last        map[string]string // user → the tab's text
+	inFlight    map[string]int
+	maxInFlight int
+}
+
+func (r *tabRecorder) PublishHome(_ context.Context, user string, v slack.HomeTabViewRequest) error {
+	b, err := json.Marshal(v.Blocks)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	if r.last == nil {
+		r.last, r.inFlight = map[string]string{}, map[string]int{}
+	}
+	r.inFlight[user]++
+	r.maxInFlight = max(r.maxInFlight, r.inFlight[user])
+	r.mu.Unlock()
+	if r.hold != nil {
+		<-r.hold
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inFlight[user]--
+	r.last[user] = string(b)
+	return nil
+}
+
+// emptyTabs serves each user an overview with nothing in it.
+type emptyTabs struct{ overviewSource }
+
+func (emptyTabs) Overview(_ context.Context, user string) (*approvals.Overview, error) {
+	return &approvals.Overview{User: user, At: time.Now()}, nil
+}
+
+func (e emptyTabs) OverviewOpened(ctx context.Context, user string) (*approvals.Overview, error) {
+	return e.Overview(ctx, user)
+}
+
+func (r *tabRecorder) tab(user string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last[user]
+}
+
+// A refusal stays at the top of the clicker's tab through the redraws
+// that follow (another click's change feed, the tab opened again) until
+// it is a minute old or the user clicks again; nobody else's tab shows it.
+func TestHomeNoticeOutlivesRedraws(t *testing.T) {
+	rec := &tabRecorder{}
+	h := NewHome(HomeParams{Source: emptyTabs{}, Slack: rec})
+	now := time.Now()
+	h.now = func() time.Time { return now }
+	ctx := context.Background()
+	const refusal = ":warning: Request `R00001` is already succeeded."
+
+	h.Show(ctx, "UVIEWER01", refusal)
+	h.Show(ctx, "UVIEWER01", "") // the change feed's redraw
+	h.Opened(ctx, "UVIEWER01")
+	if !strings.Contains(rec.tab("UVIEWER01"), "already succeeded") {
+		t.Fatalf("the refusal is gone after redraws: %s", rec.tab("UVIEWER01"))
+	}
+	h.Show(ctx, "UOTHER001", "")
+	if other := rec.tab("UOTHER001"); other == "" || strings.Contains(other, "already succeeded") {
+		t.Fatal("another user's tab shows the refusal")
+	}
+
+	now = now.Add(homeNoticeKeep)
+	h.Show(ctx, "UVIEWER01", "")
+	if strings.Contains(rec.tab("UVIEWER01"), "already succeeded") {
+		t.Fatal("the refusal is still shown after a minute")
+	}
+
+	h.Show(ctx, "UVIEWER01", refusal)
+	h.forget("UVIEWER01")
+	h.Show(ctx, "UVIEWER01", "")
+	if strings.Contains(rec.tab("UVIEWER01"), "already succeeded") {
+		t.Fatal("the refusal is still shown after the user clicked again")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.drawing) != 0 {
+		t.Fatalf("%d drawing turns left behind", len(h.drawing))
+	}
+}
+
+// One user's tab is drawn by one caller at a time, so that an older
+// drawing cannot be published after a newer one.
+func TestHomeDrawsOneUserAtATime(t *testing.T) {
+	rec := &tabRecorder{hold: make(chan struct{})}
+	h := NewHome(HomeParams{Source: emptyTabs{}, Slack: rec})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() { h.Show(context.Background(), "UVIEWER01", "") })
+	}
+	wg.Go(func() { h.Show(context.Background(), "UOTHER001", "") })
+	for {
+		h.mu.Lock()
+		d := h.drawing["UVIEWER01"]
+		all := d != nil && d.waiters == 3
+		h.mu.Unlock()
+		if all {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // time for drawings not held back to reach Slack
+	for range 4 {
+		rec.hold <- struct{}{}
+	}
+	wg.Wait()
+	if rec.maxInFlight != 1 {
+		t.Fatalf("%d drawings of one tab in flight at once, want 1", rec.maxInFlight)
+	}
+}

@@ -73,7 +73,10 @@ func (m *memStore) Lease(_ context.Context, sink, owner string, now time.Time, t
 	return c.seq, true, nil
 }
 
-func (m *memStore) Advance(_ context.Context, sink, owner string, from, to int64) (bool, error) {
+func (m *memStore) Advance(ctx context.Context, sink, owner string, from, to int64) (bool, error) {
+	if err := ctx.Err(); err != nil { // as a SQL store's call would
+		return false, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c := m.cursors[sink]

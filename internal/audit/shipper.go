@@ -344,10 +344,12 @@ func (s *Shipper) read(ctx context.Context, cursor int64) ([]Record, error) {
 
 // advance moves the cursor past batch, which the sink accepted. When it
 // cannot tell that it did, the lease is taken again before the next batch,
-// which reads the cursor afresh.
+// which reads the cursor afresh. A stop that came during the Send does not
+// cancel it (StoreTimeout still bounds it): the batch is out, and a cursor
+// left behind would send it again.
 func (s *Shipper) advance(ctx context.Context, cursor int64, batch []Record) (more bool, err error) {
 	last := batch[len(batch)-1]
-	ctx, cancel := context.WithTimeout(ctx, s.p.StoreTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.p.StoreTimeout)
 	defer cancel()
 	ok, err := s.p.Cursor.Advance(ctx, s.p.SinkKey, s.p.Owner, cursor, last.Seq)
 	if err != nil {

@@ -184,6 +184,31 @@ func TestShipperFlushesOnStop(t *testing.T) {
 	}
 }
 
+// A stop that comes while a batch is being sent does not keep the cursor
+// from moving past the batch the sink accepted: the flush does not send
+// it again (the file sink would hold it twice).
+func TestShipperRecordsABatchAcceptedAsItStops(t *testing.T) {
+	m, sink, clock := newMemStore(), newRecSink(), &fakeClock{t: t0}
+	m.add(4)
+	ctx, cancel := context.WithCancel(t.Context())
+	sink.fail = func(call int, _ []Record) error {
+		if call == 1 {
+			cancel() // the stop arrives during the Send, which succeeds
+		}
+		return nil
+	}
+	s := newTestShipper(t, m, sink, "a", clock, &delays{poll: testPoll})
+	if err := s.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sink.seqs(); !slices.Equal(got, upTo(4)) {
+		t.Errorf("the sink has %v, want 1..4 once", got)
+	}
+	if c := m.cursor("test"); c != 4 {
+		t.Errorf("cursor = %d, want 4", c)
+	}
+}
+
 // taggedSink appends what it accepts, with its name, to a log shared by
 // several shippers' sinks.
 type taggedSink struct {

@@ -136,6 +136,51 @@ func TestAbandonedKillRecoveredAfterItsLease(t *testing.T) {
 	}
 }
 
+// renewingStore is a store whose ListAbandoned, after listing, renews the
+// lease of every executing request it lists: a live worker whose renewal
+// lands between the sweep's list and its move.
+type renewingStore struct {
+	approvals.Store
+	until time.Time
+}
+
+func (s renewingStore) ListAbandoned(ctx context.Context, state approvals.State, now, unleasedBefore time.Time, limit int) ([]*approvals.Request, error) {
+	rs, err := s.Store.ListAbandoned(ctx, state, now, unleasedBefore, limit)
+	for _, r := range rs {
+		if _, rerr := s.RenewLease(ctx, r.ID, approvals.Executing, s.until); rerr != nil {
+			return nil, rerr
+		}
+	}
+	return rs, err
+}
+
+// The sweep calls a kill unknown only if its worker is still gone when it
+// records that: a lease renewed after the sweep listed the request keeps
+// it executing.
+func TestSweepLeavesARequestWhoseLeaseWasRenewedMeanwhile(t *testing.T) {
+	h := newHarness(t, func(p *approvals.Params) {
+		p.Store = renewingStore{Store: p.Store, until: time.Date(2026, 11, 27, 11, 0, 0, 0, time.UTC)}
+	})
+	ctx := context.Background()
+	r := h.submit(t)
+	now := h.clock.Now()
+	for _, tr := range []approvals.Transition{
+		{From: approvals.Pending, To: approvals.Approved, At: now, LeaseUntil: now.Add(time.Minute)},
+		{From: approvals.Approved, To: approvals.Executing, At: now, LeaseUntil: now.Add(time.Minute)},
+	} {
+		if ok, err := h.store.Apply(ctx, r.ID, tr); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	}
+	h.clock.Advance(2 * time.Minute) // the lease has ended when the sweep lists
+	if err := h.svc.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := h.state(t, r.ID); st != approvals.Executing {
+		t.Fatalf("the sweep moved a request whose lease was renewed meanwhile to %s", st)
+	}
+}
+
 // A kill-all's DCS job is recorded while its worker holds the request,
 // before anything waits on Slack: with the "Killing…" note hung, the
 // request is executing with its job, a sweep long after its lease follows

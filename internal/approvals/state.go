@@ -73,6 +73,18 @@ type Transition struct {
 	// the moves into Approved and Executing; every move sets the request's
 	// lease to it, so a move into any other state clears it.
 	LeaseUntil time.Time
+	// IfAbandoned, when set, makes the move only if the request's worker
+	// is still gone when it is made: the sweep lists abandoned requests,
+	// then moves them, and a worker whose lease renewal lands in between
+	// keeps its request.
+	IfAbandoned *Abandonment
+}
+
+// Abandonment says when a request's worker is gone: its lease ended by
+// LeaseBefore, or, with no lease, the request has not changed since
+// UnleasedBefore (the same test as Store.ListAbandoned's and ResumeJob's).
+type Abandonment struct {
+	LeaseBefore, UnleasedBefore time.Time
 }
 
 // Validate checks the transition against the state machine.

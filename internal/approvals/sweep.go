@@ -88,6 +88,9 @@ func (s *Service) recoverExecuting(ctx context.Context, now time.Time, exclusive
 		t := Transition{From: Executing, To: Unknown, At: s.p.Now().UTC(),
 			Note:   "the bot stopped while the kill was in flight",
 			Result: &Result{Detail: "the bot stopped while the kill was in flight; DCS may or may not have killed the sessions"}}
+		if !exclusive {
+			t.IfAbandoned = &Abandonment{LeaseBefore: now, UnleasedBefore: now.Add(-s.p.StaleAfter)}
+		}
 		won, err := s.p.Store.Apply(ctx, r.ID, t)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", r.ID, err))

@@ -133,7 +133,7 @@ func (s *Store) Apply(_ context.Context, id string, t approvals.Transition) (boo
 	if !ok {
 		return false, fmt.Errorf("apply %s -> %s to request %s: %w", t.From, t.To, id, approvals.ErrNotFound)
 	}
-	if e.r.State != t.From {
+	if e.r.State != t.From || (t.IfAbandoned != nil && !gone(e.r, t.IfAbandoned.LeaseBefore, t.IfAbandoned.UnleasedBefore)) {
 		return false, nil
 	}
 	s.apply(e, id, t)
@@ -190,9 +190,7 @@ func (s *Store) ResumeJob(_ context.Context, id string, leaseBefore, unleasedBef
 		return false, fmt.Errorf("resume job of request %s: %w", id, approvals.ErrNotFound)
 	}
 	r := e.r
-	gone := !r.LeaseUntil.IsZero() && !r.LeaseUntil.After(at(leaseBefore)) ||
-		r.LeaseUntil.IsZero() && !r.UpdatedAt.After(at(unleasedBefore))
-	if r.State != approvals.Executing || r.JobID == "" || !gone {
+	if r.State != approvals.Executing || r.JobID == "" || !gone(r, leaseBefore, unleasedBefore) {
 		return false, nil
 	}
 	r.LeaseUntil = at(until)
@@ -312,4 +310,11 @@ func byDeadline(rs []*approvals.Request, deadline func(*approvals.Request) time.
 		rs = rs[:limit]
 	}
 	return rs
+}
+
+// gone reports whether r's worker is gone: its lease ended by
+// leaseBefore, or, with no lease, r unchanged since unleasedBefore.
+func gone(r *approvals.Request, leaseBefore, unleasedBefore time.Time) bool {
+	return !r.LeaseUntil.IsZero() && !r.LeaseUntil.After(at(leaseBefore)) ||
+		r.LeaseUntil.IsZero() && !r.UpdatedAt.After(at(unleasedBefore))
 }

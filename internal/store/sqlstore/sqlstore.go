@@ -223,7 +223,8 @@ func (s *Store) SetMessage(ctx context.Context, id, channelID, ts string) error 
 	return nil
 }
 
-// Apply performs t if the request is in t.From. Leaving Pending records
+// Apply performs t if the request is in t.From (and, with t.IfAbandoned,
+// its worker is gone). Leaving Pending records
 // t.Actor as DecidedBy; a non-empty t.Note replaces the note; a non-nil
 // t.Result is stored. The audit event's detail is the note and a summary of
 // the result.
@@ -269,7 +270,12 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id string, t approvals.Tr
 		}
 	}
 	args = append(args, id, string(t.From))
-	res, err := s.exec(ctx, tx, `UPDATE requests SET `+strings.Join(set, ", ")+` WHERE id = ? AND state = ?`, args...)
+	where := ` WHERE id = ? AND state = ?`
+	if a := t.IfAbandoned; a != nil {
+		where += ` AND ((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND updated_at <= ?))`
+		args = append(args, s.d.time(a.LeaseBefore), s.d.time(a.UnleasedBefore))
+	}
+	res, err := s.exec(ctx, tx, `UPDATE requests SET `+strings.Join(set, ", ")+where, args...)
 	if err != nil {
 		return false, err
 	}

@@ -63,3 +63,48 @@ func testLease(t *testing.T, s approvals.Store) {
 	}
 	abandoned(t0.Add(time.Hour), t0.Add(time.Hour), "legacy", "dead", "fresh")
 }
+
+// testApplyIfAbandoned: a move made IfAbandoned happens only while the
+// request's worker is still gone: a lease renewed since the sweep listed
+// the request keeps it in place; an ended lease, or no lease and no change
+// for long, lets it go.
+func testApplyIfAbandoned(t *testing.T, s approvals.Store) {
+	lease := t0.Add(time.Minute)
+	for _, id := range []string{"renewed", "lapsed"} {
+		mustCreate(t, s, newRequest(id, t0))
+		mustApply(t, s, id, approvals.Transition{From: approvals.Pending, To: approvals.Approved, At: t0, LeaseUntil: lease})
+		mustApply(t, s, id, approvals.Transition{From: approvals.Approved, To: approvals.Executing, At: t0, LeaseUntil: lease})
+	}
+	mustCreate(t, s, newRequest("unleased", t0))
+	moveTo(t, s, "unleased", approvals.Executing, t0)
+
+	now := t0.Add(2 * time.Minute)
+	unknown := func(id string, unleasedBefore time.Time, want bool) {
+		t.Helper()
+		ok, err := s.Apply(t.Context(), id, approvals.Transition{From: approvals.Executing, To: approvals.Unknown, At: now,
+			Result:      &approvals.Result{Detail: "the bot stopped"},
+			IfAbandoned: &approvals.Abandonment{LeaseBefore: now, UnleasedBefore: unleasedBefore}})
+		if err != nil || ok != want {
+			t.Fatalf("Apply(%s, executing -> unknown, if abandoned) = %v, %v; want %v", id, ok, err, want)
+		}
+		wantState := approvals.Executing
+		if want {
+			wantState = approvals.Unknown
+		}
+		if st := mustGet(t, s, id).State; st != wantState {
+			t.Fatalf("%s is %s, want %s", id, st, wantState)
+		}
+	}
+	// The sweep listed "renewed" (its lease ended at t0+1m); its worker
+	// renewed the lease before the move.
+	if ok, err := s.RenewLease(t.Context(), "renewed", approvals.Executing, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("RenewLease = %v, %v", ok, err)
+	}
+	unknown("renewed", now, false)
+	unknown("lapsed", now, true)
+	unknown("unleased", t0.Add(-time.Second), false) // changed since
+	unknown("unleased", t0, true)
+	if n := len(mustEvents(t, s, "renewed")); n != 3 {
+		t.Errorf("%d events for the request left in place, want 3 (requested, approved, executing)", n)
+	}
+}

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) approvals.Store) {
 		{"ApproverMessages", testApproverMessages},
 		{"OverviewViewers", testOverviewViewers},
 		{"Lease", testLease},
+		{"ApplyIfAbandoned", testApplyIfAbandoned},
 		{"SetJob", testSetJob},
 		{"ResumeJob", testResumeJob},
 		{"ApproveClaims", testApproveClaims},

@@ -40,7 +40,7 @@ func (s *Service) Approve(ctx context.Context, id, user string) error {
 		return &Refusal{Code: RefuseAlreadyApproved, Request: id}
 	}
 	// A claim is a kill in flight: Wait waits for it from before the vote.
-	s.inflight.Add(1)
+	s.inflight.Add()
 	recorded := sync.OnceFunc(s.inflight.Done)
 	defer recorded()
 	sent := func() {}

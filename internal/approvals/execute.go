@@ -14,7 +14,7 @@ import (
 // its worker gone): claim it (approved -> executing), then run it as
 // executeClaimed does. Only the caller that wins the claim reaches DCS.
 func (s *Service) execute(ctx context.Context, id, actor string) {
-	s.inflight.Add(1)
+	s.inflight.Add()
 	sent := s.kill()
 	recorded := sync.OnceFunc(func() { sent(); s.inflight.Done() })
 	defer recorded()

@@ -44,7 +44,7 @@ func (s *Service) accepted(ctx context.Context, r *Request, job string, start ti
 	noted := make(chan struct{})
 	// The follower is counted in flight before this kill stops being, so
 	// that Wait never sees the count drop to zero between them.
-	s.inflight.Add(1)
+	s.inflight.Add()
 	if !s.startFollowing(ctx, r, start, noted) {
 		s.inflight.Done()
 	}
@@ -75,7 +75,7 @@ func (s *Service) setJob(ctx context.Context, id, job string) (bool, error) {
 // follow follows r's job in the background unless this process already
 // does.
 func (s *Service) follow(ctx context.Context, r *Request, start time.Time) {
-	s.inflight.Add(1)
+	s.inflight.Add()
 	if !s.startFollowing(ctx, r, start, nil) {
 		s.inflight.Done()
 	}

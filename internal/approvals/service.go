@@ -77,7 +77,7 @@ type Observer interface {
 type Service struct {
 	p         Params
 	log       *slog.Logger
-	inflight  sync.WaitGroup
+	inflight  inFlight
 	following sync.Map      // IDs of the requests whose job this process follows
 	stopping  chan struct{} // closed by Wait: stop following jobs
 	stopOnce  sync.Once
@@ -170,14 +170,7 @@ func (nopObserver) KillDone(State, time.Duration) {}
 // go on), or ctx ends.
 func (s *Service) Wait(ctx context.Context) error {
 	s.stopOnce.Do(func() { close(s.stopping) })
-	done := make(chan struct{})
-	go func() { s.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.inflight.Wait(ctx)
 }
 
 // PolicyFor returns the policy of the instance with alias.

@@ -74,9 +74,11 @@ func (s *Store) SetMessage(_ context.Context, id, channel, ts string) error {
 	return nil
 }
 
-// addApproval records a's approval on e if the request is pending and
-// a.User has not approved it yet, and reports whether it did; under s.mu.
-func (s *Store) addApproval(e *entry, id string, a approvals.Approval) bool {
+// addApproval records v's approval on e if the request is pending and its
+// user has not approved it yet, and reports whether it did; under s.mu.
+// The event's "k of n" counts the approvals that count (v.Counted).
+func (s *Store) addApproval(e *entry, id string, v approvals.Vote) bool {
+	a := v.Approval
 	r := e.r
 	if r.State != approvals.Pending || r.ApprovedBy(a.User) {
 		return false
@@ -91,7 +93,7 @@ func (s *Store) addApproval(e *entry, id string, a approvals.Approval) bool {
 		return e.seq[x.User] - e.seq[y.User]
 	})
 	s.addEvent(approvals.Event{RequestID: id, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
-		Detail: fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired)})
+		Detail: fmt.Sprintf("%d of %d", v.Counted(r), r.ApprovalsRequired)})
 	return true
 }
 
@@ -108,7 +110,7 @@ func (s *Store) Approve(_ context.Context, id string, v approvals.Vote) (approva
 	if !ok {
 		return approvals.Tally{}, fmt.Errorf("approve request %s: %w", id, approvals.ErrNotFound)
 	}
-	t := approvals.Tally{Added: s.addApproval(e, id, v.Approval), Counted: v.Counted(e.r)}
+	t := approvals.Tally{Added: s.addApproval(e, id, v), Counted: v.Counted(e.r)}
 	if e.r.State == approvals.Pending && t.Counted >= e.r.ApprovalsRequired {
 		for _, tr := range v.Claim() {
 			s.apply(e, id, tr)

@@ -37,7 +37,7 @@ func (s *Store) approve(ctx context.Context, tx *sql.Tx, id string, v approvals.
 	if err != nil {
 		return approvals.Tally{}, err
 	}
-	added, err := s.addApproval(ctx, tx, r, v.Approval)
+	added, err := s.addApproval(ctx, tx, r, v)
 	if err != nil {
 		return approvals.Tally{}, err
 	}
@@ -82,12 +82,14 @@ func (s *Store) lockRequest(ctx context.Context, tx *sql.Tx, id string) (*approv
 	return s.getRequest(ctx, tx, id)
 }
 
-// addApproval records a's approval of r, read by lockRequest in tx, if r
-// is pending and a.User has not approved it yet, with an "approval" event
-// whose detail is "k of n": the request's approvals with this one, of the
-// n it requires. The approval is added to r.Approvals in the order a read
-// gives (time, then order recorded). It reports whether it recorded one.
-func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, r *approvals.Request, a approvals.Approval) (bool, error) {
+// addApproval records v's approval of r, read by lockRequest in tx, if r
+// is pending and its user has not approved it yet, with an "approval"
+// event whose detail is "k of n": the request's approvals that count
+// (v.Counted) with this one, of the n it requires. The approval is added
+// to r.Approvals in the order a read gives (time, then order recorded).
+// It reports whether it recorded one.
+func (s *Store) addApproval(ctx context.Context, tx *sql.Tx, r *approvals.Request, v approvals.Vote) (bool, error) {
+	a := v.Approval
 	if r.State != approvals.Pending || r.ApprovedBy(a.User) {
 		return false, nil
 	}
@@ -108,7 +110,7 @@ ON CONFLICT (request_id, user_id) DO NOTHING`, r.ID, a.User, s.d.time(a.At), r.I
 	r.Approvals = slices.Insert(r.Approvals, i, approvals.Approval{User: a.User, At: at})
 	return true, s.addEvent(ctx, tx, approvals.Event{
 		RequestID: r.ID, At: a.At, Actor: a.User, Kind: approvals.EventApproval,
-		Detail: fmt.Sprintf("%d of %d", len(r.Approvals), r.ApprovalsRequired),
+		Detail: fmt.Sprintf("%d of %d", v.Counted(r), r.ApprovalsRequired),
 	})
 }
 

@@ -84,6 +84,10 @@ func testApproveCountsOnlyCounting(t *testing.T, s approvals.Store) {
 	if !tally.Added || tally.Claimed || tally.Counted != 1 || len(tally.Request.Approvals) != 2 {
 		t.Fatalf("vote beside a lapsed approval: %+v", tally)
 	}
+	// The audit event's progress counts what counts: Bob's is the first.
+	if evs := mustEvents(t, s, "lapsed"); evs[len(evs)-1].Detail != "1 of 2" {
+		t.Fatalf("approval event beside a lapsed approval: %+v, want detail %q", evs[len(evs)-1], "1 of 2")
+	}
 	// Carol approves twice: the second vote records nothing.
 	mustApprove(t, s, "lapsed", vote("U0CAROL", t2, "U0CAROL"))
 	again := mustApprove(t, s, "lapsed", vote("U0CAROL", t3, "U0CAROL"))

@@ -60,13 +60,11 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 	r := newRequest("life", t0)
 	mustCreate(t, s, r)
 	for i, u := range []string{"U0ALICE", "U0BOB"} {
-		// Counting no one, the votes record the approvals alone.
-		if tally, err := s.Approve(ctx, "life", vote(u, at(i+1))); err != nil || !tally.Added {
+		// Bob's vote reaches the count and claims the request.
+		if tally, err := s.Approve(ctx, "life", vote(u, at(i+1), "U0ALICE", "U0BOB")); err != nil || !tally.Added || tally.Claimed != (i == 1) {
 			t.Fatalf("Approve(%s) = %+v, %v", u, tally, err)
 		}
 	}
-	mustApply(t, s, "life", approvals.Transition{From: approvals.Pending, To: approvals.Approved, At: at(2), Actor: "U0BOB"})
-	mustApply(t, s, "life", approvals.Transition{From: approvals.Approved, To: approvals.Executing, At: at(3), Actor: "U0BOB"})
 	mustApply(t, s, "life", approvals.Transition{From: approvals.Executing, To: approvals.Succeeded, At: at(4),
 		Result: &approvals.Result{Detail: "DCS accepted the kill", DCSRequestID: "dcs-ok-1",
 			Killed:  []string{"10.0.0.9:50012", "192.168.1.1:6379"},
@@ -98,7 +96,7 @@ func lifecycle(t *testing.T, s AuditStore) []audit.Record {
 		base("life", "approval", 1, "U0ALICE", "1 of 2"),
 		base("life", "approval", 2, "U0BOB", "2 of 2"),
 		base("life", "approved", 2, "U0BOB", ""),
-		base("life", "executing", 3, "U0BOB", ""),
+		base("life", "executing", 2, "U0BOB", ""),
 		ok,
 		base("all", "requested", 5, "U0REQUESTER", all.Reason),
 		base("all", "denied", 6, "U0CAROL", "not during the sale"),

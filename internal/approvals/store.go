@@ -28,8 +28,10 @@ type Store interface {
 	// and by v's user. Nothing changes on a request that is not pending.
 	// It returns ErrNotFound for an unknown ID.
 	Approve(ctx context.Context, id string, v Vote) (Tally, error)
-	// Apply performs t if the request is in t.From, records t.To as an audit
-	// event, and reports whether it did. It returns ErrNotFound for an unknown ID.
+	// Apply performs t if the request is in t.From (and, with
+	// t.IfAbandoned, its worker is still gone), records t.To as an audit
+	// event, and reports whether it did. It returns ErrNotFound for an
+	// unknown ID.
 	Apply(ctx context.Context, id string, t Transition) (bool, error)
 	// ListStale returns requests in state whose deadline is at or before
 	// before: for Pending the deadline is ExpiresAt, for other states UpdatedAt.

@@ -72,6 +72,15 @@ type envConfig struct {
 	store   string // whole store: block
 	sweep   string
 	extra   map[string]string // more lines under a top-level key: "huaweicloud", "instances", "schedule"
+	// initialOmitted: the fake Slack leaves initial values out of view
+	// states (fakeslack.Options.InitialValuesOmitted).
+	initialOmitted bool
+}
+
+// withInitialValuesOmitted makes the fake Slack leave the initial values
+// of a view's inputs out of its state until the user touches them.
+func withInitialValuesOmitted(omitted bool) envOption {
+	return func(c *envConfig) { c.initialOmitted = omitted }
 }
 
 // withExtra adds lines (indented as they go) under a top-level key.
@@ -96,7 +105,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	e := &env{
 		t:     t,
-		slack: fakeslack.New(t, fakeslack.Options{AppToken: appToken, BotToken: botToken}),
+		slack: fakeslack.New(t, fakeslack.Options{AppToken: appToken, BotToken: botToken, InitialValuesOmitted: c.initialOmitted}),
 		dcs:   fakedcs.New(t, fakedcs.Options{AK: accessKey, SK: secretKey, ProjectID: projectID}),
 		clock: &clock{},
 		logs:  &testkit.SyncBuffer{},

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -172,9 +173,18 @@ func TestPickerKillsExactlyThePicked(t *testing.T) {
 
 // An instance with one session node has it chosen at once. Mistakes in a
 // submission are shown in the modal (response_action errors), and a
-// picked session that changed since it was listed is refused.
+// picked session that changed since it was listed is refused. Slack's
+// documentation does not say whether the submitted state holds the node
+// chosen for the user (the select's initial_option) when they leave it
+// alone: the picker works either way.
 func TestPickerErrors(t *testing.T) {
-	e := newEnv(t, withPolicy("  approvals_required: 1\n  require_reason: true\n"))
+	for _, omitted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("initial values omitted=%v", omitted), func(t *testing.T) { testPickerErrors(t, omitted) })
+	}
+}
+
+func testPickerErrors(t *testing.T, initialOmitted bool) {
+	e := newEnv(t, withPolicy("  approvals_required: 1\n  require_reason: true\n"), withInitialValuesOmitted(initialOmitted))
 	e.dcs.SetNodes(instanceID, []fakedcs.Node{{LogicalNodeID: nodeID, NodeID: nodeID, Name: "redis-0", NodeRole: "redis-server", NodeType: "master",
 		NodeIP: "192.168.0.10", NodePort: "6379", Status: "Active"}})
 	e.start()

@@ -97,6 +97,12 @@ type Options struct {
 	DefaultTimeout time.Duration
 	// Debug logs the traffic with t.Logf.
 	Debug bool
+	// InitialValuesOmitted leaves the initial values of a view's inputs
+	// (initial_option, initial_options, initial_value) out of its state
+	// until the user touches them. Slack's documentation does not say
+	// which it does; by default the fake puts them in the state, as the
+	// Slack client shows them, and a test can play the other way.
+	InitialValuesOmitted bool
 }
 
 func (o *Options) setDefaults() {

@@ -90,6 +90,11 @@ func (s *Server) SendViewSubmission(ctx context.Context, sub ViewSubmission, opt
 		return Ack{}, err
 	}
 	v.state = state
+	for bid, acts := range sub.Values {
+		for aid := range acts {
+			delete(v.seeded, [2]string{bid, aid})
+		}
+	}
 	tid := s.triggerLocked(sub.TriggerID, sub.UserID, v.id)
 	payload := s.interactionLocked("view_submission", sub.UserID, sub.UserName, sub.TeamID)
 	payload["trigger_id"] = tid
@@ -143,7 +148,7 @@ func submittedState(v *viewRec, sub ViewSubmission) (map[string]map[string]any, 
 		el, _ := bm["element"].(map[string]any)
 		bid, _ := bm["block_id"].(string)
 		aid, _ := el["action_id"].(string)
-		if isEmptyValue(state[bid][aid]) {
+		if isEmptyValue(state[bid][aid]) && isEmptyValue(initialValue(el)) {
 			return nil, fmt.Errorf("%w: the required input %s/%s is empty", ErrWouldNotSend, bid, aid)
 		}
 	}
@@ -398,6 +403,7 @@ func viewActionLocked(v *viewRec, a ViewAction) (map[string]any, error) {
 			v.state[a.BlockID] = map[string]any{}
 		}
 		v.state[a.BlockID][a.ActionID] = maps.Clone(action)
+		delete(v.seeded, [2]string{a.BlockID, a.ActionID})
 	}
 	return action, nil
 }

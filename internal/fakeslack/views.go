@@ -43,6 +43,7 @@ type viewRec struct {
 	hash           string
 	root, previous string
 	state          map[string]map[string]any // block_id -> action_id -> value
+	seeded         map[[2]string]bool        // values in state that are initial values the user has not touched
 	updates        int
 	closed         bool
 }
@@ -143,6 +144,7 @@ func (s *Server) newViewLocked(user string, def map[string]any, root, previous s
 		v.root = v.id
 	}
 	fillBlockIDs(def)
+	s.seedInitialLocked(v)
 	s.views[v.id] = v
 	s.viewOrder = append(s.viewOrder, v.id)
 	return v
@@ -150,12 +152,16 @@ func (s *Server) newViewLocked(user string, def map[string]any, root, previous s
 
 // replaceViewLocked gives a view new content, keeping what the user entered
 // in inputs that are still there (same block_id and action_id), as Slack
-// does.
+// does; inputs the user has not touched start at their new initial values.
 func (s *Server) replaceViewLocked(v *viewRec, def map[string]any) {
 	fillBlockIDs(def)
 	v.def = def
 	v.hash = s.newHashLocked()
 	v.updates++
+	for k := range v.seeded { // untouched inputs show the new drawing's initial values
+		delete(v.state[k[0]], k[1])
+	}
+	clear(v.seeded)
 	blocks := asList(def["blocks"])
 	for b, acts := range v.state {
 		for a := range acts {
@@ -167,6 +173,49 @@ func (s *Server) replaceViewLocked(v *viewRec, def map[string]any) {
 			delete(v.state, b)
 		}
 	}
+	s.seedInitialLocked(v)
+}
+
+// seedInitialLocked puts in v's state the initial value of every element
+// that has one and no value yet, unless Options.InitialValuesOmitted.
+func (s *Server) seedInitialLocked(v *viewRec) {
+	if s.opts.InitialValuesOmitted {
+		return
+	}
+	for _, b := range asList(v.def["blocks"]) {
+		bm, _ := b.(map[string]any)
+		bid, _ := bm["block_id"].(string)
+		for _, e := range blockElements(bm) {
+			aid, _ := e["action_id"].(string)
+			if aid == "" || v.state[bid][aid] != nil {
+				continue
+			}
+			if val := initialValue(e); val != nil {
+				if v.state[bid] == nil {
+					v.state[bid] = map[string]any{}
+				}
+				v.state[bid][aid] = val
+				if v.seeded == nil {
+					v.seeded = map[[2]string]bool{}
+				}
+				v.seeded[[2]string{bid, aid}] = true
+			}
+		}
+	}
+}
+
+// initialValue is the state value an element starts with, or nil.
+func initialValue(el map[string]any) map[string]any {
+	typ, _ := el["type"].(string)
+	switch {
+	case el["initial_option"] != nil:
+		return map[string]any{"type": typ, "selected_option": el["initial_option"]}
+	case el["initial_options"] != nil:
+		return map[string]any{"type": typ, "selected_options": el["initial_options"]}
+	case el["initial_value"] != nil:
+		return map[string]any{"type": typ, "value": el["initial_value"]}
+	}
+	return nil
 }
 
 // fillBlockIDs gives every block without a block_id one, as Slack does.
@@ -386,21 +435,33 @@ func findInBlocks(blocks []any, blockID, actionID string) (block, el map[string]
 		if bm == nil || bm["block_id"] != blockID {
 			continue
 		}
-		var els []any
-		if acc, ok := bm["accessory"]; ok {
-			els = append(els, acc)
-		}
-		if el, ok := bm["element"]; ok {
-			els = append(els, el)
-		}
-		els = append(els, asList(bm["elements"])...)
-		for _, e := range els {
-			if m, ok := e.(map[string]any); ok && m["action_id"] == actionID {
+		for _, m := range blockElements(bm) {
+			if m["action_id"] == actionID {
 				return bm, m, true
 			}
 		}
 	}
 	return nil, nil, false
+}
+
+// blockElements are the interactive elements of a block: its accessory,
+// its element, its elements.
+func blockElements(bm map[string]any) []map[string]any {
+	var els []any
+	if acc, ok := bm["accessory"]; ok {
+		els = append(els, acc)
+	}
+	if el, ok := bm["element"]; ok {
+		els = append(els, el)
+	}
+	els = append(els, asList(bm["elements"])...)
+	var out []map[string]any
+	for _, e := range els {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // findOption finds an element's option by value, in options or

@@ -3,6 +3,7 @@ package fakeslack_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -473,5 +474,63 @@ func TestViewActions(t *testing.T) {
 	}
 	if _, err := fake.SendViewAction(ctx, fakeslack.ViewAction{UserID: "U2", BlockID: "home", ActionID: "list"}); !errors.Is(err, fakeslack.ErrNoSuchElement) {
 		t.Errorf("a button no longer shown: %v", err)
+	}
+}
+
+// A view's initial values are in its state, as the Slack client shows
+// them, until the user changes them; an update keeps what the user
+// entered and shows the new drawing's initial values in the others. With
+// InitialValuesOmitted the state holds only what the user entered. Either
+// way a required input at its initial value counts as filled in.
+func TestViewStateHoldsInitialValues(t *testing.T) {
+	form := func(reason, node string) slack.ModalViewRequest {
+		f := killForm("Kill")
+		in := f.Blocks.BlockSet[0].(*slack.InputBlock).Element.(*slack.PlainTextInputBlockElement)
+		in.InitialValue = reason
+		sel := f.Blocks.BlockSet[1].(*slack.InputBlock).Element.(*slack.SelectBlockElement)
+		sel.InitialOption = slack.NewOptionBlockObject(node, pt("node"), nil)
+		return f
+	}
+	for _, omitted := range []bool{false, true} {
+		t.Run(fmt.Sprintf("omitted=%v", omitted), func(t *testing.T) {
+			fake := fakeslack.New(t, fakeslack.Options{InitialValuesOmitted: omitted})
+			vb := startViewBot(t, fake)
+			ctx := timeout(t, 5*time.Second)
+			trigger(t, ctx, fake, "U1", "T1")
+			opened, err := vb.api.OpenViewContext(ctx, "T1", form("stuck", "n1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The user picks n1 and submits; the bot answers with an
+			// error, then redraws the form with other initial values.
+			vb.setReply(func(slack.InteractionCallback) any {
+				return slack.NewErrorsViewSubmissionResponse(map[string]string{"addrs": "pick again"})
+			})
+			if _, err := fake.SendViewSubmission(ctx, fakeslack.ViewSubmission{ViewID: opened.ID, Values: map[string]map[string]fakeslack.Input{
+				"node": {"pick": {Selected: []string{"n1"}}}, "addrs": {"pick": {Selected: []string{"10.0.0.2:2"}}},
+			}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := vb.api.UpdateViewContext(ctx, form("again", "n2"), "", "", opened.ID); err != nil {
+				t.Fatal(err)
+			}
+			vb.setReply(nil)
+			_, err = fake.SendViewSubmission(ctx, fakeslack.ViewSubmission{ViewID: opened.ID, Values: map[string]map[string]fakeslack.Input{
+				"addrs": {"pick": {Selected: []string{"10.0.0.1:1"}}},
+			}})
+			if err != nil { // required inputs at their initial values are filled in
+				t.Fatal(err)
+			}
+			st := vb.last(t).View.State.Values
+			reason, node := st["reason"]["text"].Value, st["node"]["pick"].SelectedOption.Value
+			switch {
+			case node != "n1":
+				t.Errorf("state = %+v, want the node the user picked", st)
+			case omitted && reason != "":
+				t.Errorf("state = %+v, want no initial values", st)
+			case !omitted && reason != "again":
+				t.Errorf("state = %+v, want the reason at the new drawing's initial value", st)
+			}
+		})
 	}
 }

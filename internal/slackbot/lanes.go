@@ -23,6 +23,7 @@ type job func(context.Context)
 type lanes struct {
 	clicks, commands chan job
 	workers          sync.WaitGroup
+	ctx              context.Context // the workers', set by start
 }
 
 func newLanes(clickCap, commandCap int) *lanes {
@@ -34,6 +35,7 @@ func newLanes(clickCap, commandCap int) *lanes {
 // its own, which wait waits for like a worker.
 func (q *lanes) start(ctx context.Context, workers, clickWorkers int) {
 	ctx = approvals.WithSpawner(ctx, func(fn func()) { q.workers.Go(fn) })
+	q.ctx = ctx
 	for range workers {
 		q.workers.Go(func() { q.serve(ctx, q.clicks, q.commands) })
 	}
@@ -87,6 +89,13 @@ func offer(lane chan job, j job) bool {
 	default:
 		return false
 	}
+}
+
+// aside runs j now in a goroutine of its own, with the workers' context,
+// which wait waits for like a worker. Like an offer, it may not come
+// after close.
+func (q *lanes) aside(j job) {
+	q.workers.Go(func() { j(q.ctx) })
 }
 
 // close ends the lanes: the workers finish what is queued, then stop. No

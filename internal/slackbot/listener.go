@@ -76,7 +76,8 @@ type Listener struct {
 	sock    socketState
 	seen    *recentSet
 	closing atomic.Bool
-	picker  *picker // the kill picker's views
+	picker  *picker       // the kill picker's views
+	busy    chan struct{} // a slot per "too busy" notice in flight (clickDropped)
 }
 
 // NewListener returns a Listener; Run starts it. It fails when Views or
@@ -105,7 +106,8 @@ func NewListener(p ListenerParams) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slack listener: %w", err)
 	}
-	return &Listener{p: p, log: p.Logger, router: rt, q: q, seen: newRecentSet(4096), picker: pk}, nil
+	return &Listener{p: p, log: p.Logger, router: rt, q: q, seen: newRecentSet(4096), picker: pk,
+		busy: make(chan struct{}, busyNotices)}, nil
 }
 
 // ErrInvalidAuth means Slack refused a token: retrying will not help.
@@ -232,12 +234,19 @@ func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 // busyText answers a slash command that finds its queue full.
 const busyText = "The bot is busy, try again in a few seconds."
 
+// busyClickText tells someone their click was not taken.
+const busyClickText = "The bot is too busy to take your click just now. Click again in a few seconds."
+
+// busyNotices is how many "too busy" notices may be on their way at once;
+// a click dropped while they are is only logged.
+const busyNotices = 2
+
 // interactive queues a button click or a dialog submission in the click
 // lane; the kill picker's, which read sessions or make a request, go in
 // the command lane (picker_submit.go). It returns the ack's payload: for a
 // submission that finds the lane full, an error shown in the dialog; a
-// click that finds it full is dropped and logged (Slack shows nothing for
-// a click's ack).
+// click that finds it full is dropped and logged, and the clicker is told
+// (clickDropped: Slack shows nothing for a click's ack).
 func (l *Listener) interactive(cb slack.InteractionCallback) []any {
 	var work job
 	switch {
@@ -262,7 +271,32 @@ func (l *Listener) interactive(cb slack.InteractionCallback) []any {
 	if cb.Type == slack.InteractionTypeViewSubmission {
 		return []any{slack.NewErrorsViewSubmissionResponse(map[string]string{denyReasonBlockID: busyText})}
 	}
+	l.clickDropped(cb)
 	return nil
+}
+
+// clickDropped tells the clicker that their click was not taken: in the
+// channel, only to them, for a message's button; at the top of their tab
+// for the Home tab's. It sends at most busyNotices such notices at once,
+// beside the workers, so that a full queue does not hold them back.
+func (l *Listener) clickDropped(cb slack.InteractionCallback) {
+	home := cb.View.Type == slack.VTHomeTab
+	if cb.User.ID == "" || (!home && cb.Channel.ID == "") {
+		return
+	}
+	select {
+	case l.busy <- struct{}{}:
+	default:
+		return
+	}
+	l.q.aside(func(ctx context.Context) {
+		defer func() { <-l.busy }()
+		if home {
+			l.p.Home.Show(ctx, cb.User.ID, ":warning: "+busyClickText)
+			return
+		}
+		l.tell(ctx, cb.Channel.ID, cb.User.ID, busyClickText)
+	})
 }
 
 // slash answers a /dcs command: parsing and the handler's checks that need

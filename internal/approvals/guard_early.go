@@ -38,8 +38,10 @@ func (s *Service) earlyGuard(ctx context.Context, r *Request, user string, click
 		defer close(p.done)
 		p.g = s.guard(ctx, r, clicked)
 	}()
-	// Let the guard send its first call before this click records its
-	// vote: otherwise it waits for a CPU until the vote's commit blocks.
+	// A hint, not an order: give the guard the chance to send its first
+	// call before this click records its vote, rather than wait for a CPU
+	// until the vote's commit blocks (on two cores it mostly does). Nothing
+	// depends on which goes first.
 	runtime.Gosched()
 	return p
 }

@@ -107,9 +107,6 @@ func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID s
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("%s: not sent: %w", op, err)
 	}
-	if len(w.only) > maxOnly {
-		w.only = nil
-	}
 	key := nodeKey{id, nodeID}
 	run, h := c.board.join(key, w, func(r *scanRun) {
 		// The scan belongs to every reader that joined it: its own
@@ -122,6 +119,7 @@ func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID s
 			// before the scan counts as ended.
 			if lr, first := c.board.listing(r); first {
 				c.readWhole(rctx, t, key, r, lr)
+				r.err = lr.err // a scan whose list could not be read is not kept for others
 			}
 		}
 	})

@@ -138,18 +138,19 @@ func (s *Server) runJob(j *job) {
 // afterLocked runs f (under s.mu) after d, or now when d <= 0, unless j
 // has ended or the server has closed by then. s.mu must be held.
 func (s *Server) afterLocked(j *job, d time.Duration, f func()) {
-	if d <= 0 {
+	run := func() {
 		if !j.ended() && !s.closed {
 			f()
 		}
+	}
+	if d <= 0 {
+		run()
 		return
 	}
 	j.timers = append(j.timers, time.AfterFunc(d, func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !j.ended() && !s.closed {
-			f()
-		}
+		run()
 	}))
 }
 

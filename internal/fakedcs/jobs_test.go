@@ -129,8 +129,9 @@ func TestScanJobLifecycle(t *testing.T) {
 }
 
 // A job is listed (WaitJobs) a moment before its plan is known. A
-// FinishJob in that moment waits for the plan and ends the job for good:
-// the plan arriving afterwards does not set it RUNNING again.
+// FinishJob in that moment waits for the plan and ends the job as the plan
+// says, for good: the plan arriving afterwards does not set it RUNNING
+// again.
 func TestFinishJobBeforeItsPlanIsKnown(t *testing.T) {
 	s := fakedcs.New(t, fakedcs.Options{AK: ak, SK: sk, ProjectID: project})
 	c := sdkClient(t, s.URL, ak, sk, nil)
@@ -142,7 +143,7 @@ func TestFinishJobBeforeItsPlanIsKnown(t *testing.T) {
 	s.SetScanPlan(func(fakedcs.JobCall) fakedcs.JobPlan {
 		close(planning)
 		<-release
-		return fakedcs.JobPlan{Hold: true}
+		return fakedcs.JobPlan{Hold: true, Fail: true, FailReason: "planned"}
 	})
 	scanned := make(chan error, 1)
 	go func() {
@@ -168,9 +169,10 @@ func TestFinishJobBeforeItsPlanIsKnown(t *testing.T) {
 	if err := <-scanned; err != nil {
 		t.Fatal(err)
 	}
-	wantJob(t, c, jobs[0].ID, fakedcs.JobTypeScan, fakedcs.JobSuccess)
-	if js := s.Jobs(); js[0].Status != fakedcs.JobSuccess {
-		t.Fatalf("Jobs = %+v, want the job ended SUCCESS", js)
+	// Ended as its plan says (FAIL), not as a job with no plan would.
+	wantJob(t, c, jobs[0].ID, fakedcs.JobTypeScan, fakedcs.JobFail)
+	if js := s.Jobs(); js[0].Status != fakedcs.JobFail || js[0].FailReason != "planned" {
+		t.Fatalf("Jobs = %+v, want the job ended FAIL as planned", js)
 	}
 }
 

@@ -42,12 +42,10 @@ func (s *Service) accepted(ctx context.Context, r *Request, job string, start ti
 	s.log.InfoContext(ctx, "kill-all accepted by DCS; following its job", "job_id", job)
 	r.JobID = job
 	noted := make(chan struct{})
-	// The follower is counted in flight before this kill stops being, so
-	// that Wait never sees the count drop to zero between them.
-	s.inflight.Add()
-	if !s.startFollowing(ctx, r, start, noted) {
-		s.inflight.Done()
-	}
+	// The follower is counted in flight (startFollowing) before this kill
+	// stops being, so that Wait never sees the count drop to zero between
+	// them.
+	s.startFollowing(ctx, r, start, noted)
 	recorded()
 	s.afterward(ctx, func() {
 		defer close(noted)
@@ -72,26 +70,17 @@ func (s *Service) setJob(ctx context.Context, id, job string) (bool, error) {
 	return false, err
 }
 
-// follow follows r's job in the background unless this process already
-// does.
-func (s *Service) follow(ctx context.Context, r *Request, start time.Time) {
-	s.inflight.Add()
-	if !s.startFollowing(ctx, r, start, nil) {
-		s.inflight.Done()
-	}
-}
-
-// startFollowing follows r's job in a goroutine that owns one count of
-// s.inflight, already added by the caller; false when this process
-// already follows it (the count is then the caller's to release). The
-// goroutine holds r's lease while it follows the job, and gives its count
-// back once the outcome is recorded (recordOutcome); it then reports the
-// outcome once noted is closed (at once when nil), so that shutdown does
-// not wait on Slack.
-func (s *Service) startFollowing(ctx context.Context, r *Request, start time.Time, noted <-chan struct{}) bool {
+// startFollowing follows r's job in a goroutine, unless this process
+// already follows it. The goroutine is counted in s.inflight before
+// startFollowing returns; it holds r's lease while it follows the job,
+// and gives its count back once the outcome is recorded (recordOutcome);
+// it then reports the outcome once noted is closed (at once when nil), so
+// that shutdown does not wait on Slack.
+func (s *Service) startFollowing(ctx context.Context, r *Request, start time.Time, noted <-chan struct{}) {
 	if _, dup := s.following.LoadOrStore(r.ID, true); dup {
-		return false
+		return
 	}
+	s.inflight.Add()
 	go func() {
 		counted := sync.OnceFunc(s.inflight.Done)
 		defer counted()
@@ -106,7 +95,6 @@ func (s *Service) startFollowing(ctx context.Context, r *Request, start time.Tim
 			report()
 		}
 	}()
-	return true
 }
 
 // followJob waits for r's job to end, for up to JobTimeout, and says how
@@ -173,19 +161,27 @@ func (s *Service) resume(ctx context.Context, r *Request, now time.Time, exclusi
 		return nil
 	}
 	ctx = logging.WithRequestID(context.WithoutCancel(ctx), r.ID)
-	leaseBefore, unleasedBefore := now, now.Add(-s.p.StaleAfter)
-	if exclusive {
-		leaseBefore, unleasedBefore = farFuture, farFuture
-	}
-	won, err := s.p.Store.ResumeJob(ctx, r.ID, leaseBefore, unleasedBefore, now.Add(s.p.Lease))
+	g := s.workerGone(now, exclusive)
+	won, err := s.p.Store.ResumeJob(ctx, r.ID, g.LeaseBefore, g.UnleasedBefore, now.Add(s.p.Lease))
 	if err != nil {
 		return fmt.Errorf("resume %s: %w", r.ID, err)
 	}
 	if won {
 		s.log.WarnContext(ctx, "request found executing with a DCS job; following the job again", "job_id", r.JobID)
-		s.follow(ctx, r, time.Now())
+		s.startFollowing(ctx, r, time.Now(), nil)
 	}
 	return nil
+}
+
+// workerGone is when a request's worker counts as gone at now (its lease
+// ended; with none, unchanged for StaleAfter); exclusive (SQLite at
+// start) counts every worker gone: its holder was this process's
+// predecessor.
+func (s *Service) workerGone(now time.Time, exclusive bool) Abandonment {
+	if exclusive {
+		return Abandonment{LeaseBefore: farFuture, UnleasedBefore: farFuture}
+	}
+	return Abandonment{LeaseBefore: now, UnleasedBefore: now.Add(-s.p.StaleAfter)}
 }
 
 // farFuture is after every lease.

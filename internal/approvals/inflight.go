@@ -19,7 +19,7 @@ type inFlight struct {
 func (f *inFlight) Add() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.n == 0 || f.idle == nil {
+	if f.n == 0 {
 		f.idle = make(chan struct{})
 	}
 	f.n++

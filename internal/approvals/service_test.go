@@ -535,16 +535,3 @@ func TestApprovalRetryAfterFault(t *testing.T) {
 		t.Fatalf("state %s, kills %d", h.state(t, r.ID), len(h.killer.Calls()))
 	}
 }
-
-// The scan bound has no default of its own: NewService refuses zero.
-func TestNewServiceRefusesNoScanBound(t *testing.T) {
-	var refused error
-	newHarness(t, func(p *approvals.Params) {
-		q := *p
-		q.ScanBound = 0
-		_, refused = approvals.NewService(q)
-	})
-	if refused == nil || !strings.Contains(refused.Error(), "scan bound is 0s") {
-		t.Fatalf("zero scan bound: %v", refused)
-	}
-}

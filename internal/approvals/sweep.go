@@ -68,7 +68,8 @@ func (s *Service) abandoned(ctx context.Context, state State, now time.Time, exc
 	if exclusive {
 		return s.p.Store.ListStale(ctx, state, now, 100)
 	}
-	return s.p.Store.ListAbandoned(ctx, state, now, now.Add(-s.p.StaleAfter), 100)
+	g := s.workerGone(now, false)
+	return s.p.Store.ListAbandoned(ctx, state, g.LeaseBefore, g.UnleasedBefore, 100)
 }
 
 // recoverExecuting marks unknown the executing requests whose worker is
@@ -88,9 +89,8 @@ func (s *Service) recoverExecuting(ctx context.Context, now time.Time, exclusive
 		t := Transition{From: Executing, To: Unknown, At: s.p.Now().UTC(),
 			Note:   "the bot stopped while the kill was in flight",
 			Result: &Result{Detail: "the bot stopped while the kill was in flight; DCS may or may not have killed the sessions"}}
-		if !exclusive {
-			t.IfAbandoned = &Abandonment{LeaseBefore: now, UnleasedBefore: now.Add(-s.p.StaleAfter)}
-		}
+		gone := s.workerGone(now, exclusive)
+		t.IfAbandoned = &gone
 		won, err := s.p.Store.Apply(ctx, r.ID, t)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", r.ID, err))

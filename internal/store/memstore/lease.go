@@ -43,7 +43,7 @@ func (s *Store) ListAbandoned(_ context.Context, state approvals.State, now, unl
 		if r.State != state {
 			continue
 		}
-		if (!r.LeaseUntil.IsZero() && !r.LeaseUntil.After(at(now))) || (r.LeaseUntil.IsZero() && !r.UpdatedAt.After(at(unleasedBefore))) {
+		if gone(r, now, unleasedBefore) {
 			out = append(out, clone(r))
 		}
 	}

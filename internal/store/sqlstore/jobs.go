@@ -31,8 +31,7 @@ WHERE id = ? AND state = ? AND job_id = ''`, jobID, s.d.time(at), id, string(app
 // the others find nothing to change.
 func (s *Store) ResumeJob(ctx context.Context, id string, leaseBefore, unleasedBefore, until time.Time) (bool, error) {
 	ok, err := s.update(ctx, id, `UPDATE requests SET lease_until = ?
-WHERE id = ? AND state = ? AND job_id <> ''
-AND ((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND updated_at <= ?))`,
+WHERE id = ? AND state = ? AND job_id <> '' AND `+workerGone,
 		s.d.time(until), id, string(approvals.Executing), s.d.time(leaseBefore), s.d.time(unleasedBefore))
 	if err != nil {
 		return false, fmt.Errorf("resume job of request %s: %w", id, err)

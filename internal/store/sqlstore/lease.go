@@ -23,12 +23,17 @@ func (s *Store) RenewLease(ctx context.Context, id string, state approvals.State
 	return n == 1, nil
 }
 
+// workerGone is the condition on a request whose worker is gone, with
+// two arguments: its lease ended at or before the first, or, holding no
+// lease, it last changed at or before the second. ListAbandoned,
+// ResumeJob and Apply's IfAbandoned share it.
+const workerGone = `((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND updated_at <= ?))`
+
 // ListAbandoned returns the requests in state whose lease ended at or
 // before now, or that hold no lease and last changed at or before
 // unleasedBefore, oldest deadline first; limit <= 0 means all of them.
 func (s *Store) ListAbandoned(ctx context.Context, state approvals.State, now, unleasedBefore time.Time, limit int) ([]*approvals.Request, error) {
-	q := `SELECT * FROM requests WHERE state = ?
-AND ((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND updated_at <= ?))
+	q := `SELECT * FROM requests WHERE state = ? AND ` + workerGone + `
 ORDER BY COALESCE(lease_until, updated_at), id`
 	args := []any{string(state), s.d.time(now), s.d.time(unleasedBefore)}
 	if limit > 0 {

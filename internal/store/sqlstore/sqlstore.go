@@ -272,7 +272,7 @@ func (s *Store) apply(ctx context.Context, tx *sql.Tx, id string, t approvals.Tr
 	args = append(args, id, string(t.From))
 	where := ` WHERE id = ? AND state = ?`
 	if a := t.IfAbandoned; a != nil {
-		where += ` AND ((lease_until IS NOT NULL AND lease_until <= ?) OR (lease_until IS NULL AND updated_at <= ?))`
+		where += ` AND ` + workerGone
 		args = append(args, s.d.time(a.LeaseBefore), s.d.time(a.UnleasedBefore))
 	}
 	res, err := s.exec(ctx, tx, `UPDATE requests SET `+strings.Join(set, ", ")+where, args...)

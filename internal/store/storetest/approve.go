@@ -17,6 +17,18 @@ func vote(user string, at time.Time, counting ...string) approvals.Vote {
 	return approvals.Vote{Approval: approvals.Approval{User: user, At: at}, Counting: counting, LeaseUntil: at.Add(time.Minute)}
 }
 
+// approveBoth has Alice approve request id at first, then Bob at second,
+// each counting both: Bob's vote reaches the count of two and claims it.
+func approveBoth(t *testing.T, s approvals.Store, id string, first, second time.Time) {
+	t.Helper()
+	for i, u := range []string{"U0ALICE", "U0BOB"} {
+		at := []time.Time{first, second}[i]
+		if tally, err := s.Approve(t.Context(), id, vote(u, at, "U0ALICE", "U0BOB")); err != nil || !tally.Added || tally.Claimed != (i == 1) {
+			t.Fatalf("Approve(%s) = %+v, %v", u, tally, err)
+		}
+	}
+}
+
 func mustApprove(t *testing.T, s approvals.Store, id string, v approvals.Vote) approvals.Tally {
 	t.Helper()
 	tally, err := s.Approve(t.Context(), id, v)

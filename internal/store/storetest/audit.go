@@ -55,16 +55,10 @@ func mustRecords(t *testing.T, s AuditStore, after int64, limit int) []audit.Rec
 // kill-all whose DCS job failed (its job ID on the outcome alone).
 // It returns the records they must give, Seq aside.
 func lifecycle(t *testing.T, s AuditStore) []audit.Record {
-	ctx := t.Context()
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	r := newRequest("life", t0)
 	mustCreate(t, s, r)
-	for i, u := range []string{"U0ALICE", "U0BOB"} {
-		// Bob's vote reaches the count and claims the request.
-		if tally, err := s.Approve(ctx, "life", vote(u, at(i+1), "U0ALICE", "U0BOB")); err != nil || !tally.Added || tally.Claimed != (i == 1) {
-			t.Fatalf("Approve(%s) = %+v, %v", u, tally, err)
-		}
-	}
+	approveBoth(t, s, "life", at(1), at(2))
 	mustApply(t, s, "life", approvals.Transition{From: approvals.Executing, To: approvals.Succeeded, At: at(4),
 		Result: &approvals.Result{Detail: "DCS accepted the kill", DCSRequestID: "dcs-ok-1",
 			Killed:  []string{"10.0.0.9:50012", "192.168.1.1:6379"},

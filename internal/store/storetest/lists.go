@@ -160,12 +160,7 @@ func testEventsLifecycle(t *testing.T, s approvals.Store) {
 	if err := s.SetMessage(ctx, "life", "C0APPROVALS", "1.1"); err != nil {
 		t.Fatal(err)
 	}
-	for i, u := range []string{"U0ALICE", "U0BOB"} {
-		// Bob's vote reaches the count and claims the request.
-		if tally, err := s.Approve(ctx, "life", vote(u, at(i+1), "U0ALICE", "U0BOB")); err != nil || !tally.Added || tally.Claimed != (i == 1) {
-			t.Fatalf("Approve(%s) = %+v, %v", u, tally, err)
-		}
-	}
+	approveBoth(t, s, "life", at(1), at(2))
 	mustApply(t, s, "life", approvals.Transition{From: approvals.Executing, To: approvals.Succeeded, At: at(4),
 		Result: &approvals.Result{Detail: "2 sessions closed"}})
 

@@ -39,23 +39,14 @@ func runWithEnv(t *testing.T, e *env, lookup func(string) (string, bool)) error 
 
 func httpStatus(t *testing.T, url string) int {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
+	status, _ := get(t, url)
+	return status
 }
 
 func httpBody(t *testing.T, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
+	_, body := get(t, url)
+	return body
 }
 
 // get fetches url, failing the test if no answer comes within 5 s.

@@ -148,7 +148,11 @@ func submittedState(v *viewRec, sub ViewSubmission) (map[string]map[string]any, 
 		el, _ := bm["element"].(map[string]any)
 		bid, _ := bm["block_id"].(string)
 		aid, _ := el["action_id"].(string)
-		if isEmptyValue(state[bid][aid]) && isEmptyValue(initialValue(el)) {
+		val := state[bid][aid]
+		if val == nil { // never touched: the client shows the initial value
+			val = initialValue(el)
+		}
+		if isEmptyValue(val) {
 			return nil, fmt.Errorf("%w: the required input %s/%s is empty", ErrWouldNotSend, bid, aid)
 		}
 	}

@@ -515,6 +515,12 @@ func TestViewStateHoldsInitialValues(t *testing.T) {
 				t.Fatal(err)
 			}
 			vb.setReply(nil)
+			// A required input the user cleared is empty, initial value or not.
+			if _, err := fake.SendViewSubmission(ctx, fakeslack.ViewSubmission{ViewID: opened.ID, Values: map[string]map[string]fakeslack.Input{
+				"reason": {"text": {Value: ""}}, "addrs": {"pick": {Selected: []string{"10.0.0.1:1"}}},
+			}}); !errors.Is(err, fakeslack.ErrWouldNotSend) {
+				t.Fatalf("a cleared required input: %v, want ErrWouldNotSend", err)
+			}
 			_, err = fake.SendViewSubmission(ctx, fakeslack.ViewSubmission{ViewID: opened.ID, Values: map[string]map[string]fakeslack.Input{
 				"addrs": {"pick": {Selected: []string{"10.0.0.1:1"}}},
 			}})

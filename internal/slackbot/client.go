@@ -86,7 +86,8 @@ func NewClient(p ClientParams) (*Client, error) {
 	}, nil
 }
 
-// API is the slack-go client, for Socket Mode and calls of the app's own.
+// API is the slack-go client, for the app's own calls (Socket Mode has a
+// client of its own, socketMode).
 // A call made through it directly should take its context from Bound.
 func (c *Client) API() *slack.Client { return c.api }
 

@@ -186,8 +186,11 @@ func (h *Home) refresh(ctx context.Context) {
 // Show publishes user's Home tab as it is now, with notice first when set
 // (and kept there for homeNoticeKeep), or the notice still kept.
 func (h *Home) Show(ctx context.Context, user string, notice text) {
+	// The notice is recorded before the turn is waited for, so that a
+	// click the user makes meanwhile (forget) drops it.
+	h.notice(user, notice)
 	defer h.draw(user)()
-	notice = h.notice(user, notice)
+	notice = h.notice(user, "")
 	o, err := h.p.Source.Overview(ctx, user)
 	if err != nil {
 		h.p.Logger.Error("build the Home tab", "user", user, "err", err)

@@ -380,7 +380,7 @@ func TestHomeDrawsOneUserAtATime(t *testing.T) {
 		wg.Go(func() { h.Show(context.Background(), "UVIEWER01", "") })
 	}
 	wg.Go(func() { h.Show(context.Background(), "UOTHER001", "") })
-	for {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
 		h.mu.Lock()
 		d := h.drawing["UVIEWER01"]
 		all := d != nil && d.waiters == 3
@@ -388,7 +388,10 @@ func TestHomeDrawsOneUserAtATime(t *testing.T) {
 		if all {
 			break
 		}
-		time.Sleep(time.Millisecond)
+		if time.Now().After(deadline) {
+			close(rec.hold) // let the drawings end
+			t.Fatal("the three drawings of one tab never all asked for their turn")
+		}
 	}
 	time.Sleep(50 * time.Millisecond) // time for drawings not held back to reach Slack
 	for range 4 {
@@ -397,5 +400,48 @@ func TestHomeDrawsOneUserAtATime(t *testing.T) {
 	wg.Wait()
 	if rec.maxInFlight != 1 {
 		t.Fatalf("%d drawings of one tab in flight at once, want 1", rec.maxInFlight)
+	}
+}
+
+// A notice shown while another drawing of the tab is under way is
+// recorded at once: a click the user makes before its turn comes drops
+// it, and the tab does not show it afterwards.
+func TestHomeNoticeDroppedByAClickBeforeItsTurn(t *testing.T) {
+	rec := &tabRecorder{hold: make(chan struct{})}
+	h := NewHome(HomeParams{Source: emptyTabs{}, Slack: rec})
+	var wg sync.WaitGroup
+	wg.Go(func() { h.Show(context.Background(), "UVIEWER01", "") }) // a redraw, held by Slack
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		rec.mu.Lock()
+		held := rec.inFlight["UVIEWER01"] == 1
+		rec.mu.Unlock()
+		if held {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(rec.hold)
+			t.Fatal("the redraw never reached Slack")
+		}
+	}
+	wg.Go(func() { h.Show(context.Background(), "UVIEWER01", ":warning: too busy") })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		h.mu.Lock()
+		d := h.drawing["UVIEWER01"]
+		both := d != nil && d.waiters == 2
+		h.mu.Unlock()
+		if both {
+			break
+		}
+		if time.Now().After(deadline) {
+			close(rec.hold)
+			t.Fatal("the two drawings never both asked for their turn")
+		}
+	}
+	h.forget("UVIEWER01") // the user clicks again
+	rec.hold <- struct{}{}
+	rec.hold <- struct{}{}
+	wg.Wait()
+	if tab := rec.tab("UVIEWER01"); strings.Contains(tab, "too busy") {
+		t.Fatalf("the tab shows a notice the user's later click dropped: %s", tab)
 	}
 }

@@ -199,12 +199,12 @@ func (l *Listener) handle(sm *socketmode.Client, evt socketmode.Event) {
 			return
 		}
 		reply, work, prompt := l.slash(cmd)
-		queue := l.q.command
+		queue, lane := l.q.command, "command"
 		if prompt {
-			queue = l.q.click
+			queue, lane = l.q.click, "click"
 		}
 		if work != nil && !queue(work) {
-			l.log.Warn("command queue full; answered busy", "user", cmd.UserID)
+			l.log.Warn(lane+" queue full; answered busy", "user", cmd.UserID)
 			l.p.Observer.Command("unknown", "busy")
 			reply = busyText
 		}

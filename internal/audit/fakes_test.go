@@ -87,7 +87,10 @@ func (m *memStore) Advance(ctx context.Context, sink, owner string, from, to int
 	return true, nil
 }
 
-func (m *memStore) Release(_ context.Context, sink, owner string) error {
+func (m *memStore) Release(ctx context.Context, sink, owner string) error {
+	if err := ctx.Err(); err != nil { // as a SQL store's call would
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if c := m.cursors[sink]; c != nil && c.owner == owner {

@@ -208,7 +208,9 @@ func (s *Shipper) idle(ctx context.Context) {
 }
 
 // flush ships what it can within FlushTimeout, sending each batch once, and
-// releases the lease.
+// releases the lease. Recording a batch the sink accepted (advance) and
+// the release are each bounded by StoreTimeout, not by what is left of
+// FlushTimeout.
 func (s *Shipper) flush(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, s.p.FlushTimeout)
 	defer cancel()
@@ -222,7 +224,9 @@ func (s *Shipper) flush(ctx context.Context) {
 			break
 		}
 	}
-	rctx, rcancel := context.WithTimeout(fctx, s.p.StoreTimeout)
+	// Bounded on its own: a last attempt that used up FlushTimeout must
+	// still give the lease up, or the other replicas wait out its TTL.
+	rctx, rcancel := context.WithTimeout(ctx, s.p.StoreTimeout)
 	defer rcancel()
 	if err := s.p.Cursor.Release(rctx, s.p.SinkKey, s.p.Owner); err != nil {
 		s.log.Warn("audit: release the sink's lease", "err", err)

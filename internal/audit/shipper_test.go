@@ -184,6 +184,51 @@ func TestShipperFlushesOnStop(t *testing.T) {
 	}
 }
 
+// A last attempt at shutdown that runs out of FlushTimeout (the sink
+// hangs) still gives the lease up, so another replica need not wait out
+// its TTL.
+func TestShipperReleasesTheLeaseAfterAFlushThatTimedOut(t *testing.T) {
+	m, clock := newMemStore(), &fakeClock{t: t0}
+	sink := newRecSink()
+	sink.fail = func(call int, _ []Record) error {
+		if call > 1 {
+			<-t.Context().Done() // never answers while the test runs; ctxSink gives up
+		}
+		return nil
+	}
+	s, err := NewShipper(ShipperParams{
+		Source: m, Cursor: m, Sink: ctxSink{sink}, SinkKey: "test", Owner: "a",
+		Batch: 100, Poll: testPoll, LeaseTTL: time.Minute,
+		MinBackoff: 200 * time.Millisecond, MaxBackoff: 2 * time.Second, FlushTimeout: 50 * time.Millisecond,
+		StoreTimeout: 10 * time.Second, Now: clock.Now, After: (&delays{poll: testPoll}).After,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.add(2)
+	stop := runShipper(t, s)
+	sink.waitUntil(t, 2)
+	m.add(3) // left for the last attempt, which hangs
+	stop()
+	if _, held, _ := m.Lease(t.Context(), "test", "other", clock.Now(), time.Minute); !held {
+		t.Error("the lease was kept after a last attempt that timed out")
+	}
+}
+
+// ctxSink gives up a Send of its sink when the context ends.
+type ctxSink struct{ s *recSink }
+
+func (c ctxSink) Send(ctx context.Context, batch []Record) error {
+	done := make(chan error, 1)
+	go func() { done <- c.s.Send(ctx, batch) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // A stop that comes while a batch is being sent does not keep the cursor
 // from moving past the batch the sink accepted: the flush does not send
 // it again (the file sink would hold it twice).

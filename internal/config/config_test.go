@@ -836,14 +836,24 @@ func TestTuningComplete(t *testing.T) {
 // busy node and a last call) and a kill-all (waits on a busy node, a call,
 // then following its job, plus a call that may overrun it).
 func TestStaleAfterCoversLiveWork(t *testing.T) {
-	for _, hc := range []HuaweiCloud{
-		Default().HuaweiCloud,
-		{Timeout: Dur(2 * time.Minute), BusyTimeout: Dur(time.Second), JobTimeout: Dur(time.Second)},
-		{Timeout: Dur(time.Second), BusyTimeout: Dur(10 * time.Minute), JobTimeout: Dur(time.Second)},
-		{Timeout: Dur(time.Second), BusyTimeout: Dur(time.Second), JobTimeout: Dur(time.Hour)},
+	for _, tc := range []struct {
+		hc   HuaweiCloud
+		want time.Duration // worked out by hand from the sums below
+	}{
+		{Default().HuaweiCloud, 5 * time.Minute},
+		// ScanBound 1s+2×4m+2m; kill 10m1s+2m+1s+2m = 14m2s; plus 7m1s.
+		{HuaweiCloud{Timeout: Dur(2 * time.Minute), BusyTimeout: Dur(time.Second), JobTimeout: Dur(time.Second)}, 21*time.Minute + 3*time.Second},
+		// kill 10m5s+1s+10m+1s = 20m7s; plus 10m3.5s.
+		{HuaweiCloud{Timeout: Dur(time.Second), BusyTimeout: Dur(10 * time.Minute), JobTimeout: Dur(time.Second)}, 30*time.Minute + 10500*time.Millisecond},
+		// kill-all 1s+1s+1h+1s = 1h3s; plus 30m1.5s.
+		{HuaweiCloud{Timeout: Dur(time.Second), BusyTimeout: Dur(time.Second), JobTimeout: Dur(time.Hour)}, 90*time.Minute + 4500*time.Millisecond},
 	} {
+		hc := tc.hc
 		c := Default()
 		c.HuaweiCloud = hc
+		if got := c.StaleAfter(); got != tc.want {
+			t.Errorf("timeout %s, busy %s, job %s: StaleAfter %s, want %s", hc.Timeout, hc.BusyTimeout, hc.JobTimeout, got, tc.want)
+		}
 		call, busy, job := hc.Timeout.Duration, hc.BusyTimeout.Duration, hc.JobTimeout.Duration
 		kill := hc.ScanBound() + call + busy + call
 		killAll := busy + call + job + call

@@ -55,11 +55,14 @@ type scanRun struct {
 	guards  []*hold   // readers that will kill: their holds start when it ends
 	sent    time.Time // when the scan was asked of DCS; zero before
 	ended   time.Time
-	fresh   freshness // which session lists come from it
-	err     error
-	whole   bool      // a reader that joined wants the whole list
-	only    int       // addresses named by the readers that joined
-	list    *listRead // the whole list, once one reader has asked for it
+	// deadline bounds the scan and every reading of its list
+	// (Params.ScanBound from its start).
+	deadline time.Time
+	fresh    freshness // which session lists come from it
+	err      error
+	whole    bool      // a reader that joined wants the whole list
+	only     int       // addresses named by the readers that joined
+	list     *listRead // the whole list, once one reader has asked for it
 }
 
 // listRead is one reading of a node's whole session list, shared by the

@@ -110,8 +110,10 @@ func (c *Client) readScan(ctx context.Context, inst approvals.Instance, nodeID s
 	key := nodeKey{id, nodeID}
 	run, h := c.board.join(key, w, func(r *scanRun) {
 		// The scan belongs to every reader that joined it: its own
-		// deadline bounds it, not the first reader's context.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.scanBound)
+		// deadline bounds it and the reading of its list, not the first
+		// reader's context.
+		r.deadline = time.Now().Add(c.scanBound)
+		rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), r.deadline)
 		defer cancel()
 		r.fresh, r.err = c.scanFresh(rctx, t, key, r)
 		if r.err == nil && c.board.wholeList(r) {
@@ -165,8 +167,9 @@ func (c *Client) whole(ctx context.Context, op string, t *target, key nodeKey, r
 	lr, first := c.board.listing(run)
 	if first {
 		go func() {
-			// Bounded as a scan is, not by this reader's context.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.scanBound)
+			// Bounded by the scan's own deadline (Params.ScanBound from
+			// its start), not by this reader's context.
+			rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), run.deadline)
 			defer cancel()
 			c.readWhole(rctx, t, key, run, lr)
 		}()

@@ -120,16 +120,14 @@ func argRef(n int, s string) string {
 
 // reasonText turns the value of --reason (argument n, without its quotes)
 // into the reason: Slack markup becomes plain text, then the reason rule
-// (foldReason) applies. An empty reason is refused.
+// (reasonProblem) applies. An empty reason is refused.
 func (p *parser) reasonText(n int, raw string) (string, error) {
-	s, bad, pos := foldReason(slackText(raw))
-	switch l := utf8.RuneCountInString(s); {
-	case pos > 0:
-		return "", p.fail("Argument %d: the reason contains an invisible or control character (%U) at position %d; type it as plain text.", n, bad, pos)
-	case l == 0:
+	s, problem := reasonProblem(slackText(raw))
+	switch {
+	case problem != "":
+		return "", p.fail("Argument %d: the %s", n, problem)
+	case s == "":
 		return "", p.fail("Argument %d: the reason is empty; say why, e.g. `--reason \"stuck batch job\"`.", n)
-	case l > MaxReasonLen:
-		return "", p.fail("Argument %d: the reason is too long: %d characters, at most %d.", n, l, MaxReasonLen)
 	}
 	return s, nil
 }
@@ -143,14 +141,25 @@ func (p *parser) reasonText(n int, raw string) (string, error) {
 // reason is required is the policy's call. The error is a *UsageError,
 // plain text.
 func Reason(s string) (string, error) {
+	s, problem := reasonProblem(s)
+	if problem != "" {
+		return "", &UsageError{Msg: "The " + problem}
+	}
+	return s, nil
+}
+
+// reasonProblem folds s by the reason rule (foldReason) and says what is
+// wrong with it, as the end of a sentence starting "the ": "reason
+// contains …" or "reason is too long: …"; problem is "" when nothing is.
+func reasonProblem(s string) (folded, problem string) {
 	s, bad, pos := foldReason(s)
 	switch l := utf8.RuneCountInString(s); {
 	case pos > 0:
-		return "", &UsageError{Msg: fmt.Sprintf("The reason contains an invisible or control character (%U) at position %d; type it as plain text.", bad, pos)}
+		return "", fmt.Sprintf("reason contains an invisible or control character (%U) at position %d; type it as plain text.", bad, pos)
 	case l > MaxReasonLen:
-		return "", &UsageError{Msg: fmt.Sprintf("The reason is too long: %d characters, at most %d.", l, MaxReasonLen)}
+		return "", fmt.Sprintf("reason is too long: %d characters, at most %d.", l, MaxReasonLen)
 	}
-	return s, nil
+	return s, ""
 }
 
 // foldReason is the reason rule: s with its runs of white space folded to

@@ -30,32 +30,27 @@ func (c *Config) warnExampleIDs(p *problems) {
 		}
 	}
 	warn("huaweicloud.project_id", c.HuaweiCloud.ProjectID, exampleIDs.projects)
-	warnPolicyIDs(p, "policy", c.Policy.Channels, c.Policy.Requesters, c.Policy.Approvers)
 	for _, alias := range c.Aliases() {
 		inst, key := c.Instances[alias], child("instances", alias)
 		warn(key+".id", inst.ID, exampleIDs.instances)
 		warn(key+".project_id", inst.ProjectID, exampleIDs.projects)
-		o := inst.Policy
-		warnPolicyIDs(p, key+".policy", listOf(o.Channels), listOf(o.Requesters), listOf(o.Approvers))
 	}
+	c.eachPolicy(p, warnPolicyIDs)
 }
 
-// warnPolicyIDs warns at each example Slack ID in a policy's lists.
-func warnPolicyIDs(p *problems, key string, channels, requesters, approvers []string) {
-	for name, ids := range map[string][]string{"channels": channels, "requesters": requesters, "approvers": approvers} {
-		for i, id := range ids {
+// warnPolicyIDs warns at each example Slack ID in the lists of the policy
+// at key.
+func warnPolicyIDs(p *problems, key string, pol Policy) {
+	for _, l := range []struct {
+		name string
+		ids  []string
+	}{{"channels", pol.Channels}, {"requesters", pol.Requesters}, {"approvers", pol.Approvers}} {
+		for i, id := range l.ids {
 			if slices.Contains(exampleIDs.slack, id) {
-				p.add(index(key+"."+name, i), examplePlaceholder, quote(id))
+				p.add(index(key+"."+l.name, i), examplePlaceholder, quote(id))
 			}
 		}
 	}
-}
-
-func listOf(ids *[]string) []string {
-	if ids == nil {
-		return nil
-	}
-	return *ids
 }
 
 // warnPlaceholders warns at each secret whose value looks like a

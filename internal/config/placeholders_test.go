@@ -82,3 +82,11 @@ func TestPlaceholderSecret(t *testing.T) {
 		}
 	}
 }
+
+// listOf is an override's list, nil when it sets none.
+func listOf(ids *[]string) []string {
+	if ids == nil {
+		return nil
+	}
+	return *ids
+}

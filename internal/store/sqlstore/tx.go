@@ -49,6 +49,7 @@ func (s *Store) write(ctx context.Context, q string, args ...any) (sql.Result, e
 type execQuerier interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
 
 func (s *Store) exec(ctx context.Context, db execQuerier, q string, args ...any) (sql.Result, error) {
@@ -70,12 +71,7 @@ func (s *Store) queryRow(ctx context.Context, db execQuerier, q string, args ...
 	if st := s.prepared(ctx, db, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	switch db := db.(type) {
-	case *sql.Tx:
-		return db.QueryRowContext(ctx, s.d.rebind(q), args...)
-	default:
-		return db.(*sql.DB).QueryRowContext(ctx, s.d.rebind(q), args...)
-	}
+	return db.QueryRowContext(ctx, s.d.rebind(q), args...)
 }
 
 // maxStatements bounds the statements kept prepared; queries beyond it

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"dcsbot/internal/app"
 	"dcsbot/internal/config"
+	"dcsbot/internal/testkit"
 	"dcsbot/internal/version"
 )
 
@@ -81,12 +81,7 @@ func TestHungSocketOpenSaysWhy(t *testing.T) {
 // A Slack that refuses connections: the bot starts anyway, keeps trying,
 // and says why it is not ready.
 func TestRefusedSlackSaysWhy(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := "http://" + ln.Addr().String() + "/api/"
-	ln.Close()
+	closed := "http://" + testkit.ClosedAddr(t) + "/api/"
 	e := newEnv(t)
 	e.yaml = strings.Replace(e.yaml, e.slack.APIURL(), closed, 1)
 	e.launch()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -157,16 +156,7 @@ func TestKillConnectionDropped(t *testing.T) {
 	}
 }
 
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return "http://" + addr
-}
+func closedPort(t *testing.T) string { return "http://" + testkit.ClosedAddr(t) }
 
 func TestKillConnectionRefused(t *testing.T) {
 	url := closedPort(t)

@@ -15,6 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"dcsbot/internal/fakeslack"
+	"dcsbot/internal/testkit"
 )
 
 // apps.connections.open is one HTTP request bounded by the attempt
@@ -78,7 +79,7 @@ func TestSocketDialBounded(t *testing.T) {
 // Each reason says at which step the attempt failed and why, from the
 // errors the HTTP client, the websocket dialer and slack-go return.
 func TestConnectFailure(t *testing.T) {
-	closed := closedAddr(t)
+	closed := testkit.ClosedAddr(t)
 	_, refusedDial := net.Dial("tcp", closed)
 	if !errors.Is(refusedDial, syscall.ECONNREFUSED) {
 		t.Fatalf("dialing a closed port: %v", refusedDial)
@@ -110,16 +111,4 @@ func TestConnectFailure(t *testing.T) {
 			t.Errorf("connectFailure(%v) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
-}
-
-// closedAddr is a local address nothing listens on.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }

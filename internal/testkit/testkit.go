@@ -1,11 +1,12 @@
 // Package testkit holds what several packages' tests share besides the
-// fakes: a log sink safe for concurrent writes, and the bot binary built
-// once per test process.
+// fakes: a log sink safe for concurrent writes, the bot binary built once
+// per test process, and a local address nothing listens on.
 package testkit
 
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,4 +71,17 @@ func Cleanup() {
 	if build.dir != "" {
 		os.RemoveAll(build.dir)
 	}
+}
+
+// ClosedAddr is a local host:port nothing listens on: a connection to it
+// is refused at once.
+func ClosedAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }

@@ -3,6 +3,7 @@ package slackbot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
 
 	"dcsbot/internal/fakeslack"
 	"dcsbot/internal/testkit"
@@ -48,8 +50,9 @@ func TestSocketOpenBounded(t *testing.T) {
 	}
 }
 
-// The websocket dial is bounded too: a server that takes the connection
-// and never answers the upgrade times out.
+// The websocket dial of the Socket Mode client the bot runs is bounded
+// too: a server that takes the connection and never answers the upgrade
+// times out.
 func TestSocketDialBounded(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,11 +68,31 @@ func TestSocketDialBounded(t *testing.T) {
 			t.Cleanup(func() { conn.Close() })
 		}
 	}()
-	fake := fakeslack.New(t, fakeslack.Options{})
-	c := newTestClient(t, fake, 200*time.Millisecond, 30*time.Second)
+	// apps.connections.open answers at once, with the silent server's URL.
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"ok":true,"url":"ws://%s/link"}`, ln.Addr())
+	}))
+	t.Cleanup(api.Close)
+	c, err := NewClient(ClientParams{APIURL: api.URL + "/api/", BotToken: "xoxb-test", AppToken: "xapp-test",
+		Attempt: 200 * time.Millisecond, Budget: 30 * time.Second, Retries: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Abort)
+	sm := c.socketMode()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = sm.RunContext(ctx) }()
 	err = within(t, "a websocket dial never answered", func() error {
-		_, _, err := c.socketDialer().DialContext(context.Background(), "ws://"+ln.Addr().String()+"/link", nil)
-		return err
+		for evt := range sm.Events {
+			if evt.Type == socketmode.EventTypeConnectionError {
+				if ce, ok := evt.Data.(*slack.ConnectionErrorEvent); ok {
+					return ce.ErrorObj
+				}
+			}
+		}
+		return nil
 	})
 	if got := connectFailure(err); got != "websocket: timed out" {
 		t.Errorf("%q (%v)", got, err)

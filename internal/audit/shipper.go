@@ -208,9 +208,7 @@ func (s *Shipper) idle(ctx context.Context) {
 }
 
 // flush ships what it can within FlushTimeout, sending each batch once, and
-// releases the lease. Recording a batch the sink accepted (advance) and
-// the release are each bounded by StoreTimeout, not by what is left of
-// FlushTimeout.
+// releases the lease; the advance and the release each have StoreTimeout.
 func (s *Shipper) flush(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, s.p.FlushTimeout)
 	defer cancel()
@@ -224,8 +222,7 @@ func (s *Shipper) flush(ctx context.Context) {
 			break
 		}
 	}
-	// Bounded on its own: a last attempt that used up FlushTimeout must
-	// still give the lease up, or the other replicas wait out its TTL.
+	// Not bounded by fctx: a last attempt that used it up still gives the lease up.
 	rctx, rcancel := context.WithTimeout(ctx, s.p.StoreTimeout)
 	defer rcancel()
 	if err := s.p.Cursor.Release(rctx, s.p.SinkKey, s.p.Owner); err != nil {
